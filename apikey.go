@@ -1,0 +1,74 @@
+package roster
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Key scopes, from the narrowest to the widest: each includes those before.
+const (
+	ScopeCheck = "check"
+	ScopeRead  = "read"
+	ScopeWrite = "write"
+	ScopeAdmin = "admin"
+)
+
+// KeyScopes lists the scopes in increasing order of power.
+var KeyScopes = []string{ScopeCheck, ScopeRead, ScopeWrite, ScopeAdmin}
+
+// ScopeAllows reports whether a key holding scopes may do what needs scope
+// want: admin allows everything, write all reads and mutations but key
+// management, read reads and checks, check only checks.
+func ScopeAllows(scopes []string, want string) bool {
+	need := slices.Index(KeyScopes, want)
+	for _, s := range scopes {
+		if slices.Index(KeyScopes, s) >= need {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxKeyNameLength bounds an API key's name.
+const MaxKeyNameLength = 100
+
+// APIKey is a credential of the host platform's backend. Its secret is shown
+// once at creation; Roster stores only its hash.
+type APIKey struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Scopes []string `json:"scopes"`
+	// CommunityID restricts the key to one community when not nil.
+	CommunityID *string `json:"communityId"`
+	// ActAs lets the key name an acting user with the Roster-Act-As header.
+	ActAs     bool       `json:"actAs"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	CreatedAt time.Time  `json:"createdAt"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	// Secret is set only in the answer to CreateAPIKey.
+	Secret string `json:"secret,omitempty"`
+}
+
+// APIKeyService manages API keys.
+type APIKeyService interface {
+	// CreateAPIKey creates a key and returns it with its secret. Returns
+	// EVALIDATION and ECOMMUNITYNOTFOUND.
+	CreateAPIKey(ctx context.Context, k APIKey) (APIKey, Revision, error)
+
+	// ListAPIKeys returns keys ordered by id, without secrets.
+	ListAPIKeys(ctx context.Context, page Page) ([]APIKey, string, error)
+
+	// RevokeAPIKey revokes a key; it stops working at once. Returns
+	// EAPIKEYNOTFOUND, and EAPIKEYREVOKED if already revoked.
+	RevokeAPIKey(ctx context.Context, id string) (Revision, error)
+
+	// Authenticate returns the live key whose secret this is, or
+	// EUNAUTHENTICATED for an unknown, revoked or expired one.
+	Authenticate(ctx context.Context, secret string) (APIKey, error)
+
+	// EnsureBootstrapKey makes sure an admin key exists. With a secret, a key
+	// with that secret is created unless it exists; without one, a key is
+	// created only if there is none, and its secret returned (else empty).
+	EnsureBootstrapKey(ctx context.Context, secret string) (string, error)
+}

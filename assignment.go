@@ -1,0 +1,112 @@
+package roster
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Source says who keeps an assignment: a person or the host's own manual
+// call, or a provisioning sync from an identity provider or the host's rules.
+type Source string
+
+// Assignment sources.
+const (
+	SourceManual       Source = "manual"
+	SourceProvisioning Source = "provisioning"
+)
+
+// Valid reports whether s is a known source.
+func (s Source) Valid() bool { return s == SourceManual || s == SourceProvisioning }
+
+// Outcomes of adding or removing one role for one user.
+const (
+	Added       = "added"
+	AlreadyHeld = "already_held"
+	Removed     = "removed"
+	NotHeld     = "not_held"
+	Retained    = "retained"
+)
+
+// MaxBatch bounds each list of a batch request.
+const MaxBatch = 100
+
+// Change asks to add or remove roles for users. A single change has one user
+// and one role; a batch up to MaxBatch of each, applied all or nothing.
+type Change struct {
+	// Scope is a community id, or Platform.
+	Scope   string
+	UserIDs []string
+	RoleIDs []string
+	// Source defaults to SourceManual. Only a key acting as itself may use
+	// SourceProvisioning.
+	Source Source
+	// ExpiresAt, on adds, ends the grant at that time.
+	ExpiresAt *time.Time
+}
+
+// PairResult is the outcome for one (user, role) pair of a change.
+type PairResult struct {
+	UserID string `json:"userId"`
+	RoleID string `json:"roleId"`
+	Result string `json:"result" enum:"added,already_held,removed,not_held,retained"`
+}
+
+// AssignmentService adds and removes roles. In a community, roles go only to
+// members (EMEMBERNOTFOUND); at platform scope to any user, whose record is
+// created if needed.
+type AssignmentService interface {
+	// ListUserRoles returns the roles a user holds in the scope. Returns
+	// ECOMMUNITYNOTFOUND, EMEMBERNOTFOUND, or EUSERNOTFOUND at platform scope.
+	ListUserRoles(ctx context.Context, scope, userID string) (Member, error)
+
+	// AddRoles applies the change's adds. A single add returns the outcome;
+	// the Member is the (single) user's state afterwards.
+	AddRoles(ctx context.Context, c Change) ([]PairResult, Member, Revision, error)
+
+	// RemoveRoles applies the change's removals. A manual removal never
+	// removes a provisioning grant: a role held only through one is
+	// EGRANTEDBYSOURCE, and a role kept by one is reported Retained. Removing
+	// admin from oneself is ECANNOTREMOVEADMIN; from the last holder of a
+	// scope that has no owner, ELASTADMIN. For a single removal, a role not
+	// held is EROLENOTHELD; in a batch it is reported NotHeld.
+	RemoveRoles(ctx context.Context, c Change, single bool) ([]PairResult, Member, Revision, error)
+}
+
+// Clean checks a change and collapses duplicate ids, keeping the first
+// occurrence of each. It returns a validation error naming each bad field.
+func (c *Change) Clean(now time.Time) error {
+	var bad []FieldError
+	if c.Source == "" {
+		c.Source = SourceManual
+	}
+	if !c.Source.Valid() {
+		bad = append(bad, FieldError{Location: "body.source", Message: "must be manual or provisioning", Value: c.Source})
+	}
+	c.UserIDs, bad = cleanIDs("body.userIds", c.UserIDs, bad)
+	c.RoleIDs, bad = cleanIDs("body.roleIds", c.RoleIDs, bad)
+	if c.ExpiresAt != nil && !c.ExpiresAt.After(now) {
+		bad = append(bad, FieldError{Location: "body.expiresAt", Message: "must be in the future", Value: c.ExpiresAt})
+	}
+	if len(bad) > 0 {
+		return Invalid(bad...)
+	}
+	return nil
+}
+
+func cleanIDs(loc string, ids []string, bad []FieldError) ([]string, []FieldError) {
+	if len(ids) == 0 || len(ids) > MaxBatch {
+		return ids, append(bad, FieldError{Location: loc, Message: "must list 1 to 100 ids", Value: len(ids)})
+	}
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for i, id := range ids {
+		if !ValidID(id) {
+			bad = append(bad, FieldError{Location: fmt.Sprintf("%s[%d]", loc, i), Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: id})
+		} else if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, bad
+}

@@ -1,0 +1,86 @@
+package roster
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Audit actions.
+const (
+	ActionPermissionCreated = "permission.created"
+	ActionPermissionDeleted = "permission.deleted"
+	ActionUserCreated       = "user.created"
+	ActionUserUpdated       = "user.updated"
+	ActionCommunityCreated  = "community.created"
+	ActionCommunityUpdated  = "community.updated"
+	ActionCommunityDeleted  = "community.deleted"
+	ActionOwnerTransferred  = "community.owner_transferred"
+	ActionMemberJoined      = "member.joined"
+	ActionMemberUpdated     = "member.updated"
+	ActionMemberLeft        = "member.left"
+	ActionRoleCreated       = "role.created"
+	ActionRoleUpdated       = "role.updated"
+	ActionRoleDeleted       = "role.deleted"
+	ActionRolesReordered    = "role.reordered"
+	ActionMemberRoleAdded   = "member.role_added"
+	ActionMemberRoleRemoved = "member.role_removed"
+	ActionAPIKeyCreated     = "apikey.created"
+	ActionAPIKeyRevoked     = "apikey.revoked"
+)
+
+// Target types of audit events.
+const (
+	TargetPermission = "permission"
+	TargetUser       = "user"
+	TargetCommunity  = "community"
+	TargetMember     = "member"
+	TargetRole       = "role"
+	TargetAPIKey     = "apikey"
+	// TargetScope is the target of changes to a whole scope, such as a
+	// reorder of its roles; its id is the community id, or empty.
+	TargetScope = "scope"
+)
+
+// Event is one entry of the change log: one effect of one mutation.
+type Event struct {
+	Revision Revision  `json:"revision"`
+	At       time.Time `json:"at"`
+	Actor    Actor     `json:"actor"`
+	// RequestID is the id of the request that made the change.
+	RequestID string `json:"requestId,omitempty"`
+	// CommunityID is the scope of the change, or nil for the platform scope.
+	CommunityID *string `json:"communityId"`
+	Action      string  `json:"action"`
+	TargetType  string  `json:"targetType"`
+	TargetID    string  `json:"targetId"`
+	// Before and After are JSON documents of what changed (null when the
+	// target did not exist before, or does not after).
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
+}
+
+// EventFilter narrows the audit log. Empty fields match everything.
+type EventFilter struct {
+	// CommunityID matches events of one community; Platform matches only
+	// platform-scope events when PlatformOnly is set.
+	CommunityID  string
+	PlatformOnly bool
+	// Actor matches the acting key id or user id.
+	Actor  string
+	Action string
+	// Target matches the target id.
+	Target string
+	// Newest lists the newest events first.
+	Newest bool
+}
+
+// AuditService reads the change log.
+type AuditService interface {
+	// ListEvents returns events oldest first, or newest first on request. A user actor needs
+	// VIEW_AUDIT_LOG in the community (at platform scope for the whole log).
+	ListEvents(ctx context.Context, filter EventFilter, page Page) ([]Event, string, error)
+
+	// CurrentRevision returns the revision of the newest event.
+	CurrentRevision(ctx context.Context) (Revision, error)
+}

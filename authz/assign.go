@@ -1,0 +1,135 @@
+package authz
+
+import (
+	"slices"
+
+	"github.com/rosterhq/roster"
+)
+
+// Pair is one (user, role) of a change, with the sources through which the
+// user holds the role now (unexpired grants only).
+type Pair struct {
+	User string
+	Role RoleFacts
+	Held []roster.Source
+}
+
+// RoleChange is a request to add or remove roles, with the facts the guards
+// need.
+type RoleChange struct {
+	Actor  Subject
+	Remove bool
+	// Single is true for the one-role routes, where removing a role not held
+	// is an error rather than an outcome.
+	Single bool
+	Source roster.Source
+	Pairs  []Pair
+	// HasOwner is true in a community with an owner, which stays
+	// administrable through them: last_admin does not apply there.
+	HasOwner bool
+	// Platform is true at platform scope.
+	Platform bool
+	// AdminHolders are the users who hold the scope's admin role now.
+	AdminHolders []string
+}
+
+// ChangeRoles decides a change and returns the outcome of each pair, in
+// order. When several rules refuse it, the error is the first in SPEC §3's
+// order, over all pairs: role_not_held (single removals), then
+// cannot_remove_own_admin, missing_permission, role_hierarchy, then the
+// conflicts role_not_assignable, granted_by_source and last_admin.
+func ChangeRoles(c RoleChange) ([]string, error) {
+	if c.Source == roster.SourceProvisioning && c.Actor.User != "" {
+		return nil, roster.Errorf(roster.ESOURCENOTALLOWED, "only an API key acting as itself may change provisioning grants")
+	}
+	out := make([]string, len(c.Pairs))
+	for i, p := range c.Pairs {
+		out[i] = outcome(c.Remove, c.Source, p.Held)
+		if c.Single && out[i] == roster.NotHeld && p.Role.Builtin != roster.BuiltinEveryone {
+			return nil, roster.Errorf(roster.EROLENOTHELD, "user %s does not hold role %s through source %s", p.User, p.Role.ID, c.Source)
+		}
+	}
+	if c.Remove {
+		for _, p := range c.Pairs {
+			if p.Role.Builtin == roster.BuiltinAdmin && p.User == c.Actor.User {
+				return nil, roster.Errorf(roster.ECANNOTREMOVEADMIN, "you cannot remove the admin role from yourself")
+			}
+		}
+	}
+	if err := Require(c.Actor, roster.PermManageRoles); err != nil {
+		return nil, err
+	}
+	for _, p := range c.Pairs {
+		if err := below(c.Actor, p.Role.Position, p.Role.what()); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range c.Pairs {
+		if p.Role.Builtin == roster.BuiltinEveryone {
+			return nil, roster.Errorf(roster.EROLENOTASSIGNABLE, "everyone is held implicitly: it cannot be assigned or removed")
+		}
+	}
+	for i, p := range c.Pairs {
+		if out[i] == grantedBySource {
+			return nil, roster.Errorf(roster.EGRANTEDBYSOURCE, "user %s holds role %s only through %s grants, which a %s removal does not remove",
+				p.User, p.Role.ID, otherSource(c.Source), c.Source).With("userId", p.User).With("roleId", p.Role.ID)
+		}
+	}
+	if c.Remove && !c.HasOwner {
+		if err := keepAdmin(c, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// grantedBySource is the interim outcome of removing a role held only
+// through another source; ChangeRoles turns it into an error.
+const grantedBySource = "granted_by_source"
+
+func outcome(remove bool, src roster.Source, held []roster.Source) string {
+	has := slices.Contains(held, src)
+	switch {
+	case !remove && has:
+		return roster.AlreadyHeld
+	case !remove:
+		return roster.Added
+	case has && len(held) > 1:
+		return roster.Retained
+	case has:
+		return roster.Removed
+	case len(held) > 0 && src == roster.SourceManual:
+		return grantedBySource
+	}
+	return roster.NotHeld
+}
+
+func otherSource(s roster.Source) roster.Source {
+	if s == roster.SourceManual {
+		return roster.SourceProvisioning
+	}
+	return roster.SourceManual
+}
+
+// keepAdmin returns last_admin if the removals take the admin role from its
+// last holders.
+func keepAdmin(c RoleChange, out []string) error {
+	left := slices.Clone(c.AdminHolders)
+	for i, p := range c.Pairs {
+		if p.Role.Builtin == roster.BuiltinAdmin && out[i] == roster.Removed {
+			left = slices.DeleteFunc(left, func(u string) bool { return u == p.User })
+		}
+	}
+	if len(c.AdminHolders) > 0 && len(left) == 0 {
+		return lastAdmin(c.Platform)
+	}
+	return nil
+}
+
+func lastAdmin(platform bool) error {
+	where := "this community has no owner"
+	if platform {
+		where = "the platform scope has no owner"
+	}
+	return roster.Errorf(roster.ELASTADMIN, "%s and this would leave its admin role with no holder", where)
+}

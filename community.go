@@ -1,0 +1,69 @@
+package roster
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxNameLength is the longest community or role name, in characters.
+const MaxNameLength = 100
+
+// Community is a scope of its own: a server, guild or workspace of the host
+// platform.
+type Community struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// OwnerID is the owning member, or nil when the community has no owner.
+	OwnerID   *string   `json:"ownerId"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// CommunityUpdate lists the fields to change; nil fields stay as they are.
+// An OwnerID pointing at the empty string removes the owner.
+type CommunityUpdate struct {
+	Name    *string
+	OwnerID *string
+}
+
+// CommunityService manages communities.
+type CommunityService interface {
+	// CreateCommunity creates a community with its built-in roles, and makes
+	// the owner (if any) its first member. A user actor needs CREATE_COMMUNITY
+	// at platform scope and becomes the owner unless another is named.
+	// Returns EVALIDATION, ECOMMUNITYEXISTS, EMISSINGPERMISSION.
+	CreateCommunity(ctx context.Context, c Community) (Community, Revision, error)
+
+	// FindCommunity returns ECOMMUNITYNOTFOUND if there is no such community.
+	FindCommunity(ctx context.Context, id string) (Community, error)
+
+	// ListCommunities returns communities ordered by id.
+	ListCommunities(ctx context.Context, page Page) ([]Community, string, error)
+
+	// UpdateCommunity renames it (needs MANAGE_COMMUNITY) or transfers
+	// ownership (only the owner or a platform administrator, to a member).
+	// Removing the owner of a community without an admin is ELASTADMIN.
+	UpdateCommunity(ctx context.Context, id string, upd CommunityUpdate) (Community, Revision, error)
+
+	// DeleteCommunity removes it with its roles, members and assignments.
+	// A user actor must be its owner or a platform administrator.
+	DeleteCommunity(ctx context.Context, id string) (Revision, error)
+}
+
+// CleanName trims a community or role name and checks it: 1–100 characters,
+// no control characters. It returns the clean name and a reason when invalid.
+func CleanName(name string) (string, string) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return name, "must not be empty"
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return name, "must be at most 100 characters"
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return name, "must not contain control characters"
+	}
+	return name, ""
+}

@@ -1,0 +1,63 @@
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// Member is a user who has joined a community, with the roles they hold
+// there. At platform scope the same shape lists a user's platform roles, with
+// no join time.
+type Member struct {
+	// CommunityID is nil at platform scope.
+	CommunityID *string    `json:"communityId"`
+	UserID      string     `json:"userId"`
+	DisplayName string     `json:"displayName"`
+	JoinedAt    *time.Time `json:"joinedAt,omitempty"`
+	Roles       []HeldRole `json:"roles"`
+}
+
+// HeldRole is one role a user holds, with every grant that gives it to them.
+type HeldRole struct {
+	RoleID   string  `json:"roleId"`
+	Name     string  `json:"name"`
+	Position int     `json:"position"`
+	Grants   []Grant `json:"grants"`
+}
+
+// Grant is one source's assignment of a role to a user.
+type Grant struct {
+	Source    Source     `json:"source"`
+	GrantedBy Actor      `json:"grantedBy"`
+	GrantedAt time.Time  `json:"grantedAt"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// MemberFilter narrows a list of members.
+type MemberFilter struct {
+	// RoleID keeps only the members who hold this role (id or built-in alias).
+	RoleID string
+}
+
+// MemberService manages who belongs to a community.
+type MemberService interface {
+	// AddMember makes the user a member (creating the user record if needed)
+	// and gives them the community's default roles. Adding a member again
+	// changes only the display name. The bool reports that the user joined.
+	// A user actor may add themselves; adding others needs MANAGE_MEMBERS.
+	// Returns ECOMMUNITYNOTFOUND, EVALIDATION, EMISSINGPERMISSION.
+	AddMember(ctx context.Context, communityID, userID string, displayName *string) (Member, bool, Revision, error)
+
+	// FindMember returns ECOMMUNITYNOTFOUND or EMEMBERNOTFOUND.
+	FindMember(ctx context.Context, communityID, userID string) (Member, error)
+
+	// ListMembers returns members ordered by user id.
+	ListMembers(ctx context.Context, communityID string, filter MemberFilter, page Page) ([]Member, string, error)
+
+	// RemoveMember removes the user and their role assignments from the
+	// community. A user actor may remove themselves; removing others needs
+	// MANAGE_MEMBERS and a higher top role. Returns ECOMMUNITYNOTFOUND,
+	// EMEMBERNOTFOUND, EOWNERCANNOTLEAVE for the owner and ELASTADMIN for the
+	// last admin of a community without an owner.
+	RemoveMember(ctx context.Context, communityID, userID string) (Revision, error)
+}

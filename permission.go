@@ -1,0 +1,77 @@
+package roster
+
+import (
+	"context"
+	"regexp"
+	"time"
+)
+
+// Built-in permission keys.
+const (
+	PermAdministrator    = "ADMINISTRATOR"
+	PermManageCommunity  = "MANAGE_COMMUNITY"
+	PermManageRoles      = "MANAGE_ROLES"
+	PermManageChannels   = "MANAGE_CHANNELS"
+	PermManageMembers    = "MANAGE_MEMBERS"
+	PermBanMembers       = "BAN_MEMBERS"
+	PermMuteMembers      = "MUTE_MEMBERS"
+	PermViewAuditLog     = "VIEW_AUDIT_LOG"
+	PermViewChannel      = "VIEW_CHANNEL"
+	PermSendMessages     = "SEND_MESSAGES"
+	PermCreatePost       = "CREATE_POST"
+	PermManagePosts      = "MANAGE_POSTS"
+	PermAddReactions     = "ADD_REACTIONS"
+	PermAttachFiles      = "ATTACH_FILES"
+	PermMentionEveryone  = "MENTION_EVERYONE"
+	PermCreateCommunity  = "CREATE_COMMUNITY"
+	MaxPermissions       = 1024
+	MaxPermissionDescLen = 1000
+)
+
+// BuiltinPermissions lists the keys every deployment has. They cannot be
+// unregistered.
+var BuiltinPermissions = []string{
+	PermAdministrator, PermManageCommunity, PermManageRoles, PermManageChannels,
+	PermManageMembers, PermBanMembers, PermMuteMembers, PermViewAuditLog,
+	PermViewChannel, PermSendMessages, PermCreatePost, PermManagePosts,
+	PermAddReactions, PermAttachFiles, PermMentionEveryone, PermCreateCommunity,
+}
+
+// CommunityEveryonePermissions are what the everyone role of a new community
+// grants. At platform scope, everyone starts with nothing.
+var CommunityEveryonePermissions = []string{
+	PermViewChannel, PermSendMessages, PermCreatePost, PermAddReactions,
+}
+
+// PermissionKeyPattern is the pattern every permission key matches.
+const PermissionKeyPattern = `^[A-Z][A-Z0-9_]{1,63}$`
+
+var permissionKeyPattern = regexp.MustCompile(PermissionKeyPattern)
+
+// ValidPermissionKey reports whether key is an UPPER_SNAKE_CASE key of 2–64
+// characters.
+func ValidPermissionKey(key string) bool { return permissionKeyPattern.MatchString(key) }
+
+// Permission is one key of the catalog.
+type Permission struct {
+	Key         string    `json:"key"`
+	Description string    `json:"description"`
+	Builtin     bool      `json:"builtin"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// PermissionService manages the permission catalog.
+type PermissionService interface {
+	// ListPermissions returns the catalog ordered by key.
+	ListPermissions(ctx context.Context, page Page) ([]Permission, string, error)
+
+	// CreatePermission registers a key. Returns EVALIDATION for a malformed key
+	// or description, EPERMISSIONEXISTS if the key is registered and
+	// ELIMITREACHED past MaxPermissions keys.
+	CreatePermission(ctx context.Context, p Permission) (Permission, Revision, error)
+
+	// DeletePermission unregisters a key. Returns EPERMISSIONNOTFOUND,
+	// EPERMISSIONBUILTIN for a built-in key and EPERMISSIONINUSE (with the
+	// number of roles) while a role grants it.
+	DeletePermission(ctx context.Context, key string) (Revision, error)
+}

@@ -1,0 +1,172 @@
+package roster
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"time"
+	"unicode/utf8"
+)
+
+// Role limits.
+const (
+	MaxRolesPerScope   = 250
+	MaxDescriptionLen  = 1000
+	ColourPattern      = `^#[0-9A-Fa-f]{6}$`
+	BuiltinEveryone    = "everyone"
+	BuiltinAdmin       = "admin"
+	EveryonePosition   = 0
+	DefaultNewPosition = 1
+)
+
+var colourPattern = regexp.MustCompile(ColourPattern)
+
+// ValidColour reports whether c is a #RRGGBB colour.
+func ValidColour(c string) bool { return colourPattern.MatchString(c) }
+
+// Role is a named set of permissions in one scope.
+type Role struct {
+	ID string `json:"id"`
+	// CommunityID is the role's community, or nil for a platform role.
+	CommunityID *string `json:"communityId"`
+	Name        string  `json:"name"`
+	Description string  `json:"description"`
+	// Colour is #RRGGBB, or nil for none.
+	Colour      *string  `json:"colour"`
+	Position    int      `json:"position"`
+	Permissions []string `json:"permissions"`
+	IsDefault   bool     `json:"isDefault"`
+	Badge       bool     `json:"badge"`
+	Protected   bool     `json:"protected"`
+	// Builtin is BuiltinEveryone or BuiltinAdmin for the built-in roles.
+	Builtin   string          `json:"builtin,omitempty"`
+	Metadata  json.RawMessage `json:"metadata"`
+	Version   int             `json:"version"`
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
+
+// RoleUpdate lists the fields of a role to change; nil fields stay as they
+// are. A Colour pointing at the empty string removes the colour.
+type RoleUpdate struct {
+	Name        *string
+	Description *string
+	Colour      *string
+	Position    *int
+	Permissions *[]string
+	IsDefault   *bool
+	Badge       *bool
+	Metadata    json.RawMessage
+	// IfVersion, when not zero, makes the update fail with EVERSIONMISMATCH
+	// unless the role is at that version.
+	IfVersion int
+}
+
+// RoleDelete tells how to delete a role.
+type RoleDelete struct {
+	// Force removes the role from every holder instead of refusing.
+	Force     bool
+	IfVersion int
+}
+
+// RoleHolder is one user who holds a role, with the grants that give it.
+type RoleHolder struct {
+	UserID string  `json:"userId"`
+	Grants []Grant `json:"grants"`
+}
+
+// RoleService manages the roles of a scope. Every method takes the scope as a
+// community id, or Platform, and returns ECOMMUNITYNOTFOUND for an unknown
+// community. Role ids may also be the aliases "everyone" and "admin".
+type RoleService interface {
+	// CreateRole adds a role, at position 1 unless one is given; the roles at
+	// or above that position move up. Returns EVALIDATION, EROLENAMETAKEN,
+	// ELIMITREACHED and the guards' errors.
+	CreateRole(ctx context.Context, scope string, r Role) (Role, Revision, error)
+
+	// FindRole returns EROLENOTFOUND.
+	FindRole(ctx context.Context, scope, id string) (Role, error)
+
+	// ListRoles returns the scope's roles from the bottom (everyone) up.
+	ListRoles(ctx context.Context, scope string, page Page) ([]Role, string, error)
+
+	// UpdateRole changes a role. Returns EROLENOTFOUND, EVERSIONMISMATCH,
+	// EVALIDATION, EROLEPROTECTED on renaming a built-in role, and the guards'
+	// errors.
+	UpdateRole(ctx context.Context, scope, id string, upd RoleUpdate) (Role, Revision, error)
+
+	// DeleteRole removes a role. Returns EROLENOTFOUND, EVERSIONMISMATCH,
+	// EROLEPROTECTED, and EROLEINUSE (with the number of holders) unless
+	// forced.
+	DeleteRole(ctx context.Context, scope, id string, opt RoleDelete) (Revision, error)
+
+	// ReorderRoles sets the order of every role but everyone, bottom to top.
+	// Returns EVALIDATION unless ids lists each such role exactly once.
+	ReorderRoles(ctx context.Context, scope string, ids []string) ([]Role, Revision, error)
+
+	// ListRoleHolders returns who holds the role, ordered by user id.
+	ListRoleHolders(ctx context.Context, scope, id string, page Page) ([]RoleHolder, string, error)
+}
+
+// Clean trims and checks the fields of a new role, collapsing duplicate
+// permissions. It returns a validation error naming each bad field.
+func (r *Role) Clean() error {
+	var bad []FieldError
+	var why string
+	if r.Name, why = CleanName(r.Name); why != "" {
+		bad = append(bad, FieldError{Location: "body.name", Message: why, Value: r.Name})
+	}
+	bad = append(bad, checkRoleFields(r.Description, r.Colour, r.Metadata)...)
+	r.Permissions = CleanKeys(r.Permissions)
+	if len(bad) > 0 {
+		return Invalid(bad...)
+	}
+	return nil
+}
+
+// Clean trims and checks the fields of a role update.
+func (u *RoleUpdate) Clean() error {
+	var bad []FieldError
+	if u.Name != nil {
+		name, why := CleanName(*u.Name)
+		if why != "" {
+			bad = append(bad, FieldError{Location: "body.name", Message: why, Value: *u.Name})
+		}
+		u.Name = &name
+	}
+	desc := ""
+	if u.Description != nil {
+		desc = *u.Description
+	}
+	bad = append(bad, checkRoleFields(desc, u.Colour, u.Metadata)...)
+	if u.Permissions != nil {
+		keys := CleanKeys(*u.Permissions)
+		u.Permissions = &keys
+	}
+	if len(bad) > 0 {
+		return Invalid(bad...)
+	}
+	return nil
+}
+
+func checkRoleFields(desc string, colour *string, meta []byte) []FieldError {
+	var bad []FieldError
+	if utf8.RuneCountInString(desc) > MaxDescriptionLen {
+		bad = append(bad, FieldError{Location: "body.description", Message: "must be at most 1000 characters", Value: desc})
+	}
+	if colour != nil && *colour != "" && !ValidColour(*colour) {
+		bad = append(bad, FieldError{Location: "body.colour", Message: "must be #RRGGBB or null", Value: *colour})
+	}
+	if why := ValidMetadata(meta); why != "" {
+		bad = append(bad, FieldError{Location: "body.metadata", Message: why})
+	}
+	return bad
+}
+
+// CleanKeys returns the keys sorted with duplicates collapsed.
+func CleanKeys(keys []string) []string {
+	out := slices.Clone(keys)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

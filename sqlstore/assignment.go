@@ -1,0 +1,312 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+const grantColumns = `source, granted_by_key, granted_by_user, granted_at, expires_at`
+
+// scanGrant scans lead columns into lead, then a grant's columns.
+func scanGrant(s scanner, lead ...any) (roster.Grant, error) {
+	var g roster.Grant
+	var at int64
+	var exp sql.NullInt64
+	err := s.Scan(append(lead, &g.Source, &g.GrantedBy.KeyID, &g.GrantedBy.UserID, &at, &exp)...)
+	g.GrantedAt, g.ExpiresAt = fromMicros(at), timePtr(exp)
+	return g, err
+}
+
+// assignment is how an assignment appears in audit events.
+type assignment struct {
+	UserID   string `json:"userId"`
+	RoleID   string `json:"roleId"`
+	RoleName string `json:"roleName"`
+	roster.Grant
+}
+
+// heldBy returns each user's held roles in scope (unexpired grants), for the
+// given users, roles ordered by position.
+func heldBy(ctx context.Context, q querier, scope string, users []string, now time.Time) (map[string][]roster.HeldRole, error) {
+	out := make(map[string][]roster.HeldRole, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `
+		SELECT a.user_id, r.id, r.name, r.position, a.source, a.granted_by_key, a.granted_by_user, a.granted_at, a.expires_at
+		FROM assignments a JOIN roles r ON r.id = a.role_id
+		WHERE a.scope = ? AND a.user_id IN (`+placeholders(len(users))+`) AND (a.expires_at IS NULL OR a.expires_at > ?)
+		ORDER BY a.user_id, r.position, a.source`, append(append([]any{scope}, anys(users)...), micros(now))...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: held roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user string
+		var h roster.HeldRole
+		g, err := scanGrant(rows, &user, &h.RoleID, &h.Name, &h.Position)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: held roles: %w", err)
+		}
+		roles := out[user]
+		if n := len(roles); n == 0 || roles[n-1].RoleID != h.RoleID {
+			roles = append(roles, h)
+		}
+		roles[len(roles)-1].Grants = append(roles[len(roles)-1].Grants, g)
+		out[user] = roles
+	}
+	return out, rows.Err()
+}
+
+// findMember returns a member of a community with their roles, or a user's
+// platform roles at platform scope.
+func findMember(ctx context.Context, q querier, scope, user string, now time.Time) (roster.Member, error) {
+	m := roster.Member{CommunityID: roster.ScopeRef(scope), UserID: user}
+	var err error
+	if scope == roster.Platform {
+		err = q.QueryRowContext(ctx, `SELECT display_name FROM users WHERE id = ?`, user).Scan(&m.DisplayName)
+		if err != nil {
+			return m, notFound(err, roster.EUSERNOTFOUND, "user %s not found", user)
+		}
+	} else {
+		var joined int64
+		err = q.QueryRowContext(ctx, `SELECT display_name, joined_at FROM members WHERE community_id = ? AND user_id = ?`, scope, user).Scan(&m.DisplayName, &joined)
+		if err != nil {
+			return m, notFound(err, roster.EMEMBERNOTFOUND, "user %s is not a member of community %s", user, scope)
+		}
+		t := fromMicros(joined)
+		m.JoinedAt = &t
+	}
+	held, err := heldBy(ctx, q, scope, []string{user}, now)
+	m.Roles = held[user]
+	if m.Roles == nil {
+		m.Roles = []roster.HeldRole{}
+	}
+	return m, err
+}
+
+// ListUserRoles returns the roles a user holds in the scope.
+func (db *DB) ListUserRoles(ctx context.Context, scope, userID string) (roster.Member, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return roster.Member{}, err
+	}
+	defer tx.Rollback()
+	if _, err := scopeOwner(ctx, tx, scope); err != nil {
+		return roster.Member{}, err
+	}
+	return findMember(ctx, tx, scope, userID, db.now())
+}
+
+// AddRoles adds roles to users.
+func (db *DB) AddRoles(ctx context.Context, c roster.Change) ([]roster.PairResult, roster.Member, roster.Revision, error) {
+	return db.change(ctx, c, false, false)
+}
+
+// RemoveRoles removes roles from users.
+func (db *DB) RemoveRoles(ctx context.Context, c roster.Change, single bool) ([]roster.PairResult, roster.Member, roster.Revision, error) {
+	return db.change(ctx, c, true, single)
+}
+
+func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) ([]roster.PairResult, roster.Member, roster.Revision, error) {
+	var m roster.Member
+	if err := c.Clean(db.now()); err != nil {
+		return nil, m, 0, err
+	}
+	if remove {
+		c.ExpiresAt = nil
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, m, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, c.Scope)
+	if err != nil {
+		return nil, m, 0, err
+	}
+	roles, err := resolveRoles(tx, c.Scope, c.RoleIDs)
+	if err != nil {
+		return nil, m, 0, err
+	}
+	if err := checkHolders(tx, c.Scope, c.UserIDs); err != nil {
+		return nil, m, 0, err
+	}
+	rc := authz.RoleChange{Remove: remove, Single: single, Source: c.Source, HasOwner: owner != "", Platform: c.Scope == roster.Platform}
+	if rc.Actor, err = tx.subject(c.Scope, owner); err != nil {
+		return nil, m, 0, err
+	}
+	held, err := heldBy(ctx, tx, c.Scope, c.UserIDs, tx.now)
+	if err != nil {
+		return nil, m, 0, err
+	}
+	var names []string
+	for _, u := range c.UserIDs {
+		for _, r := range roles {
+			rc.Pairs = append(rc.Pairs, authz.Pair{User: u, Role: facts(r), Held: sources(held[u], r.ID)})
+			names = append(names, r.Name)
+		}
+	}
+	if remove {
+		if rc.AdminHolders, err = adminHolders(tx, c.Scope); err != nil {
+			return nil, m, 0, err
+		}
+	}
+	outcomes, err := authz.ChangeRoles(rc)
+	if err != nil {
+		return nil, m, 0, err
+	}
+	results := make([]roster.PairResult, len(rc.Pairs))
+	for i, p := range rc.Pairs {
+		results[i] = roster.PairResult{UserID: p.User, RoleID: p.Role.ID, Result: outcomes[i]}
+		a := assignment{UserID: p.User, RoleID: p.Role.ID, RoleName: names[i]}
+		switch outcomes[i] {
+		case roster.Added:
+			err = tx.grant(c.Scope, a, c.Source, c.ExpiresAt)
+		case roster.Removed, roster.Retained:
+			err = removeAssignments(tx, c.Scope, `role_id = ? AND user_id = ? AND source = ?`, p.Role.ID, p.User, c.Source)
+		}
+		if err != nil {
+			return nil, m, 0, err
+		}
+	}
+	if len(c.UserIDs) == 1 {
+		if m, err = findMember(ctx, tx, c.Scope, c.UserIDs[0], tx.now); err != nil {
+			return nil, m, 0, err
+		}
+	}
+	rev, err := tx.commit()
+	return results, m, rev, err
+}
+
+// sources returns the sources through which a user holds a role.
+func sources(held []roster.HeldRole, roleID string) []roster.Source {
+	for _, h := range held {
+		if h.RoleID == roleID {
+			out := make([]roster.Source, len(h.Grants))
+			for i, g := range h.Grants {
+				out[i] = g.Source
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// resolveRoles finds every role named, or fails naming each unknown one.
+func resolveRoles(tx *Tx, scope string, ids []string) ([]roster.Role, error) {
+	roles := make([]roster.Role, 0, len(ids))
+	var missing []roster.FieldError
+	for i, id := range ids {
+		r, err := findRole(tx.ctx, tx, scope, id)
+		if roster.ErrorCode(err) == roster.EROLENOTFOUND {
+			missing = append(missing, roster.FieldError{Location: fmt.Sprintf("body.roleIds[%d]", i), Message: "no such role here", Value: id})
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		roles = append(roles, r)
+	}
+	if len(missing) > 0 {
+		return nil, &roster.Error{Code: roster.EROLENOTFOUND, Message: fmt.Sprintf("%d of the roles do not exist", len(missing)), Fields: missing}
+	}
+	return roles, nil
+}
+
+// checkHolders makes sure every user may hold roles in scope: members of a
+// community, or any user at platform scope (whose record is created).
+func checkHolders(tx *Tx, scope string, users []string) error {
+	var missing []roster.FieldError
+	for i, u := range users {
+		if scope == roster.Platform {
+			if _, err := tx.ensureUser(u); err != nil {
+				return err
+			}
+			continue
+		}
+		ok, err := isMember(tx.ctx, tx, scope, u)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			missing = append(missing, roster.FieldError{Location: fmt.Sprintf("body.userIds[%d]", i), Message: "is not a member of the community", Value: u})
+		}
+	}
+	if len(missing) > 0 {
+		return &roster.Error{Code: roster.EMEMBERNOTFOUND, Message: fmt.Sprintf("%d of the users are not members of community %s", len(missing), scope), Fields: missing}
+	}
+	return nil
+}
+
+// adminHolders returns the users who hold the scope's admin role.
+func adminHolders(tx *Tx, scope string) ([]string, error) {
+	rows, err := tx.QueryContext(tx.ctx, `
+		SELECT DISTINCT a.user_id FROM assignments a JOIN roles r ON r.id = a.role_id
+		WHERE r.scope = ? AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > ?)`, scope, micros(tx.now))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: admin holders: %w", err)
+	}
+	defer rows.Close()
+	var users []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("sqlstore: admin holders: %w", err)
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+// grant writes one assignment (replacing an expired one of the same source)
+// and its event.
+func (tx *Tx) grant(scope string, a assignment, src roster.Source, expires *time.Time) error {
+	a.Grant = roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
+	_, err := tx.ExecContext(tx.ctx, `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
+			granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`,
+		a.RoleID, a.UserID, src, scope, a.GrantedBy.KeyID, a.GrantedBy.UserID, micros(tx.now), nullMicros(expires))
+	if err != nil {
+		return fmt.Errorf("sqlstore: grant: %w", err)
+	}
+	return tx.event(scope, roster.ActionMemberRoleAdded, roster.TargetMember, a.UserID, nil, a)
+}
+
+// removeAssignments deletes the assignments of scope matching where, with
+// one member.role_removed event each.
+func removeAssignments(tx *Tx, scope, where string, args ...any) error {
+	rows, err := tx.QueryContext(tx.ctx, `SELECT a.user_id, a.role_id, r.name, `+grantColumns+`
+		FROM assignments a JOIN roles r ON r.id = a.role_id WHERE a.scope = ? AND `+where+` ORDER BY a.user_id, a.role_id, a.source`,
+		append([]any{scope}, args...)...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: assignments: %w", err)
+	}
+	var gone []assignment
+	for rows.Next() {
+		var a assignment
+		if a.Grant, err = scanGrant(rows, &a.UserID, &a.RoleID, &a.RoleName); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlstore: assignments: %w", err)
+		}
+		gone = append(gone, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: assignments: %w", err)
+	}
+	for _, a := range gone {
+		if _, err := tx.ExecContext(tx.ctx, `DELETE FROM assignments WHERE role_id = ? AND user_id = ? AND source = ?`, a.RoleID, a.UserID, a.Source); err != nil {
+			return fmt.Errorf("sqlstore: remove assignment: %w", err)
+		}
+		if err := tx.event(scope, roster.ActionMemberRoleRemoved, roster.TargetMember, a.UserID, a, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

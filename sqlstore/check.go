@@ -1,0 +1,102 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/rosterhq/roster"
+)
+
+// Check answers permission checks from one consistent view of the data.
+func (db *DB) Check(ctx context.Context, checks []roster.Check, minRevision roster.Revision) ([]bool, roster.Revision, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	rev, err := currentRevision(ctx, tx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if rev < minRevision {
+		return nil, 0, roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d)", minRevision, rev).With("revision", rev)
+	}
+	known, err := catalog(ctx, tx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var bad []roster.FieldError
+	for i, c := range checks {
+		if _, found := slices.BinarySearch(known, c.Permission); !found {
+			bad = append(bad, roster.FieldError{Location: fmt.Sprintf("body.checks[%d].permission", i), Message: "is not a registered permission", Value: c.Permission})
+		}
+	}
+	if len(bad) > 0 {
+		return nil, 0, roster.Invalid(bad...)
+	}
+	only := roster.ActorFrom(ctx).CommunityID
+	owners := map[string]string{}
+	seen := map[roster.Check]standing{}
+	now := db.now()
+	out := make([]bool, len(checks))
+	for i, c := range checks {
+		owner, ok := owners[c.CommunityID]
+		if !ok {
+			if only != "" && c.CommunityID != only && c.CommunityID != roster.Platform {
+				return nil, 0, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
+			}
+			if owner, err = scopeOwner(ctx, tx, c.CommunityID); err != nil {
+				return nil, 0, err
+			}
+			owners[c.CommunityID] = owner
+		}
+		key := roster.Check{CommunityID: c.CommunityID, UserID: c.UserID}
+		st, ok := seen[key]
+		if !ok {
+			if st, err = standingOf(ctx, tx, c.CommunityID, owner, c.UserID, now); err != nil {
+				return nil, 0, err
+			}
+			seen[key] = st
+		}
+		out[i] = st.perms.Has(c.Permission)
+	}
+	return out, rev, nil
+}
+
+// EffectivePermissions returns a user's permissions in a scope, and why.
+func (db *DB) EffectivePermissions(ctx context.Context, scope, userID string) (roster.Effective, roster.Revision, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return roster.Effective{}, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, scope)
+	if err != nil {
+		return roster.Effective{}, 0, err
+	}
+	rev, err := currentRevision(ctx, tx)
+	if err != nil {
+		return roster.Effective{}, 0, err
+	}
+	st, err := standingOf(ctx, tx, scope, owner, userID, db.now())
+	if err != nil {
+		return roster.Effective{}, 0, err
+	}
+	if scope != roster.Platform && !st.holdings.Member {
+		return roster.Effective{}, 0, roster.Errorf(roster.EMEMBERNOTFOUND, "user %s is not a member of community %s", userID, scope)
+	}
+	known, err := catalog(ctx, tx)
+	if err != nil {
+		return roster.Effective{}, 0, err
+	}
+	return roster.Effective{
+		CommunityID:   roster.ScopeRef(scope),
+		UserID:        userID,
+		Member:        st.holdings.Member || scope == roster.Platform,
+		Owner:         st.holdings.Owner,
+		Administrator: st.perms.All,
+		Permissions:   st.perms.List(known),
+		Explain:       st.perms.Explain(known),
+	}, rev, nil
+}

@@ -1,0 +1,287 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+	"github.com/rs/xid"
+)
+
+const communityColumns = `id, name, owner_id, created_at, updated_at`
+
+func scanCommunity(s scanner) (roster.Community, error) {
+	var c roster.Community
+	var owner sql.NullString
+	var created, updated int64
+	if err := s.Scan(&c.ID, &c.Name, &owner, &created, &updated); err != nil {
+		return c, err
+	}
+	c.OwnerID = strPtr(owner)
+	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return c, nil
+}
+
+func scanCommunities(rows *sql.Rows) ([]roster.Community, error) {
+	defer rows.Close()
+	out := []roster.Community{}
+	for rows.Next() {
+		c, err := scanCommunity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: communities: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func findCommunity(ctx context.Context, q querier, id string) (roster.Community, error) {
+	c, err := scanCommunity(q.QueryRowContext(ctx, `SELECT `+communityColumns+` FROM communities WHERE id = ?`, id))
+	if err != nil {
+		return c, notFound(err, roster.ECOMMUNITYNOTFOUND, "community %s not found", id)
+	}
+	return c, nil
+}
+
+// createBuiltinRoles creates a new scope's everyone and admin roles.
+func createBuiltinRoles(tx *Tx, scope string) error {
+	perms := []string{}
+	if scope != roster.Platform {
+		perms = roster.CommunityEveryonePermissions
+	}
+	builtins := []roster.Role{
+		{Name: roster.BuiltinEveryone, Builtin: roster.BuiltinEveryone, Position: roster.EveryonePosition, Permissions: roster.CleanKeys(perms),
+			Description: "Held implicitly by every member"},
+		{Name: roster.BuiltinAdmin, Builtin: roster.BuiltinAdmin, Position: 1, Permissions: []string{roster.PermAdministrator},
+			Description: "Holds every permission"},
+	}
+	for _, r := range builtins {
+		if _, err := insertRole(tx, scope, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensurePlatform creates the platform scope's built-in roles on first open.
+func (db *DB) ensurePlatform(ctx context.Context) error {
+	tx, err := db.begin(roster.NewContext(ctx, roster.SystemActor))
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	n, err := countRoles(tx, roster.Platform)
+	if err != nil || n > 0 {
+		return err
+	}
+	if err := createBuiltinRoles(tx, roster.Platform); err != nil {
+		return err
+	}
+	_, err = tx.commit()
+	return err
+}
+
+// CreateCommunity creates a community with its built-in roles.
+func (db *DB) CreateCommunity(ctx context.Context, c roster.Community) (roster.Community, roster.Revision, error) {
+	var bad []roster.FieldError
+	var why string
+	if c.Name, why = roster.CleanName(c.Name); why != "" {
+		bad = append(bad, roster.FieldError{Location: "body.name", Message: why, Value: c.Name})
+	}
+	if c.ID != "" && !roster.ValidID(c.ID) {
+		bad = append(bad, roster.FieldError{Location: "body.id", Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: c.ID})
+	}
+	if c.OwnerID != nil && !roster.ValidID(*c.OwnerID) {
+		bad = append(bad, roster.FieldError{Location: "body.ownerId", Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: *c.OwnerID})
+	}
+	if len(bad) > 0 {
+		return c, 0, roster.Invalid(bad...)
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return c, 0, err
+	}
+	defer tx.Rollback()
+	s, err := tx.subject(roster.Platform, "")
+	if err != nil {
+		return c, 0, err
+	}
+	if err := authz.Require(s, roster.PermCreateCommunity); err != nil {
+		return c, 0, err
+	}
+	if c.ID == "" {
+		c.ID = xid.New().String()
+	}
+	if c.OwnerID == nil && s.User != "" {
+		c.OwnerID = &s.User
+	}
+	c.CreatedAt, c.UpdatedAt = tx.now, tx.now
+	_, err = tx.ExecContext(ctx, `INSERT INTO communities (id, name, owner_id, created_at, updated_at) VALUES (?, ?, NULL, ?, ?)`,
+		c.ID, c.Name, micros(tx.now), micros(tx.now))
+	if isUnique(err) {
+		return c, 0, roster.Errorf(roster.ECOMMUNITYEXISTS, "community %s already exists", c.ID)
+	} else if err != nil {
+		return c, 0, fmt.Errorf("sqlstore: create community: %w", err)
+	}
+	owner := c.OwnerID
+	c.OwnerID = nil
+	if err := tx.event(c.ID, roster.ActionCommunityCreated, roster.TargetCommunity, c.ID, nil, c); err != nil {
+		return c, 0, err
+	}
+	if err := createBuiltinRoles(tx, c.ID); err != nil {
+		return c, 0, err
+	}
+	if owner != nil {
+		if _, _, err := tx.join(c.ID, *owner, nil); err != nil {
+			return c, 0, err
+		}
+		if c, err = tx.setOwner(c, owner); err != nil {
+			return c, 0, err
+		}
+	}
+	rev, err := tx.commit()
+	return c, rev, err
+}
+
+// setOwner records a new owner (nil for none) and its event.
+func (tx *Tx) setOwner(c roster.Community, owner *string) (roster.Community, error) {
+	before := c
+	c.OwnerID, c.UpdatedAt = owner, tx.now
+	if _, err := tx.ExecContext(tx.ctx, `UPDATE communities SET owner_id = ?, updated_at = ? WHERE id = ?`, nullStr(owner), micros(tx.now), c.ID); err != nil {
+		return c, fmt.Errorf("sqlstore: set owner: %w", err)
+	}
+	return c, tx.event(c.ID, roster.ActionOwnerTransferred, roster.TargetCommunity, c.ID, before, c)
+}
+
+// FindCommunity returns a community.
+func (db *DB) FindCommunity(ctx context.Context, id string) (roster.Community, error) {
+	return findCommunity(ctx, db.read, id)
+}
+
+// ListCommunities returns communities ordered by id.
+func (db *DB) ListCommunities(ctx context.Context, p roster.Page) ([]roster.Community, string, error) {
+	pg, err := parsePage(p)
+	if err != nil {
+		return nil, "", err
+	}
+	query := `SELECT ` + communityColumns + ` FROM communities WHERE id > ? ORDER BY id LIMIT ?`
+	args := []any{pg.after, pg.fetch()}
+	if only := roster.ActorFrom(ctx).CommunityID; only != "" {
+		query = `SELECT ` + communityColumns + ` FROM communities WHERE id > ? AND id = ? ORDER BY id LIMIT ?`
+		args = []any{pg.after, only, pg.fetch()}
+	}
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlstore: communities: %w", err)
+	}
+	list, err := scanCommunities(rows)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := paginate(pg, list, func(c roster.Community) string { return c.ID })
+	return list, next, nil
+}
+
+// UpdateCommunity renames a community or transfers its ownership.
+func (db *DB) UpdateCommunity(ctx context.Context, id string, upd roster.CommunityUpdate) (roster.Community, roster.Revision, error) {
+	if upd.Name != nil {
+		name, why := roster.CleanName(*upd.Name)
+		if why != "" {
+			return roster.Community{}, 0, roster.Invalid(roster.FieldError{Location: "body.name", Message: why, Value: *upd.Name})
+		}
+		upd.Name = &name
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return roster.Community{}, 0, err
+	}
+	defer tx.Rollback()
+	c, err := findCommunity(ctx, tx, id)
+	if err != nil {
+		return c, 0, err
+	}
+	owner := ""
+	if c.OwnerID != nil {
+		owner = *c.OwnerID
+	}
+	rename := upd.Name != nil && *upd.Name != c.Name
+	transfer := upd.OwnerID != nil && *upd.OwnerID != owner
+	if transfer && *upd.OwnerID != "" {
+		if ok, err := isMember(ctx, tx, id, *upd.OwnerID); err != nil {
+			return c, 0, err
+		} else if !ok {
+			return c, 0, roster.Errorf(roster.EMEMBERNOTFOUND, "the new owner %s is not a member of community %s", *upd.OwnerID, id)
+		}
+	}
+	s, err := tx.subject(id, owner)
+	if err != nil {
+		return c, 0, err
+	}
+	admins, err := adminHolders(tx, id)
+	if err != nil {
+		return c, 0, err
+	}
+	if err := authz.UpdateCommunity(s, rename, transfer, transfer && *upd.OwnerID == "", len(admins)); err != nil {
+		return c, 0, err
+	}
+	if rename {
+		before := c
+		c.Name, c.UpdatedAt = *upd.Name, tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE communities SET name = ?, updated_at = ? WHERE id = ?`, c.Name, micros(tx.now), id); err != nil {
+			return c, 0, fmt.Errorf("sqlstore: rename community: %w", err)
+		}
+		if err := tx.event(id, roster.ActionCommunityUpdated, roster.TargetCommunity, id, before, c); err != nil {
+			return c, 0, err
+		}
+	}
+	if transfer {
+		if c, err = tx.setOwner(c, upd.OwnerID); err != nil {
+			return c, 0, err
+		}
+	}
+	rev, err := tx.commit()
+	return c, rev, err
+}
+
+// DeleteCommunity removes a community and everything in it.
+func (db *DB) DeleteCommunity(ctx context.Context, id string) (roster.Revision, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	c, err := findCommunity(ctx, tx, id)
+	if err != nil {
+		return 0, err
+	}
+	owner := ""
+	if c.OwnerID != nil {
+		owner = *c.OwnerID
+	}
+	s, err := tx.subject(id, owner)
+	if err != nil {
+		return 0, err
+	}
+	if err := authz.DeleteCommunity(s); err != nil {
+		return 0, err
+	}
+	if err := tx.revokeKeysOf(id); err != nil {
+		return 0, err
+	}
+	for _, stmt := range []string{
+		`DELETE FROM assignments WHERE scope = ?`,
+		`DELETE FROM roles WHERE scope = ?`,
+		`DELETE FROM members WHERE community_id = ?`,
+		`DELETE FROM communities WHERE id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
+			return 0, fmt.Errorf("sqlstore: delete community: %w", err)
+		}
+	}
+	if err := tx.event(id, roster.ActionCommunityDeleted, roster.TargetCommunity, id, c, nil); err != nil {
+		return 0, err
+	}
+	return tx.commit()
+}

@@ -1,0 +1,200 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+// join makes the user a member of the community with its default roles, or
+// updates their display name if they are one. It reports whether they joined.
+func (tx *Tx) join(community, user string, displayName *string) (roster.Member, bool, error) {
+	if _, err := tx.ensureUser(user); err != nil {
+		return roster.Member{}, false, err
+	}
+	before, err := findMember(tx.ctx, tx, community, user, tx.now)
+	switch roster.ErrorCode(err) {
+	case "":
+		if displayName == nil || *displayName == before.DisplayName {
+			return before, false, nil
+		}
+		after := before
+		after.DisplayName = *displayName
+		if _, err := tx.ExecContext(tx.ctx, `UPDATE members SET display_name = ? WHERE community_id = ? AND user_id = ?`, after.DisplayName, community, user); err != nil {
+			return before, false, fmt.Errorf("sqlstore: update member: %w", err)
+		}
+		return after, false, tx.event(community, roster.ActionMemberUpdated, roster.TargetMember, user, before, after)
+	case roster.EMEMBERNOTFOUND:
+	default:
+		return before, false, err
+	}
+	m := roster.Member{CommunityID: &community, UserID: user, JoinedAt: &tx.now, Roles: []roster.HeldRole{}}
+	if displayName != nil {
+		m.DisplayName = *displayName
+	}
+	if _, err := tx.ExecContext(tx.ctx, `INSERT INTO members (community_id, user_id, display_name, joined_at) VALUES (?, ?, ?, ?)`,
+		community, user, m.DisplayName, micros(tx.now)); err != nil {
+		return m, false, fmt.Errorf("sqlstore: join: %w", err)
+	}
+	if err := tx.event(community, roster.ActionMemberJoined, roster.TargetMember, user, nil, m); err != nil {
+		return m, false, err
+	}
+	defaults, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND is_default = 1 AND builtin = '' ORDER BY position`, community)
+	if err != nil {
+		return m, false, err
+	}
+	for _, r := range defaults {
+		if err := tx.grant(community, assignment{UserID: user, RoleID: r.ID, RoleName: r.Name}, roster.SourceManual, nil); err != nil {
+			return m, false, err
+		}
+	}
+	m, err = findMember(tx.ctx, tx, community, user, tx.now)
+	return m, true, err
+}
+
+// AddMember makes a user a member of a community.
+func (db *DB) AddMember(ctx context.Context, communityID, userID string, displayName *string) (roster.Member, bool, roster.Revision, error) {
+	if displayName != nil {
+		name, why := roster.CleanName(*displayName)
+		if why != "" && name != "" {
+			return roster.Member{}, false, 0, roster.Invalid(roster.FieldError{Location: "body.displayName", Message: why, Value: *displayName})
+		}
+		displayName = &name
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return roster.Member{}, false, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, communityID)
+	if err != nil {
+		return roster.Member{}, false, 0, err
+	}
+	s, err := tx.subject(communityID, owner)
+	if err != nil {
+		return roster.Member{}, false, 0, err
+	}
+	if err := authz.Self(s, userID, roster.PermManageMembers); err != nil {
+		return roster.Member{}, false, 0, err
+	}
+	m, joined, err := tx.join(communityID, userID, displayName)
+	if err != nil {
+		return m, false, 0, err
+	}
+	rev, err := tx.commit()
+	return m, joined, rev, err
+}
+
+// FindMember returns a member with their roles.
+func (db *DB) FindMember(ctx context.Context, communityID, userID string) (roster.Member, error) {
+	return db.ListUserRoles(ctx, communityID, userID)
+}
+
+// ListMembers returns a community's members ordered by user id.
+func (db *DB) ListMembers(ctx context.Context, communityID string, f roster.MemberFilter, p roster.Page) ([]roster.Member, string, error) {
+	pg, err := parsePage(p)
+	if err != nil {
+		return nil, "", err
+	}
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+	if _, err := scopeOwner(ctx, tx, communityID); err != nil {
+		return nil, "", err
+	}
+	now := db.now()
+	query := `SELECT m.user_id, m.display_name, m.joined_at FROM members m WHERE m.community_id = ? AND m.user_id > ?`
+	args := []any{communityID, pg.after}
+	if f.RoleID != "" {
+		role, err := findRole(ctx, tx, communityID, f.RoleID)
+		if err != nil {
+			return nil, "", err
+		}
+		if role.Builtin != roster.BuiltinEveryone {
+			query += ` AND EXISTS (SELECT 1 FROM assignments a WHERE a.role_id = ? AND a.user_id = m.user_id AND (a.expires_at IS NULL OR a.expires_at > ?))`
+			args = append(args, role.ID, micros(now))
+		}
+	}
+	rows, err := tx.QueryContext(ctx, query+` ORDER BY m.user_id LIMIT ?`, append(args, pg.fetch())...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlstore: members: %w", err)
+	}
+	defer rows.Close()
+	members := []roster.Member{}
+	for rows.Next() {
+		m := roster.Member{CommunityID: &communityID}
+		var joined int64
+		if err := rows.Scan(&m.UserID, &m.DisplayName, &joined); err != nil {
+			return nil, "", fmt.Errorf("sqlstore: members: %w", err)
+		}
+		t := fromMicros(joined)
+		m.JoinedAt = &t
+		members = append(members, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlstore: members: %w", err)
+	}
+	members, next := paginate(pg, members, func(m roster.Member) string { return m.UserID })
+	users := make([]string, len(members))
+	for i, m := range members {
+		users[i] = m.UserID
+	}
+	held, err := heldBy(ctx, tx, communityID, users, now)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range members {
+		if members[i].Roles = held[members[i].UserID]; members[i].Roles == nil {
+			members[i].Roles = []roster.HeldRole{}
+		}
+	}
+	return members, next, nil
+}
+
+// RemoveMember removes a user and their roles from a community.
+func (db *DB) RemoveMember(ctx context.Context, communityID, userID string) (roster.Revision, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, communityID)
+	if err != nil {
+		return 0, err
+	}
+	m, err := findMember(ctx, tx, communityID, userID, tx.now)
+	if err != nil {
+		return 0, err
+	}
+	s, err := tx.subject(communityID, owner)
+	if err != nil {
+		return 0, err
+	}
+	admins, err := adminHolders(tx, communityID)
+	if err != nil {
+		return 0, err
+	}
+	target := authz.Member{User: userID, Owner: owner == userID, HoldsAdmin: slices.Contains(admins, userID)}
+	for _, r := range m.Roles {
+		target.Top = max(target.Top, r.Position)
+	}
+	if err := authz.RemoveMember(s, target, owner != "", len(admins)); err != nil {
+		return 0, err
+	}
+	if err := removeAssignments(tx, communityID, `user_id = ?`, userID); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE community_id = ? AND user_id = ?`, communityID, userID); err != nil {
+		return 0, fmt.Errorf("sqlstore: leave: %w", err)
+	}
+	m.Roles = nil
+	if err := tx.event(communityID, roster.ActionMemberLeft, roster.TargetMember, userID, m, nil); err != nil {
+		return 0, err
+	}
+	return tx.commit()
+}

@@ -1,0 +1,60 @@
+package sqlstore
+
+import (
+	"encoding/base64"
+	"strconv"
+
+	"github.com/rosterhq/roster"
+)
+
+// page is a validated page request: at most limit rows after the key the
+// cursor carries ("" for the first page).
+type page struct {
+	limit int
+	after string
+}
+
+// parsePage validates a page request.
+func parsePage(p roster.Page) (page, error) {
+	pg := page{limit: p.Limit}
+	if pg.limit == 0 {
+		pg.limit = roster.DefaultPageLimit
+	}
+	if pg.limit < 1 || pg.limit > roster.MaxPageLimit {
+		return pg, roster.Invalid(roster.FieldError{Location: "query.limit", Message: "must be between 1 and 1000", Value: p.Limit})
+	}
+	if p.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+		if err != nil || len(b) == 0 {
+			return pg, roster.Invalid(roster.FieldError{Location: "query.cursor", Message: "is not a cursor this API returned", Value: p.Cursor})
+		}
+		pg.after = string(b)
+	}
+	return pg, nil
+}
+
+// afterInt returns the cursor's key as a number, for lists ordered by one.
+func (pg page) afterInt(cursor string) (int64, error) {
+	if pg.after == "" {
+		return -1, nil
+	}
+	n, err := strconv.ParseInt(pg.after, 10, 64)
+	if err != nil {
+		return 0, roster.Invalid(roster.FieldError{Location: "query.cursor", Message: "is not a cursor this API returned", Value: cursor})
+	}
+	return n, nil
+}
+
+// fetch is how many rows a query reads: one more than the page holds, to
+// tell whether another page follows.
+func (pg page) fetch() int { return pg.limit + 1 }
+
+// paginate trims the rows read to the page and returns the cursor of the
+// next page, or "" when none follows.
+func paginate[T any](pg page, rows []T, key func(T) string) ([]T, string) {
+	if len(rows) <= pg.limit {
+		return rows, ""
+	}
+	rows = rows[:pg.limit]
+	return rows, base64.RawURLEncoding.EncodeToString([]byte(key(rows[len(rows)-1])))
+}

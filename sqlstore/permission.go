@@ -1,0 +1,133 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+func findPermission(ctx context.Context, q querier, key string) (roster.Permission, error) {
+	p := roster.Permission{Key: key}
+	var created int64
+	err := q.QueryRowContext(ctx, `SELECT description, builtin, created_at FROM permissions WHERE key = ?`, key).Scan(&p.Description, &p.Builtin, &created)
+	if err != nil {
+		return p, notFound(err, roster.EPERMISSIONNOTFOUND, "permission %s is not registered", key)
+	}
+	p.CreatedAt = fromMicros(created)
+	return p, nil
+}
+
+// ListPermissions returns the catalog ordered by key.
+func (db *DB) ListPermissions(ctx context.Context, p roster.Page) ([]roster.Permission, string, error) {
+	pg, err := parsePage(p)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT key, description, builtin, created_at FROM permissions WHERE key > ? ORDER BY key LIMIT ?`, pg.after, pg.fetch())
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlstore: permissions: %w", err)
+	}
+	defer rows.Close()
+	out := []roster.Permission{}
+	for rows.Next() {
+		var p roster.Permission
+		var created int64
+		if err := rows.Scan(&p.Key, &p.Description, &p.Builtin, &created); err != nil {
+			return nil, "", fmt.Errorf("sqlstore: permissions: %w", err)
+		}
+		p.CreatedAt = fromMicros(created)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlstore: permissions: %w", err)
+	}
+	out, next := paginate(pg, out, func(p roster.Permission) string { return p.Key })
+	return out, next, nil
+}
+
+// CreatePermission registers a permission key.
+func (db *DB) CreatePermission(ctx context.Context, p roster.Permission) (roster.Permission, roster.Revision, error) {
+	var bad []roster.FieldError
+	if !roster.ValidPermissionKey(p.Key) {
+		bad = append(bad, roster.FieldError{Location: "body.key", Message: "must be UPPER_SNAKE_CASE, 2-64 characters, starting with a letter", Value: p.Key})
+	}
+	if utf8.RuneCountInString(p.Description) > roster.MaxPermissionDescLen {
+		bad = append(bad, roster.FieldError{Location: "body.description", Message: "must be at most 1000 characters", Value: p.Description})
+	}
+	if len(bad) > 0 {
+		return p, 0, roster.Invalid(bad...)
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return p, 0, err
+	}
+	defer tx.Rollback()
+	s, err := tx.subject(roster.Platform, "")
+	if err != nil {
+		return p, 0, err
+	}
+	if err := authz.Require(s, roster.PermManageRoles); err != nil {
+		return p, 0, err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM permissions`).Scan(&n); err != nil {
+		return p, 0, fmt.Errorf("sqlstore: count permissions: %w", err)
+	}
+	if _, err := findPermission(ctx, tx, p.Key); err == nil {
+		return p, 0, roster.Errorf(roster.EPERMISSIONEXISTS, "permission %s is already registered", p.Key)
+	} else if roster.ErrorCode(err) != roster.EPERMISSIONNOTFOUND {
+		return p, 0, err
+	}
+	if n >= roster.MaxPermissions {
+		return p, 0, roster.Errorf(roster.ELIMITREACHED, "the catalog holds at most %d keys", roster.MaxPermissions)
+	}
+	p.Builtin, p.CreatedAt = false, tx.now
+	if _, err := tx.ExecContext(ctx, `INSERT INTO permissions (key, description, builtin, created_at) VALUES (?, ?, 0, ?)`, p.Key, p.Description, micros(tx.now)); err != nil {
+		return p, 0, fmt.Errorf("sqlstore: create permission: %w", err)
+	}
+	if err := tx.event(roster.Platform, roster.ActionPermissionCreated, roster.TargetPermission, p.Key, nil, p); err != nil {
+		return p, 0, err
+	}
+	rev, err := tx.commit()
+	return p, rev, err
+}
+
+// DeletePermission unregisters a permission key.
+func (db *DB) DeletePermission(ctx context.Context, key string) (roster.Revision, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	p, err := findPermission(ctx, tx, key)
+	if err != nil {
+		return 0, err
+	}
+	s, err := tx.subject(roster.Platform, "")
+	if err != nil {
+		return 0, err
+	}
+	if err := authz.Require(s, roster.PermManageRoles); err != nil {
+		return 0, err
+	}
+	if p.Builtin {
+		return 0, roster.Errorf(roster.EPERMISSIONBUILTIN, "built-in permission %s cannot be unregistered", key)
+	}
+	var roles int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_permissions WHERE key = ?`, key).Scan(&roles); err != nil {
+		return 0, fmt.Errorf("sqlstore: permission use: %w", err)
+	}
+	if roles > 0 {
+		return 0, roster.Errorf(roster.EPERMISSIONINUSE, "permission %s is granted by %d roles", key, roles).With("roles", roles)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM permissions WHERE key = ?`, key); err != nil {
+		return 0, fmt.Errorf("sqlstore: delete permission: %w", err)
+	}
+	if err := tx.event(roster.Platform, roster.ActionPermissionDeleted, roster.TargetPermission, key, p, nil); err != nil {
+		return 0, err
+	}
+	return tx.commit()
+}

@@ -1,0 +1,380 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rs/xid"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+// countRoles returns how many roles the scope has, everyone included.
+func countRoles(tx *Tx, scope string) (int, error) {
+	var n int
+	if err := tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM roles WHERE scope = ?`, scope).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlstore: count roles: %w", err)
+	}
+	return n, nil
+}
+
+// shift moves the scope's roles with positions in [from, to] by delta.
+func shift(tx *Tx, scope string, from, to, delta int) error {
+	_, err := tx.ExecContext(tx.ctx, `UPDATE roles SET position = position + ? WHERE scope = ? AND position >= ? AND position <= ?`, delta, scope, from, to)
+	if err != nil {
+		return fmt.Errorf("sqlstore: shift roles: %w", err)
+	}
+	return nil
+}
+
+func setPermissions(tx *Tx, roleID string, keys []string) error {
+	if _, err := tx.ExecContext(tx.ctx, `DELETE FROM role_permissions WHERE role_id = ?`, roleID); err != nil {
+		return fmt.Errorf("sqlstore: role permissions: %w", err)
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(tx.ctx, `INSERT INTO role_permissions (role_id, key) VALUES (?, ?)`, roleID, k); err != nil {
+			return fmt.Errorf("sqlstore: role permissions: %w", err)
+		}
+	}
+	return nil
+}
+
+// insertRole writes a new role at r.Position, which the caller has made free.
+func insertRole(tx *Tx, scope string, r roster.Role) (roster.Role, error) {
+	r.ID = xid.New().String()
+	r.CommunityID = roster.ScopeRef(scope)
+	r.Protected = r.Builtin != ""
+	r.Version = 1
+	r.CreatedAt, r.UpdatedAt = tx.now, tx.now
+	if r.Permissions == nil {
+		r.Permissions = []string{}
+	}
+	if len(r.Metadata) == 0 {
+		r.Metadata = []byte("{}")
+	}
+	_, err := tx.ExecContext(tx.ctx, `INSERT INTO roles (`+roleColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, scope, r.Name, r.Description, nullStr(r.Colour), r.Position, r.IsDefault, r.Badge, r.Builtin, string(r.Metadata), r.Version,
+		micros(r.CreatedAt), micros(r.UpdatedAt), strings.ToLower(r.Name))
+	if isUnique(err) {
+		return r, roster.Errorf(roster.EROLENAMETAKEN, "a role named %q already exists here", r.Name)
+	} else if err != nil {
+		return r, fmt.Errorf("sqlstore: insert role: %w", err)
+	}
+	if err := setPermissions(tx, r.ID, r.Permissions); err != nil {
+		return r, err
+	}
+	return r, tx.event(scope, roster.ActionRoleCreated, roster.TargetRole, r.ID, nil, r)
+}
+
+// CreateRole adds a role to the scope.
+func (db *DB) CreateRole(ctx context.Context, scope string, r roster.Role) (roster.Role, roster.Revision, error) {
+	if err := r.Clean(); err != nil {
+		return r, 0, err
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return r, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, scope)
+	if err != nil {
+		return r, 0, err
+	}
+	if err := checkKeys(ctx, tx, "body.permissions", r.Permissions); err != nil {
+		return r, 0, err
+	}
+	n, err := countRoles(tx, scope)
+	if err != nil {
+		return r, 0, err
+	}
+	if r.Position == 0 {
+		r.Position = roster.DefaultNewPosition
+	} else if r.Position < 1 || r.Position > n {
+		return r, 0, roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", n), Value: r.Position})
+	}
+	s, err := tx.subject(scope, owner)
+	if err != nil {
+		return r, 0, err
+	}
+	if err := authz.CreateRole(s, r.Position, r.Permissions); err != nil {
+		return r, 0, err
+	}
+	if n >= roster.MaxRolesPerScope {
+		return r, 0, roster.Errorf(roster.ELIMITREACHED, "a scope holds at most %d roles", roster.MaxRolesPerScope)
+	}
+	if err := shift(tx, scope, r.Position, n, 1); err != nil {
+		return r, 0, err
+	}
+	r.Builtin = ""
+	if r, err = insertRole(tx, scope, r); err != nil {
+		return r, 0, err
+	}
+	rev, err := tx.commit()
+	return r, rev, err
+}
+
+// UpdateRole changes a role.
+func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleUpdate) (roster.Role, roster.Revision, error) {
+	if err := upd.Clean(); err != nil {
+		return roster.Role{}, 0, err
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return roster.Role{}, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, scope)
+	if err != nil {
+		return roster.Role{}, 0, err
+	}
+	before, err := findRole(ctx, tx, scope, id)
+	if err != nil {
+		return before, 0, err
+	}
+	if upd.IfVersion != 0 && upd.IfVersion != before.Version {
+		return before, 0, versionMismatch(before.Version)
+	}
+	edit := authz.RoleEdit{Position: upd.Position, Rename: upd.Name != nil && *upd.Name != before.Name}
+	if upd.Permissions != nil {
+		if err := checkKeys(ctx, tx, "body.permissions", *upd.Permissions); err != nil {
+			return before, 0, err
+		}
+		edit.Permissions = *upd.Permissions
+	}
+	n, err := countRoles(tx, scope)
+	if err != nil {
+		return before, 0, err
+	}
+	if p := upd.Position; p != nil && before.Builtin != roster.BuiltinEveryone && (*p < 1 || *p > n-1) {
+		return before, 0, roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", n-1), Value: *p})
+	}
+	s, err := tx.subject(scope, owner)
+	if err != nil {
+		return before, 0, err
+	}
+	if err := authz.UpdateRole(s, facts(before), edit); err != nil {
+		return before, 0, err
+	}
+	after := applyRoleUpdate(before, upd)
+	if after.Position != before.Position {
+		if err := moveRole(tx, scope, before.Position, after.Position); err != nil {
+			return before, 0, err
+		}
+	}
+	if equalRoles(before, after) {
+		rev, err := tx.commit()
+		return before, rev, err
+	}
+	after.Version, after.UpdatedAt = before.Version+1, tx.now
+	_, err = tx.ExecContext(ctx, `UPDATE roles SET name = ?, name_key = ?, description = ?, colour = ?, position = ?, is_default = ?, badge = ?,
+		metadata = ?, version = ?, updated_at = ? WHERE id = ?`,
+		after.Name, strings.ToLower(after.Name), after.Description, nullStr(after.Colour), after.Position, after.IsDefault, after.Badge,
+		string(after.Metadata), after.Version, micros(after.UpdatedAt), after.ID)
+	if isUnique(err) {
+		return before, 0, roster.Errorf(roster.EROLENAMETAKEN, "a role named %q already exists here", after.Name)
+	} else if err != nil {
+		return before, 0, fmt.Errorf("sqlstore: update role: %w", err)
+	}
+	if !slices.Equal(before.Permissions, after.Permissions) {
+		if err := setPermissions(tx, after.ID, after.Permissions); err != nil {
+			return before, 0, err
+		}
+	}
+	if err := tx.event(scope, roster.ActionRoleUpdated, roster.TargetRole, after.ID, before, after); err != nil {
+		return before, 0, err
+	}
+	rev, err := tx.commit()
+	return after, rev, err
+}
+
+func applyRoleUpdate(r roster.Role, u roster.RoleUpdate) roster.Role {
+	if u.Name != nil {
+		r.Name = *u.Name
+	}
+	if u.Description != nil {
+		r.Description = *u.Description
+	}
+	if u.Colour != nil {
+		r.Colour = nil
+		if *u.Colour != "" {
+			r.Colour = u.Colour
+		}
+	}
+	if u.Position != nil {
+		r.Position = *u.Position
+	}
+	if u.Permissions != nil {
+		r.Permissions = *u.Permissions
+	}
+	if u.IsDefault != nil {
+		r.IsDefault = *u.IsDefault
+	}
+	if u.Badge != nil {
+		r.Badge = *u.Badge
+	}
+	if len(u.Metadata) > 0 {
+		r.Metadata = u.Metadata
+	}
+	return r
+}
+
+func equalRoles(a, b roster.Role) bool {
+	return a.Name == b.Name && a.Description == b.Description && (a.Colour == nil) == (b.Colour == nil) &&
+		(a.Colour == nil || *a.Colour == *b.Colour) && a.Position == b.Position && slices.Equal(a.Permissions, b.Permissions) &&
+		a.IsDefault == b.IsDefault && a.Badge == b.Badge && string(a.Metadata) == string(b.Metadata)
+}
+
+// moveRole moves the role at position from to position to, shifting those
+// between.
+func moveRole(tx *Tx, scope string, from, to int) error {
+	if to > from {
+		return shift(tx, scope, from+1, to, -1)
+	}
+	return shift(tx, scope, to, from-1, 1)
+}
+
+func versionMismatch(current int) error {
+	return roster.Errorf(roster.EVERSIONMISMATCH, "the role is at version %d", current).With("version", current)
+}
+
+// DeleteRole removes a role.
+func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleDelete) (roster.Revision, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, scope)
+	if err != nil {
+		return 0, err
+	}
+	role, err := findRole(ctx, tx, scope, id)
+	if err != nil {
+		return 0, err
+	}
+	if opt.IfVersion != 0 && opt.IfVersion != role.Version {
+		return 0, versionMismatch(role.Version)
+	}
+	var holders int
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT user_id) FROM assignments WHERE role_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
+		role.ID, micros(tx.now)).Scan(&holders)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: role holders: %w", err)
+	}
+	s, err := tx.subject(scope, owner)
+	if err != nil {
+		return 0, err
+	}
+	if err := authz.DeleteRole(s, facts(role), holders, opt.Force); err != nil {
+		return 0, err
+	}
+	if err := removeAssignments(tx, scope, `role_id = ?`, role.ID); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE id = ?`, role.ID); err != nil {
+		return 0, fmt.Errorf("sqlstore: delete role: %w", err)
+	}
+	if err := shift(tx, scope, role.Position+1, roster.MaxRolesPerScope, -1); err != nil {
+		return 0, err
+	}
+	if err := tx.event(scope, roster.ActionRoleDeleted, roster.TargetRole, role.ID, role, nil); err != nil {
+		return 0, err
+	}
+	return tx.commit()
+}
+
+// ReorderRoles sets the order of the scope's roles, bottom to top.
+func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]roster.Role, roster.Revision, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, scope)
+	if err != nil {
+		return nil, 0, err
+	}
+	roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND builtin != 'everyone' ORDER BY position`, scope)
+	if err != nil {
+		return nil, 0, err
+	}
+	before, after, err := newOrder(roles, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	s, err := tx.subject(scope, owner)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := authz.ReorderRoles(s, before, after); err != nil {
+		return nil, 0, err
+	}
+	var oldOrder, newIDs []string
+	for _, r := range roles {
+		oldOrder = append(oldOrder, r.ID)
+	}
+	for i := range roles {
+		r := &roles[i]
+		if after[r.ID] == r.Position {
+			continue
+		}
+		r.Position, r.Version, r.UpdatedAt = after[r.ID], r.Version+1, tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE roles SET position = ?, version = ?, updated_at = ? WHERE id = ?`,
+			r.Position, r.Version, micros(r.UpdatedAt), r.ID); err != nil {
+			return nil, 0, fmt.Errorf("sqlstore: reorder: %w", err)
+		}
+	}
+	slices.SortFunc(roles, func(a, b roster.Role) int { return a.Position - b.Position })
+	for _, r := range roles {
+		newIDs = append(newIDs, r.ID)
+	}
+	if !slices.Equal(oldOrder, newIDs) {
+		if err := tx.event(scope, roster.ActionRolesReordered, roster.TargetScope, scope, oldOrder, newIDs); err != nil {
+			return nil, 0, err
+		}
+	}
+	all, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? ORDER BY position`, scope)
+	if err != nil {
+		return nil, 0, err
+	}
+	rev, err := tx.commit()
+	return all, rev, err
+}
+
+// newOrder checks that ids lists each of roles exactly once (resolving the
+// alias "admin") and returns the positions before and after, by role id.
+func newOrder(roles []roster.Role, ids []string) (before, after map[string]int, err error) {
+	before, after = make(map[string]int, len(roles)), make(map[string]int, len(roles))
+	alias := map[string]string{}
+	for _, r := range roles {
+		before[r.ID] = r.Position
+		if r.Builtin != "" {
+			alias[r.Builtin] = r.ID
+		}
+	}
+	var bad []roster.FieldError
+	for i, id := range ids {
+		if a, ok := alias[id]; ok {
+			id = a
+		}
+		loc := fmt.Sprintf("body.roleIds[%d]", i)
+		switch _, known := before[id]; {
+		case !known:
+			bad = append(bad, roster.FieldError{Location: loc, Message: "is not a role of this scope (everyone cannot be moved)", Value: ids[i]})
+		case after[id] != 0:
+			bad = append(bad, roster.FieldError{Location: loc, Message: "is listed more than once", Value: ids[i]})
+		default:
+			after[id] = i + 1
+		}
+	}
+	if len(bad) == 0 && len(after) != len(before) {
+		bad = append(bad, roster.FieldError{Location: "body.roleIds", Message: fmt.Sprintf("must list each of the %d roles other than everyone exactly once", len(before)), Value: len(ids)})
+	}
+	if len(bad) > 0 {
+		return nil, nil, roster.Invalid(bad...)
+	}
+	return before, after, nil
+}

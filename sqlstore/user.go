@@ -1,0 +1,141 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+func findUser(ctx context.Context, q querier, id string) (roster.User, error) {
+	u := roster.User{ID: id}
+	var meta sql.NullString
+	var created, updated int64
+	err := q.QueryRowContext(ctx, `SELECT display_name, metadata, created_at, updated_at FROM users WHERE id = ?`, id).
+		Scan(&u.DisplayName, &meta, &created, &updated)
+	if err != nil {
+		return u, notFound(err, roster.EUSERNOTFOUND, "user %s not found", id)
+	}
+	u.Metadata = json.RawMessage("{}")
+	if meta.Valid {
+		u.Metadata = json.RawMessage(meta.String)
+	}
+	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return u, nil
+}
+
+// ensureUser creates the user's record if it does not exist yet, and
+// reports whether it did.
+func (tx *Tx) ensureUser(id string) (bool, error) {
+	res, err := tx.ExecContext(tx.ctx, `INSERT INTO users (id, display_name, created_at, updated_at) VALUES (?, '', ?, ?) ON CONFLICT (id) DO NOTHING`,
+		id, micros(tx.now), micros(tx.now))
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: ensure user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	u, err := findUser(tx.ctx, tx, id)
+	if err != nil {
+		return false, err
+	}
+	return true, tx.event(roster.Platform, roster.ActionUserCreated, roster.TargetUser, id, nil, u)
+}
+
+// FindUser returns a user's record.
+func (db *DB) FindUser(ctx context.Context, id string) (roster.User, error) {
+	return findUser(ctx, db.read, id)
+}
+
+// PutUser creates or updates a user's record.
+func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (roster.User, bool, roster.Revision, error) {
+	if why := roster.ValidMetadata(upd.Metadata); why != "" {
+		return roster.User{}, false, 0, roster.Invalid(roster.FieldError{Location: "body.metadata", Message: why})
+	}
+	if upd.DisplayName != nil {
+		name, why := roster.CleanName(*upd.DisplayName)
+		if why != "" && name != "" {
+			return roster.User{}, false, 0, roster.Invalid(roster.FieldError{Location: "body.displayName", Message: why, Value: *upd.DisplayName})
+		}
+		upd.DisplayName = &name
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return roster.User{}, false, 0, err
+	}
+	defer tx.Rollback()
+	s, err := tx.subject(roster.Platform, "")
+	if err != nil {
+		return roster.User{}, false, 0, err
+	}
+	if err := authz.Self(s, id, roster.PermManageMembers); err != nil {
+		return roster.User{}, false, 0, err
+	}
+	created, err := tx.ensureUser(id)
+	if err != nil {
+		return roster.User{}, false, 0, err
+	}
+	before, err := findUser(ctx, tx, id)
+	if err != nil {
+		return before, false, 0, err
+	}
+	after := before
+	if upd.DisplayName != nil {
+		after.DisplayName = *upd.DisplayName
+	}
+	if len(upd.Metadata) > 0 {
+		after.Metadata = upd.Metadata
+	}
+	if after.DisplayName != before.DisplayName || string(after.Metadata) != string(before.Metadata) {
+		after.UpdatedAt = tx.now
+		_, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, metadata = ?, updated_at = ? WHERE id = ?`,
+			after.DisplayName, string(after.Metadata), micros(after.UpdatedAt), id)
+		if err != nil {
+			return before, false, 0, fmt.Errorf("sqlstore: update user: %w", err)
+		}
+		if err := tx.event(roster.Platform, roster.ActionUserUpdated, roster.TargetUser, id, before, after); err != nil {
+			return before, false, 0, err
+		}
+	}
+	rev, err := tx.commit()
+	return after, created, rev, err
+}
+
+// ListMemberships returns the communities a user belongs to, with their
+// roles there.
+func (db *DB) ListMemberships(ctx context.Context, userID string, p roster.Page) ([]roster.Membership, string, error) {
+	pg, err := parsePage(p)
+	if err != nil {
+		return nil, "", err
+	}
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+	if _, err := findUser(ctx, tx, userID); err != nil {
+		return nil, "", err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+communityColumns+` FROM communities c JOIN members m ON m.community_id = c.id
+		WHERE m.user_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`, userID, pg.after, pg.fetch())
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlstore: memberships: %w", err)
+	}
+	communities, err := scanCommunities(rows)
+	if err != nil {
+		return nil, "", err
+	}
+	communities, next := paginate(pg, communities, func(c roster.Community) string { return c.ID })
+	out := make([]roster.Membership, len(communities))
+	for i, c := range communities {
+		m, err := findMember(ctx, tx, c.ID, userID, db.now())
+		if err != nil {
+			return nil, "", err
+		}
+		out[i] = roster.Membership{Community: c, Member: m}
+	}
+	return out, next, nil
+}

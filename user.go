@@ -1,0 +1,61 @@
+package roster
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// MaxMetadataBytes bounds the metadata object of a user or role.
+const MaxMetadataBytes = 4096
+
+// User is a user of the host platform, known by the host's own id. Roster
+// creates the record the first time a user is referenced.
+type User struct {
+	ID          string          `json:"id"`
+	DisplayName string          `json:"displayName"`
+	Metadata    json.RawMessage `json:"metadata"`
+	CreatedAt   time.Time       `json:"createdAt"`
+	UpdatedAt   time.Time       `json:"updatedAt"`
+}
+
+// UserUpdate lists the fields of a user to set; nil fields stay as they are.
+type UserUpdate struct {
+	DisplayName *string
+	Metadata    json.RawMessage
+}
+
+// Membership is one community a user belongs to, with the roles held there.
+type Membership struct {
+	Community Community `json:"community"`
+	Member    Member    `json:"member"`
+}
+
+// UserService manages user records.
+type UserService interface {
+	// PutUser creates or updates a user record. The bool reports creation.
+	PutUser(ctx context.Context, id string, upd UserUpdate) (User, bool, Revision, error)
+
+	// FindUser returns EUSERNOTFOUND for a user never referenced.
+	FindUser(ctx context.Context, id string) (User, error)
+
+	// ListMemberships returns every community the user belongs to, ordered by
+	// community id, with the user's roles there. Returns EUSERNOTFOUND.
+	ListMemberships(ctx context.Context, userID string, page Page) ([]Membership, string, error)
+}
+
+// ValidMetadata checks a metadata value: absent, or a JSON object of at most
+// MaxMetadataBytes. It returns a reason when invalid.
+func ValidMetadata(m json.RawMessage) string {
+	if len(m) == 0 {
+		return ""
+	}
+	if len(m) > MaxMetadataBytes {
+		return "must be at most 4096 bytes"
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(m, &obj) != nil || obj == nil {
+		return "must be a JSON object"
+	}
+	return ""
+}
