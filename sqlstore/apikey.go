@@ -30,8 +30,11 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// newSecret returns a new secret of 256 random bits.
 func newSecret() string {
-	return secretPrefix + base64.RawURLEncoding.EncodeToString([]byte(rand.Text()))[:43]
+	b := make([]byte, 32)
+	rand.Read(b)
+	return secretPrefix + base64.RawURLEncoding.EncodeToString(b)
 }
 
 const keyColumns = `id, name, scopes, community_id, act_as, expires_at, created_at, revoked_at`
