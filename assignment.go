@@ -101,8 +101,8 @@ func cleanIDs(loc string, ids []string, bad []FieldError) ([]string, []FieldErro
 	seen := make(map[string]bool, len(ids))
 	out := make([]string, 0, len(ids))
 	for i, id := range ids {
-		if !ValidID(id) {
-			bad = append(bad, FieldError{Location: fmt.Sprintf("%s[%d]", loc, i), Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: id})
+		if err := CheckID(fmt.Sprintf("%s[%d]", loc, i), id); err != nil {
+			bad = append(bad, err.(*Error).Fields...)
 		} else if !seen[id] {
 			seen[id] = true
 			out = append(out, id)

@@ -17,6 +17,7 @@ const (
 	EINSUFFICIENTSCOPE  = "insufficient_scope"
 	EVERSIONMISMATCH    = "version_mismatch"
 	EREVISIONNOTREADY   = "revision_not_ready"
+	ENOTREADY           = "not_ready"
 	ESOURCENOTALLOWED   = "source_not_allowed"
 	EROUTENOTFOUND      = "route_not_found"
 	EMETHODNOTALLOWED   = "method_not_allowed"

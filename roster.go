@@ -35,6 +35,14 @@ const IDPattern = `^[A-Za-z0-9._:@-]{1,128}$`
 
 var idPattern = regexp.MustCompile(IDPattern)
 
+// CheckID returns a validation error naming loc unless id is well-formed.
+func CheckID(loc, id string) error {
+	if ValidID(id) {
+		return nil
+	}
+	return Invalid(FieldError{Location: loc, Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: id})
+}
+
 // ValidID reports whether s is a well-formed user or community id: 1–128
 // characters of A-Z a-z 0-9 . _ : @ -.
 func ValidID(s string) bool { return idPattern.MatchString(s) }

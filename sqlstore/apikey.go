@@ -84,8 +84,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, k roster.APIKey) (roster.APIKey,
 	if k.ExpiresAt != nil && !k.ExpiresAt.After(db.now()) {
 		bad = append(bad, roster.FieldError{Location: "body.expiresAt", Message: "must be in the future", Value: k.ExpiresAt})
 	}
-	if k.CommunityID != nil && !roster.ValidID(*k.CommunityID) {
-		bad = append(bad, roster.FieldError{Location: "body.communityId", Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: *k.CommunityID})
+	if k.CommunityID != nil {
+		bad = appendInvalid(bad, roster.CheckID("body.communityId", *k.CommunityID))
 	}
 	if len(bad) > 0 {
 		return k, 0, roster.Invalid(bad...)

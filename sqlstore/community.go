@@ -90,11 +90,11 @@ func (db *DB) CreateCommunity(ctx context.Context, c roster.Community) (roster.C
 	if c.Name, why = roster.CleanName(c.Name); why != "" {
 		bad = append(bad, roster.FieldError{Location: "body.name", Message: why, Value: c.Name})
 	}
-	if c.ID != "" && !roster.ValidID(c.ID) {
-		bad = append(bad, roster.FieldError{Location: "body.id", Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: c.ID})
+	if c.ID != "" {
+		bad = appendInvalid(bad, roster.CheckID("body.id", c.ID))
 	}
-	if c.OwnerID != nil && !roster.ValidID(*c.OwnerID) {
-		bad = append(bad, roster.FieldError{Location: "body.ownerId", Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: *c.OwnerID})
+	if c.OwnerID != nil {
+		bad = appendInvalid(bad, roster.CheckID("body.ownerId", *c.OwnerID))
 	}
 	if len(bad) > 0 {
 		return c, 0, roster.Invalid(bad...)
@@ -192,6 +192,11 @@ func (db *DB) UpdateCommunity(ctx context.Context, id string, upd roster.Communi
 			return roster.Community{}, 0, roster.Invalid(roster.FieldError{Location: "body.name", Message: why, Value: *upd.Name})
 		}
 		upd.Name = &name
+	}
+	if upd.OwnerID != nil && *upd.OwnerID != "" {
+		if err := roster.CheckID("body.ownerId", *upd.OwnerID); err != nil {
+			return roster.Community{}, 0, err
+		}
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {

@@ -57,6 +57,9 @@ func (tx *Tx) join(community, user string, displayName *string) (roster.Member, 
 
 // AddMember makes a user a member of a community.
 func (db *DB) AddMember(ctx context.Context, communityID, userID string, displayName *string) (roster.Member, bool, roster.Revision, error) {
+	if err := roster.CheckID("path.userId", userID); err != nil {
+		return roster.Member{}, false, 0, err
+	}
 	if displayName != nil {
 		name, why := roster.CleanName(*displayName)
 		if why != "" && name != "" {

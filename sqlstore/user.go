@@ -52,6 +52,9 @@ func (db *DB) FindUser(ctx context.Context, id string) (roster.User, error) {
 
 // PutUser creates or updates a user's record.
 func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (roster.User, bool, roster.Revision, error) {
+	if err := roster.CheckID("path.userId", id); err != nil {
+		return roster.User{}, false, 0, err
+	}
 	if why := roster.ValidMetadata(upd.Metadata); why != "" {
 		return roster.User{}, false, 0, roster.Invalid(roster.FieldError{Location: "body.metadata", Message: why})
 	}

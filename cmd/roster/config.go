@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration: each field has a flag and a ROSTER_*
+// environment twin; a flag given on the command line wins.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DB              string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	// AdminKey comes only from ROSTER_ADMIN_KEY: secrets stay off command lines.
+	AdminKey string
+}
+
+// DefaultConfig returns the defaults: SQLite in ./roster-data, listening on
+// 127.0.0.1:8080.
+func DefaultConfig() Config {
+	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", ShutdownTimeout: 30 * time.Second}
+}
+
+// bind registers the configuration's flags on fs, with defaults taken from
+// the environment where set.
+func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
+	var errs []error
+	str := func(p *string, name, envName, help string) {
+		if v := env(envName); v != "" {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, help+" ($"+envName+")")
+	}
+	str(&c.Addr, "addr", "ROSTER_ADDR", "address to listen on")
+	str(&c.DataDir, "data-dir", "ROSTER_DATA_DIR", "directory for the embedded database and the bootstrap key")
+	str(&c.DB, "db", "ROSTER_DB", "database: a SQLite file path (default: roster.db in the data directory)")
+	str(&c.LogFormat, "log-format", "ROSTER_LOG_FORMAT", "log format: text or json")
+	if v := env("ROSTER_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ROSTER_SHUTDOWN_TIMEOUT: %w", err))
+		}
+		c.ShutdownTimeout = d
+	}
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to let in-flight requests finish on shutdown ($ROSTER_SHUTDOWN_TIMEOUT)")
+	c.AdminKey = env("ROSTER_ADMIN_KEY")
+	return errors.Join(errs...)
+}
+
+// validate checks the configuration once flags are parsed.
+func (c *Config) validate() error {
+	switch {
+	case strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://"):
+		return errors.New("--db: PostgreSQL is not supported by this version yet; omit --db to use the embedded SQLite database")
+	case strings.Contains(c.DB, "://"):
+		return fmt.Errorf("--db: %q is not a SQLite file path", c.DB)
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("--log-format: %q is neither text nor json", c.LogFormat)
+	case c.DataDir == "":
+		return errors.New("--data-dir must not be empty")
+	case c.ShutdownTimeout <= 0:
+		return errors.New("--shutdown-timeout must be positive")
+	}
+	return nil
+}
+
+// dbPath returns the SQLite file to use.
+func (c *Config) dbPath() string {
+	if c.DB != "" {
+		return strings.TrimPrefix(c.DB, "sqlite:")
+	}
+	return filepath.Join(c.DataDir, "roster.db")
+}
+
+// lookupEnv reads the process environment.
+func lookupEnv(name string) string { return os.Getenv(name) }

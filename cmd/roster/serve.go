@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rosterhq/roster"
+	api "github.com/rosterhq/roster/http"
+	"github.com/rosterhq/roster/sqlstore"
+)
+
+// Serve is the `roster serve` command: ParseFlags, then Run until the
+// context ends, then Close.
+type Serve struct {
+	Config Config
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+	db     *sqlstore.DB
+	// Addr is the address listened on, once Run has started listening.
+	Addr chan string
+}
+
+// NewServe returns the command with the default configuration.
+func NewServe(stdout, stderr io.Writer) *Serve {
+	return &Serve{Config: DefaultConfig(), stdout: stdout, stderr: stderr, Addr: make(chan string, 1)}
+}
+
+// ParseFlags reads the configuration from the flags and environment.
+func (m *Serve) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("roster serve", flag.ContinueOnError)
+	fs.SetOutput(m.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(m.stderr, "Usage: roster serve [flags]\n\nEnvironment ROSTER_ADMIN_KEY sets the bootstrap admin key.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := m.Config.bind(fs, lookupEnv); err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	return m.Config.validate()
+}
+
+// Run opens the database, makes sure an admin key exists, and serves until
+// ctx ends; then it lets in-flight requests finish.
+func (m *Serve) Run(ctx context.Context) error {
+	c := m.Config
+	var handler slog.Handler = slog.NewTextHandler(m.stderr, nil)
+	if c.LogFormat == "json" {
+		handler = slog.NewJSONHandler(m.stderr, nil)
+	}
+	m.log = slog.New(handler)
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	db, err := sqlstore.Open(ctx, c.dbPath(), sqlstore.Options{})
+	if err != nil {
+		return err
+	}
+	m.db = db
+	if err := m.bootstrap(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api.New(db, m.log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	m.log.Info("roster is serving", "version", roster.Version, "addr", "http://"+ln.Addr().String(), "db", c.dbPath())
+	m.Addr <- ln.Addr().String()
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	m.log.Info("shutting down: finishing in-flight requests", "timeout", c.ShutdownTimeout)
+	shutdown, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	m.log.Info("stopped")
+	return nil
+}
+
+// bootstrap makes sure an admin key exists: the one ROSTER_ADMIN_KEY names,
+// or, on first start, a new one printed once and saved to admin.key.
+func (m *Serve) bootstrap(ctx context.Context) error {
+	secret, err := m.db.EnsureBootstrapKey(ctx, m.Config.AdminKey)
+	if err != nil || secret == "" || m.Config.AdminKey != "" {
+		return err
+	}
+	path := filepath.Join(m.Config.DataDir, "admin.key")
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("saving the admin key: %w", err)
+	}
+	fmt.Fprintf(m.stdout, "Created the admin API key. It is shown once here and saved to %s:\n\n    %s\n\n", path, secret)
+	return nil
+}
+
+// Close closes the database.
+func (m *Serve) Close() error {
+	if m.db == nil {
+		return nil
+	}
+	return m.db.Close()
+}

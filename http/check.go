@@ -1,0 +1,103 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+type CheckItem struct {
+	CommunityID string `json:"communityId,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"The community; absent for a platform-scope check."`
+	UserID      string `json:"userId" pattern:"^[A-Za-z0-9._:@-]{1,128}$"`
+	Permission  string `json:"permission" pattern:"^[A-Z][A-Z0-9_]{1,63}$"`
+}
+
+type checkBody struct {
+	CheckItem
+	MinRevision int64 `json:"minRevision,omitempty" minimum:"0" doc:"Answer from state at least this recent (a Roster-Revision the client saw)."`
+}
+
+type checkBatchBody struct {
+	Checks      []CheckItem `json:"checks" minItems:"1" maxItems:"1000"`
+	MinRevision int64       `json:"minRevision,omitempty" minimum:"0"`
+}
+
+type checkAnswer struct {
+	Allowed  bool  `json:"allowed"`
+	Revision int64 `json:"revision" doc:"The revision the answer was evaluated at."`
+}
+
+type allowed struct {
+	Allowed bool `json:"allowed"`
+}
+
+type checkBatchAnswer struct {
+	Results  []allowed `json:"results" doc:"One per check, in request order."`
+	Revision int64     `json:"revision"`
+}
+
+func (c CheckItem) check() roster.Check {
+	return roster.Check{CommunityID: c.CommunityID, UserID: c.UserID, Permission: c.Permission}
+}
+
+func (s *Server) check(ctx context.Context, in *struct{ Body checkBody }) (*body[checkAnswer], error) {
+	res, rev, err := s.store.Check(ctx, []roster.Check{in.Body.check()}, roster.Revision(in.Body.MinRevision))
+	if err != nil {
+		return nil, relocate(err, "body.checks[0].", "body.")
+	}
+	return read(checkAnswer{Allowed: res[0], Revision: int64(rev)}, nil)
+}
+
+func (s *Server) checkBatch(ctx context.Context, in *struct{ Body checkBatchBody }) (*body[checkBatchAnswer], error) {
+	checks := make([]roster.Check, len(in.Body.Checks))
+	for i, c := range in.Body.Checks {
+		checks[i] = c.check()
+	}
+	res, rev, err := s.store.Check(ctx, checks, roster.Revision(in.Body.MinRevision))
+	if err != nil {
+		return nil, err
+	}
+	out := checkBatchAnswer{Results: make([]allowed, len(res)), Revision: int64(rev)}
+	for i, a := range res {
+		out.Results[i].Allowed = a
+	}
+	return read(out, nil)
+}
+
+type effectiveAnswer struct {
+	roster.Effective
+	Revision int64 `json:"revision" doc:"The revision the answer was evaluated at."`
+}
+
+func (s *Server) effectivePermissions(ctx context.Context, in *struct {
+	Scoped
+	UserPath
+	Explain bool `query:"explain" doc:"Say which roles grant each permission."`
+}) (*body[effectiveAnswer], error) {
+	e, rev, err := s.store.EffectivePermissions(ctx, in.scope, in.UserID)
+	if !in.Explain {
+		e.Explain = nil
+	}
+	return read(effectiveAnswer{Effective: e, Revision: int64(rev)}, err)
+}
+
+// relocate renames the field locations of a domain error that start with
+// from, for routes whose inputs the store sees under other names.
+func relocate(err error, from, to string) error {
+	var e *roster.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	moved := *e
+	moved.Fields = make([]roster.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		if strings.HasPrefix(f.Location, from) {
+			f.Location = to + strings.TrimPrefix(f.Location, from)
+		}
+		moved.Fields[i] = f
+	}
+	moved.Message = strings.ReplaceAll(moved.Message, from, to)
+	return &moved
+}

@@ -1,0 +1,192 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	api "github.com/rosterhq/roster/http"
+	"github.com/rosterhq/roster/sqlstore"
+)
+
+// Env is a real Roster server on a loopback port over a temp SQLite
+// database, with its bootstrap admin key.
+type Env struct {
+	URL   string
+	Key   string
+	Store *sqlstore.DB
+}
+
+// MustEnv starts a server for the test; it stops when the test ends.
+func MustEnv(tb testing.TB) *Env {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, filepath.Join(tb.TempDir(), "roster.db"), sqlstore.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key, err := db.EnsureBootstrapKey(ctx, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	tb.Cleanup(func() {
+		srv.Close()
+		db.Close()
+	})
+	return &Env{URL: srv.URL, Key: key, Store: db}
+}
+
+// Res is an answer: its status, headers, raw body and the body decoded.
+type Res struct {
+	Status int
+	Header http.Header
+	Raw    []byte
+	JSON   map[string]any
+}
+
+// Code is the problem code of an error answer.
+func (r Res) Code() string { s, _ := r.JSON["code"].(string); return s }
+
+// Str returns a string member of the body.
+func (r Res) Str(key string) string { s, _ := r.JSON[key].(string); return s }
+
+// Items returns the items of a list answer.
+func (r Res) Items() []map[string]any {
+	raw, _ := r.JSON["items"].([]any)
+	out := make([]map[string]any, len(raw))
+	for i, v := range raw {
+		out[i], _ = v.(map[string]any)
+	}
+	return out
+}
+
+// Req describes a request beyond its method, path and body.
+type Req struct {
+	Key     string
+	ActAs   string
+	Header  map[string]string
+	RawBody string
+}
+
+// Do sends a request with the admin key (or req.Key) and a JSON body (nil
+// for none), and decodes the answer.
+func (e *Env) Do(tb testing.TB, method, path string, body any, req ...Req) Res {
+	tb.Helper()
+	var r Req
+	if len(req) > 0 {
+		r = req[0]
+	}
+	var rd io.Reader
+	switch {
+	case r.RawBody != "":
+		rd = strings.NewReader(r.RawBody)
+	case body != nil:
+		b, err := json.Marshal(body)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	hr, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key := e.Key
+	if r.Key != "" {
+		key = r.Key
+	}
+	if key != "-" {
+		hr.Header.Set("Authorization", "Bearer "+key)
+	}
+	if rd != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if r.ActAs != "" {
+		hr.Header.Set("Roster-Act-As", r.ActAs)
+	}
+	for k, v := range r.Header {
+		if v == "" {
+			hr.Header.Del(k)
+		} else {
+			hr.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res := Res{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if len(raw) > 0 {
+		json.Unmarshal(raw, &res.JSON)
+	}
+	return res
+}
+
+// Must sends a request and fails the test unless the status is want.
+func (e *Env) Must(tb testing.TB, want int, method, path string, body any, req ...Req) Res {
+	tb.Helper()
+	res := e.Do(tb, method, path, body, req...)
+	if res.Status != want {
+		tb.Fatalf("%s %s: got status %d, want %d: %s", method, path, res.Status, want, res.Raw)
+	}
+	return res
+}
+
+// Revision returns the newest revision of the change log.
+func (e *Env) Revision(tb testing.TB) roster.Revision {
+	tb.Helper()
+	rev, err := e.Store.CurrentRevision(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rev
+}
+
+// MustKey creates an API key and returns its secret.
+func (e *Env) MustKey(tb testing.TB, body map[string]any) string {
+	tb.Helper()
+	return e.Must(tb, http.StatusCreated, "POST", "/v1/api-keys", body).Str("secret")
+}
+
+// MustCommunity creates a community with members and returns nothing; the
+// owner (if not empty) is its first member.
+func (e *Env) MustCommunity(tb testing.TB, id, owner string, members ...string) {
+	tb.Helper()
+	body := map[string]any{"id": id, "name": "Community " + id}
+	if owner != "" {
+		body["ownerId"] = owner
+	}
+	e.Must(tb, http.StatusCreated, "POST", "/v1/communities", body)
+	for _, m := range members {
+		e.Must(tb, http.StatusCreated, "PUT", "/v1/communities/"+id+"/members/"+m, nil)
+	}
+}
+
+// MustRole creates a role and returns its id.
+func (e *Env) MustRole(tb testing.TB, community, name string, perms ...string) string {
+	tb.Helper()
+	if perms == nil {
+		perms = []string{}
+	}
+	return e.Must(tb, http.StatusCreated, "POST", "/v1/communities/"+community+"/roles", map[string]any{"name": name, "permissions": perms}).Str("id")
+}
+
+// MustGrant gives a member a community role.
+func (e *Env) MustGrant(tb testing.TB, community, user, role string) {
+	tb.Helper()
+	e.Must(tb, http.StatusOK, "PUT", "/v1/communities/"+community+"/members/"+user+"/roles/"+role, nil)
+}

@@ -1,0 +1,204 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/rosterhq/roster"
+)
+
+type requestIDKey struct{}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives each request an id (the client's X-Request-Id when
+// well-formed), logs one line when it ends, and turns a panic into a 500.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDPattern.MatchString(id) {
+			id = newRequestID()
+		}
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		ctx = context.WithValue(ctx, loggerKey{}, s.log)
+		w.Header().Set("X-Request-Id", id)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "requestId", id, "panic", v)
+				if sw.status == 0 {
+					writeProblem(sw, newProblem(ctx, roster.EINTERNAL, "internal error", nil))
+				}
+			}
+			s.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+				"duration", time.Since(start).Round(time.Microsecond))
+		}()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}
+
+// route answers requests no route matches with a problem document: 404, or
+// 405 with Allow when the path exists for other methods.
+func route(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &headerOnly{header: http.Header{}}
+		mux.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			writeProblem(w, newProblem(r.Context(), roster.EMETHODNOTALLOWED, r.Method+" is not allowed on "+r.URL.Path, nil))
+			return
+		}
+		writeProblem(w, newProblem(r.Context(), roster.EROUTENOTFOUND, "no route matches "+r.Method+" "+r.URL.Path, nil))
+	})
+}
+
+// headerOnly records what the mux's own 404/405 answer would be.
+type headerOnly struct {
+	header http.Header
+	status int
+}
+
+func (h *headerOnly) Header() http.Header         { return h.header }
+func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerOnly) WriteHeader(status int)      { h.status = status }
+
+// Operation metadata keys.
+const (
+	// metaScope is the key scope an operation needs.
+	metaScope = "rosterScope"
+	// metaPlatform marks operations outside any one community, refused to
+	// keys restricted to a community.
+	metaPlatform = "rosterPlatform"
+)
+
+// authenticate checks the credentials and the key's scope before anything
+// else of the request, and puts the actor in the context.
+func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		op := ctx.Operation()
+		need, _ := op.Metadata[metaScope].(string)
+		if need == "" {
+			next(ctx)
+			return
+		}
+		fail := func(code, detail string, fields ...ProblemField) {
+			p := newProblem(ctx.Context(), code, detail, fields)
+			if code == roster.EUNAUTHENTICATED {
+				ctx.SetHeader("WWW-Authenticate", `Bearer realm="roster"`)
+			}
+			huma.WriteErr(api, ctx, p.Status, p.Detail, p)
+		}
+		secret := strings.TrimSpace(ctx.Header("X-API-Key"))
+		if auth := ctx.Header("Authorization"); auth != "" {
+			scheme, token, _ := strings.Cut(auth, " ")
+			if !strings.EqualFold(scheme, "Bearer") {
+				fail(roster.EUNAUTHENTICATED, "the Authorization header must be: Bearer <key>")
+				return
+			}
+			secret = strings.TrimSpace(token)
+		}
+		if secret == "" {
+			fail(roster.EUNAUTHENTICATED, "this needs an API key: Authorization: Bearer <key>, or X-API-Key: <key>")
+			return
+		}
+		key, err := s.store.Authenticate(ctx.Context(), secret)
+		if err != nil {
+			p := problemFrom(ctx.Context(), err)
+			fail(p.Code, p.Detail)
+			return
+		}
+		if !roster.ScopeAllows(key.Scopes, need) {
+			fail(roster.EINSUFFICIENTSCOPE, "this key's scopes ("+strings.Join(key.Scopes, ", ")+") do not include "+need)
+			return
+		}
+		actor := roster.Actor{KeyID: key.ID, RequestID: requestID(ctx.Context())}
+		if key.CommunityID != nil {
+			actor.CommunityID = *key.CommunityID
+			if platform, _ := op.Metadata[metaPlatform].(bool); platform {
+				fail(roster.EINSUFFICIENTSCOPE, "this key is restricted to community "+actor.CommunityID)
+				return
+			}
+			if c := ctx.Param("communityId"); c != "" && c != actor.CommunityID {
+				fail(roster.ECOMMUNITYNOTFOUND, "community "+c+" not found")
+				return
+			}
+		}
+		if user := ctx.Header("Roster-Act-As"); user != "" {
+			if !key.ActAs {
+				fail(roster.EINSUFFICIENTSCOPE, "this key may not act as a user (it was created without actAs)")
+				return
+			}
+			if !roster.ValidID(user) {
+				fail(roster.EVALIDATION, "the Roster-Act-As header is not a valid user id",
+					ProblemField{Location: "header.Roster-Act-As", Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: user})
+				return
+			}
+			actor.UserID = user
+		}
+		if op.RequestBody != nil && !jsonBody(ctx) {
+			fail(roster.EUNSUPPORTEDMEDIA, "the body must be JSON, sent with Content-Type: application/json")
+			return
+		}
+		next(huma.WithContext(ctx, roster.NewContext(ctx.Context(), actor)))
+	}
+}
+
+// jsonBody reports whether the request has no body or a JSON one.
+func jsonBody(ctx huma.Context) bool {
+	r, _ := humago.Unwrap(ctx)
+	if r.ContentLength == 0 {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ctx.Header("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}

@@ -1,0 +1,199 @@
+// Package api is Roster's HTTP API: JSON over HTTP under /v1, described by
+// an OpenAPI 3.1 document generated from the code, with every error a
+// problem document (RFC 9457). Handlers call the roster services; the rules
+// live in package authz, never here.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/rosterhq/roster"
+)
+
+// MaxBodyBytes bounds a request body.
+const MaxBodyBytes = 1 << 20
+
+// Server serves the API over a store.
+type Server struct {
+	store   roster.Store
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New returns a server over the store, logging to log.
+func New(store roster.Store, log *slog.Logger) *Server {
+	s := &Server{store: store, log: log}
+	mux := http.NewServeMux()
+	s.routes(newAPI(mux))
+	s.handler = s.observe(route(mux))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func init() {
+	hookHumaErrors()
+	huma.DefaultArrayNullable = false
+}
+
+func newAPI(mux *http.ServeMux) huma.API {
+	config := huma.DefaultConfig("Roster", roster.Version)
+	config.Info.Description = "Roles & permissions for community platforms: roles scoped to a community, " +
+		"permissions on them, guarded assignment, an audit trail, and fast permission checks."
+	config.OpenAPIPath = "/v1/openapi"
+	config.DocsPath = ""
+	config.SchemasPath = ""
+	config.CreateHooks = nil
+	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>"},
+		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header"},
+	}
+	return humago.New(mux, config)
+}
+
+// Key scopes an operation needs.
+const (
+	public     = ""
+	checkScope = roster.ScopeCheck
+	readScope  = roster.ScopeRead
+	writeScope = roster.ScopeWrite
+	adminScope = roster.ScopeAdmin
+)
+
+// op describes an operation: its route, id, summary, the key scope it needs
+// and the error statuses it may answer besides the common ones.
+func op(method, path, id, summary, scope string, errs ...int) huma.Operation {
+	o := huma.Operation{
+		OperationID:  id,
+		Method:       method,
+		Path:         path,
+		Summary:      summary,
+		Tags:         []string{tag(path)},
+		Metadata:     map[string]any{metaScope: scope},
+		MaxBodyBytes: MaxBodyBytes + 1,
+	}
+	if scope != public {
+		o.Security = []map[string][]string{{"bearer": {}}, {"apiKey": {}}}
+		o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity)
+	}
+	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+		o.Errors = append(o.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	o.Errors = append(o.Errors, errs...)
+	if strings.Contains(path, "{communityId}") {
+		o.Parameters = append(o.Parameters, &huma.Param{
+			Name: "communityId", In: "path", Required: true, Description: "The community's id.",
+			Schema: &huma.Schema{Type: huma.TypeString, Pattern: roster.IDPattern, MinLength: ptr(1), MaxLength: ptr(roster.MaxIDLength)},
+		})
+		o.Errors = append(o.Errors, http.StatusNotFound)
+	}
+	if strings.HasPrefix(path, "/v1/platform") || strings.HasPrefix(path, "/v1/users") || strings.HasPrefix(path, "/v1/api-keys") ||
+		(strings.HasPrefix(path, "/v1/permissions") && method != http.MethodGet) || (path == "/v1/communities" && method == http.MethodPost) {
+		o.Metadata[metaPlatform] = true
+	}
+	return o
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// tag groups operations by their resource.
+func tag(path string) string {
+	switch {
+	case strings.Contains(path, "/check"), strings.HasSuffix(path, "/permissions") && strings.Contains(path, "/members/"),
+		strings.HasSuffix(path, "/platform/users/{userId}/permissions"):
+		return "Checks"
+	case strings.Contains(path, "/roles"):
+		return "Roles"
+	case strings.Contains(path, "/members"):
+		return "Members"
+	case strings.HasPrefix(path, "/v1/communities"):
+		return "Communities"
+	case strings.HasPrefix(path, "/v1/users"):
+		return "Users"
+	case strings.HasPrefix(path, "/v1/permissions"):
+		return "Permissions"
+	case strings.HasPrefix(path, "/v1/audit"):
+		return "Audit"
+	case strings.HasPrefix(path, "/v1/api-keys"):
+		return "API keys"
+	}
+	return "Health"
+}
+
+// routes registers every operation of the API.
+func (s *Server) routes(api huma.API) {
+	api.UseMiddleware(s.authenticate(api))
+	const (
+		conflict = http.StatusConflict
+		notFound = http.StatusNotFound
+		stale    = http.StatusPreconditionFailed
+		notReady = http.StatusServiceUnavailable
+	)
+
+	huma.Register(api, op("GET", "/healthz", "health", "Liveness", public), s.health)
+	huma.Register(api, op("GET", "/readyz", "ready", "Readiness: the database answers", public, notReady), s.ready)
+
+	huma.Register(api, op("GET", "/v1/permissions", "listPermissions", "List the permission catalog", readScope), s.listPermissions)
+	huma.Register(api, created(op("POST", "/v1/permissions", "createPermission", "Register a permission key", writeScope, conflict)), s.createPermission)
+	huma.Register(api, deleted(op("DELETE", "/v1/permissions/{key}", "deletePermission", "Unregister a permission key", writeScope, notFound, conflict)), s.deletePermission)
+
+	huma.Register(api, op("PUT", "/v1/users/{userId}", "putUser", "Create or update a user's record", writeScope), s.putUser)
+	huma.Register(api, op("GET", "/v1/users/{userId}", "getUser", "Get a user's record", readScope, notFound), s.getUser)
+	huma.Register(api, op("GET", "/v1/users/{userId}/memberships", "listMemberships", "List a user's communities with their roles there", readScope, notFound), s.listMemberships)
+
+	huma.Register(api, op("GET", "/v1/communities", "listCommunities", "List communities", readScope), s.listCommunities)
+	huma.Register(api, created(op("POST", "/v1/communities", "createCommunity", "Create a community with its built-in roles", writeScope, conflict)), s.createCommunity)
+	huma.Register(api, op("GET", "/v1/communities/{communityId}", "getCommunity", "Get a community", readScope), s.getCommunity)
+	huma.Register(api, op("PATCH", "/v1/communities/{communityId}", "updateCommunity", "Rename a community or transfer its ownership", writeScope, conflict), s.updateCommunity)
+	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}", "deleteCommunity", "Delete a community and all it holds", writeScope)), s.deleteCommunity)
+
+	huma.Register(api, op("GET", "/v1/communities/{communityId}/members", "listMembers", "List members, optionally those holding a role", readScope), s.listMembers)
+	huma.Register(api, op("PUT", "/v1/communities/{communityId}/members/{userId}", "addMember", "Add a member (or update their display name)", writeScope), s.addMember)
+	huma.Register(api, op("GET", "/v1/communities/{communityId}/members/{userId}", "getMember", "Get a member with their roles", readScope), s.getMember)
+	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}/members/{userId}", "removeMember", "Remove a member and their roles", writeScope, conflict)), s.removeMember)
+
+	for _, sc := range []struct{ prefix, holder, id, what string }{
+		{"/v1/communities/{communityId}", "/v1/communities/{communityId}/members/{userId}", "", "community"},
+		{"/v1/platform", "/v1/platform/users/{userId}", "Platform", "platform"},
+	} {
+		p, h, id, w := sc.prefix, sc.holder, sc.id, sc.what
+		huma.Register(api, op("GET", p+"/roles", "list"+id+"Roles", "List "+w+" roles, bottom to top", readScope), s.listRoles)
+		huma.Register(api, created(op("POST", p+"/roles", "create"+id+"Role", "Create a "+w+" role", writeScope, conflict)), s.createRole)
+		huma.Register(api, op("PUT", p+"/roles/order", "reorder"+id+"Roles", "Reorder "+w+" roles (every role but everyone, bottom to top)", writeScope), s.reorderRoles)
+		huma.Register(api, op("GET", p+"/roles/{roleId}", "get"+id+"Role", "Get a "+w+" role", readScope, notFound), s.getRole)
+		huma.Register(api, op("PATCH", p+"/roles/{roleId}", "update"+id+"Role", "Update a "+w+" role", writeScope, notFound, conflict, stale), s.updateRole)
+		huma.Register(api, deleted(op("DELETE", p+"/roles/{roleId}", "delete"+id+"Role", "Delete a "+w+" role", writeScope, notFound, conflict, stale)), s.deleteRole)
+		huma.Register(api, op("GET", p+"/roles/{roleId}/members", "list"+id+"RoleHolders", "List who holds a "+w+" role", readScope, notFound), s.listRoleHolders)
+		huma.Register(api, op("POST", p+"/roles/batch-add", "batchAdd"+id+"Roles", "Add roles to users, all or nothing", writeScope, notFound, conflict), s.batchAdd)
+		huma.Register(api, op("POST", p+"/roles/batch-remove", "batchRemove"+id+"Roles", "Remove roles from users, all or nothing", writeScope, notFound, conflict), s.batchRemove)
+		huma.Register(api, op("GET", h+"/roles", "list"+id+"UserRoles", "List the "+w+" roles a user holds", readScope, notFound), s.listUserRoles)
+		huma.Register(api, op("PUT", h+"/roles/{roleId}", "add"+id+"UserRole", "Give a user a "+w+" role", writeScope, notFound, conflict), s.addUserRole)
+		huma.Register(api, op("DELETE", h+"/roles/{roleId}", "remove"+id+"UserRole", "Take a "+w+" role from a user", writeScope, notFound, conflict), s.removeUserRole)
+		huma.Register(api, op("GET", h+"/permissions", "get"+id+"EffectivePermissions", "A user's effective "+w+" permissions, and why", readScope, notFound), s.effectivePermissions)
+	}
+
+	huma.Register(api, op("POST", "/v1/check", "check", "May this user do this?", checkScope, notFound, notReady), s.check)
+	huma.Register(api, op("POST", "/v1/check/batch", "checkBatch", "Many checks in one request", checkScope, notFound, notReady), s.checkBatch)
+
+	huma.Register(api, op("GET", "/v1/audit", "listAuditEvents", "Read the audit log", readScope, notFound), s.listEvents)
+
+	huma.Register(api, created(op("POST", "/v1/api-keys", "createAPIKey", "Create an API key (its secret is shown once)", adminScope, notFound)), s.createAPIKey)
+	huma.Register(api, op("GET", "/v1/api-keys", "listAPIKeys", "List API keys", adminScope), s.listAPIKeys)
+	huma.Register(api, deleted(op("DELETE", "/v1/api-keys/{keyId}", "revokeAPIKey", "Revoke an API key", adminScope, notFound, conflict)), s.revokeAPIKey)
+}
+
+func created(o huma.Operation) huma.Operation {
+	o.DefaultStatus = http.StatusCreated
+	return o
+}
+
+func deleted(o huma.Operation) huma.Operation {
+	o.DefaultStatus = http.StatusNoContent
+	return o
+}
