@@ -73,8 +73,9 @@ type AssignmentService interface {
 	RemoveRoles(ctx context.Context, c Change, single bool) ([]PairResult, Member, Revision, error)
 }
 
-// Clean checks a change and collapses duplicate ids, keeping the first
-// occurrence of each. It returns a validation error naming each bad field.
+// Clean checks a change. It returns a validation error naming each bad
+// field. Duplicate ids stay: stores collapse them with Unique, so that errors
+// can name an id at its place in the request.
 func (c *Change) Clean(now time.Time) error {
 	var bad []FieldError
 	if c.Source == "" {
@@ -83,8 +84,8 @@ func (c *Change) Clean(now time.Time) error {
 	if !c.Source.Valid() {
 		bad = append(bad, FieldError{Location: "body.source", Message: "must be manual or provisioning", Value: c.Source})
 	}
-	c.UserIDs, bad = cleanIDs("body.userIds", c.UserIDs, bad)
-	c.RoleIDs, bad = cleanIDs("body.roleIds", c.RoleIDs, bad)
+	bad = checkIDs("body.userIds", c.UserIDs, bad)
+	bad = checkIDs("body.roleIds", c.RoleIDs, bad)
 	if c.ExpiresAt != nil && !c.ExpiresAt.After(now) {
 		bad = append(bad, FieldError{Location: "body.expiresAt", Message: "must be in the future", Value: c.ExpiresAt})
 	}
@@ -94,19 +95,27 @@ func (c *Change) Clean(now time.Time) error {
 	return nil
 }
 
-func cleanIDs(loc string, ids []string, bad []FieldError) ([]string, []FieldError) {
+func checkIDs(loc string, ids []string, bad []FieldError) []FieldError {
 	if len(ids) == 0 || len(ids) > MaxBatch {
-		return ids, append(bad, FieldError{Location: loc, Message: "must list 1 to 100 ids", Value: len(ids)})
+		return append(bad, FieldError{Location: loc, Message: "must list 1 to 100 ids", Value: len(ids)})
 	}
-	seen := make(map[string]bool, len(ids))
-	out := make([]string, 0, len(ids))
 	for i, id := range ids {
 		if err := CheckID(fmt.Sprintf("%s[%d]", loc, i), id); err != nil {
 			bad = append(bad, err.(*Error).Fields...)
-		} else if !seen[id] {
+		}
+	}
+	return bad
+}
+
+// Unique returns ids without repeats, each at its first place.
+func Unique(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
 			seen[id] = true
 			out = append(out, id)
 		}
 	}
-	return out, bad
+	return out
 }

@@ -118,6 +118,9 @@ func (r *Role) Clean() error {
 		bad = append(bad, FieldError{Location: "body.name", Message: why, Value: r.Name})
 	}
 	bad = append(bad, checkRoleFields(r.Description, r.Colour, r.Metadata)...)
+	if r.Colour != nil && *r.Colour == "" {
+		r.Colour = nil
+	}
 	r.Permissions = CleanKeys(r.Permissions)
 	if len(bad) > 0 {
 		return Invalid(bad...)

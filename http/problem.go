@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -190,6 +191,9 @@ func hookHumaErrors() {
 			if d, ok := err.(huma.ErrorDetailer); ok {
 				detail := d.ErrorDetail()
 				f = ProblemField{Location: detail.Location, Message: detail.Message, Value: detail.Value}
+				if m := requiredProperty.FindStringSubmatch(f.Message); m != nil {
+					f = ProblemField{Location: f.Location + "." + m[1], Message: "is required"}
+				}
 			}
 			if code == roster.EINVALIDJSON {
 				f.Value = nil
@@ -210,6 +214,10 @@ func hookHumaErrors() {
 		return huma.NewErrorWithContext(nil, status, msg, errs...)
 	}
 }
+
+// requiredProperty matches huma's message for a missing field, which it
+// places at the enclosing object.
+var requiredProperty = regexp.MustCompile(`^expected required property (\S+) to be present$`)
 
 // describe summarizes field errors in one sentence.
 func describe(fields []ProblemField) string {

@@ -134,19 +134,20 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 	if err != nil {
 		return nil, m, 0, err
 	}
-	if err := checkHolders(tx, c.Scope, c.UserIDs); err != nil {
+	if err := checkHolders(tx, c.Scope, c.UserIDs, !remove); err != nil {
 		return nil, m, 0, err
 	}
+	users := roster.Unique(c.UserIDs)
 	rc := authz.RoleChange{Remove: remove, Single: single, Source: c.Source, HasOwner: owner != "", Platform: c.Scope == roster.Platform}
 	if rc.Actor, err = tx.subject(c.Scope, owner); err != nil {
 		return nil, m, 0, err
 	}
-	held, err := heldBy(ctx, tx, c.Scope, c.UserIDs, tx.now)
+	held, err := heldBy(ctx, tx, c.Scope, users, tx.now)
 	if err != nil {
 		return nil, m, 0, err
 	}
 	var names []string
-	for _, u := range c.UserIDs {
+	for _, u := range users {
 		for _, r := range roles {
 			rc.Pairs = append(rc.Pairs, authz.Pair{User: u, Role: facts(r), Held: sources(held[u], r.ID)})
 			names = append(names, r.Name)
@@ -175,8 +176,8 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 			return nil, m, 0, err
 		}
 	}
-	if len(c.UserIDs) == 1 {
-		if m, err = findMember(ctx, tx, c.Scope, c.UserIDs[0], tx.now); err != nil {
+	if len(users) == 1 {
+		if m, err = findMember(ctx, tx, c.Scope, users[0], tx.now); err != nil {
 			return nil, m, 0, err
 		}
 	}
@@ -198,11 +199,17 @@ func sources(held []roster.HeldRole, roleID string) []roster.Source {
 	return nil
 }
 
-// resolveRoles finds every role named, or fails naming each unknown one.
+// resolveRoles finds every role named, once each, or fails naming each
+// unknown one at its place in ids.
 func resolveRoles(tx *Tx, scope string, ids []string) ([]roster.Role, error) {
 	roles := make([]roster.Role, 0, len(ids))
 	var missing []roster.FieldError
+	asked, found := map[string]bool{}, map[string]bool{}
 	for i, id := range ids {
+		if asked[id] {
+			continue
+		}
+		asked[id] = true
 		r, err := findRole(tx.ctx, tx, scope, id)
 		if roster.ErrorCode(err) == roster.EROLENOTFOUND {
 			missing = append(missing, roster.FieldError{Location: fmt.Sprintf("body.roleIds[%d]", i), Message: "no such role here", Value: id})
@@ -210,7 +217,10 @@ func resolveRoles(tx *Tx, scope string, ids []string) ([]roster.Role, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		roles = append(roles, r)
+		if !found[r.ID] {
+			found[r.ID] = true
+			roles = append(roles, r)
+		}
 	}
 	if len(missing) > 0 {
 		return nil, &roster.Error{Code: roster.EROLENOTFOUND, Message: fmt.Sprintf("%d of the roles do not exist", len(missing)), Fields: missing}
@@ -219,13 +229,21 @@ func resolveRoles(tx *Tx, scope string, ids []string) ([]roster.Role, error) {
 }
 
 // checkHolders makes sure every user may hold roles in scope: members of a
-// community, or any user at platform scope (whose record is created).
-func checkHolders(tx *Tx, scope string, users []string) error {
+// community, or any user at platform scope (whose record is created when
+// create is set).
+func checkHolders(tx *Tx, scope string, users []string, create bool) error {
 	var missing []roster.FieldError
+	seen := map[string]bool{}
 	for i, u := range users {
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
 		if scope == roster.Platform {
-			if _, err := tx.ensureUser(u); err != nil {
-				return err
+			if create {
+				if _, err := tx.ensureUser(u); err != nil {
+					return err
+				}
 			}
 			continue
 		}

@@ -29,7 +29,10 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 	}
 	actor := roster.ActorFrom(ctx)
 	if actor.CommunityID != "" {
-		if f.CommunityID != "" && f.CommunityID != actor.CommunityID || f.PlatformOnly {
+		if f.PlatformOnly {
+			return nil, "", restricted(actor)
+		}
+		if f.CommunityID != "" && f.CommunityID != actor.CommunityID {
 			return nil, "", roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", f.CommunityID)
 		}
 		f.CommunityID = actor.CommunityID

@@ -43,7 +43,10 @@ func (db *DB) Check(ctx context.Context, checks []roster.Check, minRevision rost
 	for i, c := range checks {
 		owner, ok := owners[c.CommunityID]
 		if !ok {
-			if only != "" && c.CommunityID != only && c.CommunityID != roster.Platform {
+			switch {
+			case only != "" && c.CommunityID == roster.Platform:
+				return nil, 0, restricted(roster.ActorFrom(ctx))
+			case only != "" && c.CommunityID != only:
 				return nil, 0, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
 			}
 			if owner, err = scopeOwner(ctx, tx, c.CommunityID); err != nil {

@@ -148,6 +148,9 @@ func (db *DB) CreateCommunity(ctx context.Context, c roster.Community) (roster.C
 // setOwner records a new owner (nil for none) and its event.
 func (tx *Tx) setOwner(c roster.Community, owner *string) (roster.Community, error) {
 	before := c
+	if owner != nil && *owner == "" {
+		owner = nil
+	}
 	c.OwnerID, c.UpdatedAt = owner, tx.now
 	if _, err := tx.ExecContext(tx.ctx, `UPDATE communities SET owner_id = ?, updated_at = ? WHERE id = ?`, nullStr(owner), micros(tx.now), c.ID); err != nil {
 		return c, fmt.Errorf("sqlstore: set owner: %w", err)

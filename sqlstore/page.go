@@ -3,9 +3,14 @@ package sqlstore
 import (
 	"encoding/base64"
 	"strconv"
+	"strings"
 
 	"github.com/rosterhq/roster"
 )
+
+// cursorMark starts every cursor, so that made-up ones are refused rather
+// than read as a key.
+const cursorMark = "roster:"
 
 // page is a validated page request: at most limit rows after the key the
 // cursor carries ("" for the first page).
@@ -25,10 +30,11 @@ func parsePage(p roster.Page) (page, error) {
 	}
 	if p.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
-		if err != nil || len(b) == 0 {
+		after, ok := strings.CutPrefix(string(b), cursorMark)
+		if err != nil || !ok || after == "" {
 			return pg, roster.Invalid(roster.FieldError{Location: "query.cursor", Message: "is not a cursor this API returned", Value: p.Cursor})
 		}
-		pg.after = string(b)
+		pg.after = after
 	}
 	return pg, nil
 }
@@ -56,5 +62,5 @@ func paginate[T any](pg page, rows []T, key func(T) string) ([]T, string) {
 		return rows, ""
 	}
 	rows = rows[:pg.limit]
-	return rows, base64.RawURLEncoding.EncodeToString([]byte(key(rows[len(rows)-1])))
+	return rows, base64.RawURLEncoding.EncodeToString([]byte(cursorMark + key(rows[len(rows)-1])))
 }

@@ -21,9 +21,12 @@ func countRoles(tx *Tx, scope string) (int, error) {
 	return n, nil
 }
 
-// shift moves the scope's roles with positions in [from, to] by delta.
+// shift moves the scope's roles with positions in [from, to] by delta; a
+// moved role is changed, so its version increments. The event of the change
+// that caused the shift records it.
 func shift(tx *Tx, scope string, from, to, delta int) error {
-	_, err := tx.ExecContext(tx.ctx, `UPDATE roles SET position = position + ? WHERE scope = ? AND position >= ? AND position <= ?`, delta, scope, from, to)
+	_, err := tx.ExecContext(tx.ctx, `UPDATE roles SET position = position + ?, version = version + 1, updated_at = ?
+		WHERE scope = ? AND position >= ? AND position <= ?`, delta, micros(tx.now), scope, from, to)
 	if err != nil {
 		return fmt.Errorf("sqlstore: shift roles: %w", err)
 	}
@@ -71,6 +74,7 @@ func insertRole(tx *Tx, scope string, r roster.Role) (roster.Role, error) {
 
 // CreateRole adds a role to the scope.
 func (db *DB) CreateRole(ctx context.Context, scope string, r roster.Role) (roster.Role, roster.Revision, error) {
+	requested := r.Permissions
 	if err := r.Clean(); err != nil {
 		return r, 0, err
 	}
@@ -83,7 +87,7 @@ func (db *DB) CreateRole(ctx context.Context, scope string, r roster.Role) (rost
 	if err != nil {
 		return r, 0, err
 	}
-	if err := checkKeys(ctx, tx, "body.permissions", r.Permissions); err != nil {
+	if err := checkKeys(ctx, tx, "body.permissions", requested); err != nil {
 		return r, 0, err
 	}
 	n, err := countRoles(tx, scope)
@@ -118,6 +122,10 @@ func (db *DB) CreateRole(ctx context.Context, scope string, r roster.Role) (rost
 
 // UpdateRole changes a role.
 func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleUpdate) (roster.Role, roster.Revision, error) {
+	var requested []string
+	if upd.Permissions != nil {
+		requested = *upd.Permissions
+	}
 	if err := upd.Clean(); err != nil {
 		return roster.Role{}, 0, err
 	}
@@ -139,7 +147,7 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 	}
 	edit := authz.RoleEdit{Position: upd.Position, Rename: upd.Name != nil && *upd.Name != before.Name}
 	if upd.Permissions != nil {
-		if err := checkKeys(ctx, tx, "body.permissions", *upd.Permissions); err != nil {
+		if err := checkKeys(ctx, tx, "body.permissions", requested); err != nil {
 			return before, 0, err
 		}
 		edit.Permissions = *upd.Permissions

@@ -11,6 +11,12 @@ import (
 	"github.com/rosterhq/roster/authz"
 )
 
+// restricted is the error of a community-restricted key reaching outside
+// its community.
+func restricted(a roster.Actor) error {
+	return roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key is restricted to community %s", a.CommunityID)
+}
+
 // scopeOwner checks that scope exists and returns its owner ("" for none,
 // and always at platform scope).
 func scopeOwner(ctx context.Context, q querier, scope string) (string, error) {

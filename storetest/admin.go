@@ -1,0 +1,189 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/rosterhq/roster"
+)
+
+var lastAdminTests = []test{
+	{"PlatformLastAdmin", testPlatformLastAdmin},
+	{"OwnerlessCommunityLastAdmin", testOwnerlessLastAdmin},
+	{"LastAdminLeaves", testLastAdminLeaves},
+	{"OwnedCommunityNoLastAdmin", testOwnedNoLastAdmin},
+	{"RetainedAdminIsNotRemoved", testRetainedAdmin},
+	{"ConcurrentLastAdmin", testConcurrentLastAdmin},
+}
+
+func testPlatformLastAdmin(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustGrant(t, f.key, f, roster.Platform, "root", roster.BuiltinAdmin)
+	before := MustRevision(t, f.key, f)
+	_, _, rev, err := f.RemoveRoles(f.key, one(roster.Platform, "root", roster.BuiltinAdmin), true)
+	wantCode(t, "removing the only platform admin", err, roster.ELASTADMIN)
+	wantNoChange(t, f, "RemoveRoles", before, rev)
+
+	MustGrant(t, f.key, f, roster.Platform, "root2", roster.BuiltinAdmin)
+	before = MustRevision(t, f.key, f)
+	both := roster.Change{Scope: roster.Platform, UserIDs: []string{"root", "root2"}, RoleIDs: []string{roster.BuiltinAdmin}}
+	_, _, rev, err = f.RemoveRoles(f.key, both, false)
+	wantCode(t, "removing both platform admins at once", err, roster.ELASTADMIN)
+	wantNoChange(t, f, "RemoveRoles", before, rev)
+
+	_, _, _, err = f.RemoveRoles(f.key, one(roster.Platform, "root", roster.BuiltinAdmin), true)
+	wantCode(t, "removing one of two platform admins", err, "")
+	_, _, _, err = f.RemoveRoles(f.key, one(roster.Platform, "root2", roster.BuiltinAdmin), true)
+	wantCode(t, "removing the last platform admin", err, roster.ELASTADMIN)
+	if m := MustMember(t, f.key, f, roster.Platform, "root2"); !holds(m, MustFindRole(t, f.key, f, roster.Platform, roster.BuiltinAdmin).ID) {
+		t.Errorf("root2's platform roles: got %v, want admin kept", m.Roles)
+	}
+}
+
+func testOwnerlessLastAdmin(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{roster.BuiltinAdmin}})
+	_, _, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
+	wantCode(t, "removing one of two admins", err, "")
+	before := MustRevision(t, f.key, f)
+	_, _, rev, err := f.RemoveRoles(f.key, one("c1", "bob", roster.BuiltinAdmin), true)
+	wantCode(t, "removing the last admin of an ownerless community", err, roster.ELASTADMIN)
+	wantNoChange(t, f, "RemoveRoles", before, rev)
+	// A user with MANAGE_ROLES above admin is refused the same way.
+	boss := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Boss", Position: 2, Permissions: []string{roster.PermManageRoles}})
+	MustGrant(t, f.key, f, "c1", "alice", boss.ID)
+	before = MustRevision(t, f.key, f)
+	_, _, rev, err = f.RemoveRoles(f.as(t, "alice"), one("c1", "bob", roster.BuiltinAdmin), true)
+	wantCode(t, "a user removing the last admin", err, roster.ELASTADMIN)
+	wantNoChange(t, f, "RemoveRoles", before, rev)
+}
+
+func testLastAdminLeaves(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
+	before := MustRevision(t, f.key, f)
+	for _, tc := range []struct {
+		name string
+		as   string
+	}{{"the last admin leaves", "alice"}, {"a key removes the last admin", ""}} {
+		ctx := f.key
+		if tc.as != "" {
+			ctx = f.as(t, tc.as)
+		}
+		rev, err := f.RemoveMember(ctx, "c1", "alice")
+		wantCode(t, tc.name, err, roster.ELASTADMIN)
+		wantNoChange(t, f, tc.name, before, rev)
+	}
+	// Members without admin leave freely.
+	if _, err := f.RemoveMember(f.as(t, "bob"), "c1", "bob"); err != nil {
+		t.Errorf("a member leaves: got %v, want success", err)
+	}
+	// With a second admin, the first may go.
+	MustAddMember(t, f.key, f, "c1", "bob")
+	MustGrant(t, f.key, f, "c1", "bob", roster.BuiltinAdmin)
+	if _, err := f.RemoveMember(f.as(t, "alice"), "c1", "alice"); err != nil {
+		t.Errorf("an admin leaves while another remains: got %v, want success", err)
+	}
+}
+
+func testOwnedNoLastAdmin(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "owner")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
+	_, _, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
+	wantCode(t, "removing the only admin of an owned community", err, "")
+	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
+	_, err = f.RemoveMember(f.as(t, "alice"), "c1", "alice")
+	wantCode(t, "the only admin leaves an owned community", err, "")
+}
+
+func testRetainedAdmin(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{roster.BuiltinAdmin}, Source: roster.SourceProvisioning})
+	res, m, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
+	wantCode(t, "manual removal of an admin also provisioned", err, "")
+	admin := MustFindRole(t, f.key, f, "c1", roster.BuiltinAdmin)
+	wantResults(t, "RemoveRoles", res, pr("alice", admin.ID, roster.Retained))
+	if !holds(m, admin.ID) {
+		t.Errorf("alice's roles: got %v, want admin retained", m.Roles)
+	}
+	_, _, _, err = f.RemoveRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{roster.BuiltinAdmin}, Source: roster.SourceProvisioning}, true)
+	wantCode(t, "provisioning removal of the last admin", err, roster.ELASTADMIN)
+}
+
+// testConcurrentLastAdmin removes admin from the two last holders of an
+// ownerless community at the same time: exactly one removal may succeed.
+func testConcurrentLastAdmin(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	const rounds = 8
+	for i := range rounds {
+		id := "c" + itoa(i)
+		MustCreateOwned(t, f.key, f, id, "")
+		MustAddMember(t, f.key, f, id, "alice", "bob")
+		MustAddRoles(t, f.key, f, roster.Change{Scope: id, UserIDs: []string{"alice", "bob"}, RoleIDs: []string{roster.BuiltinAdmin}})
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		for j, user := range []string{"alice", "bob"} {
+			wg.Go(func() {
+				<-start
+				_, _, _, errs[j] = f.RemoveRoles(f.key, one(id, user, roster.BuiltinAdmin), true)
+			})
+		}
+		close(start)
+		wg.Wait()
+		var ok, last int
+		for _, err := range errs {
+			switch roster.ErrorCode(err) {
+			case "":
+				ok++
+			case roster.ELASTADMIN:
+				last++
+			default:
+				t.Errorf("round %d: got %v, want success or %s", i, err, roster.ELASTADMIN)
+			}
+		}
+		if ok != 1 || last != 1 {
+			t.Errorf("round %d: got %d successes and %d last_admin, want 1 and 1", i, ok, last)
+		}
+		holders, _, err := f.ListRoleHolders(f.key, id, roster.BuiltinAdmin, roster.Page{})
+		wantCode(t, "ListRoleHolders", err, "")
+		if len(holders) != 1 {
+			t.Errorf("round %d: got %d admin holders, want 1", i, len(holders))
+		}
+	}
+	// The same holds when the two admins leave at once.
+	for i := range rounds {
+		id := "leave" + itoa(i)
+		MustCreateOwned(t, f.key, f, id, "")
+		MustAddMember(t, f.key, f, id, "alice", "bob")
+		MustAddRoles(t, f.key, f, roster.Change{Scope: id, UserIDs: []string{"alice", "bob"}, RoleIDs: []string{roster.BuiltinAdmin}})
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		for j, user := range []string{"alice", "bob"} {
+			wg.Go(func() {
+				<-start
+				_, errs[j] = f.RemoveMember(f.as(t, user), id, user)
+			})
+		}
+		close(start)
+		wg.Wait()
+		if a, b := roster.ErrorCode(errs[0]), roster.ErrorCode(errs[1]); !(a == "" && b == roster.ELASTADMIN || a == roster.ELASTADMIN && b == "") {
+			t.Errorf("round %d: got %q and %q, want one success and one %s", i, a, b, roster.ELASTADMIN)
+		}
+		members, _, err := f.ListMembers(f.key, id, roster.MemberFilter{RoleID: roster.BuiltinAdmin}, roster.Page{})
+		wantCode(t, "ListMembers", err, "")
+		if len(members) != 1 {
+			t.Errorf("round %d: got %d admins left, want 1", i, len(members))
+		}
+	}
+}

@@ -1,0 +1,448 @@
+package storetest
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+var assignmentTests = []test{
+	{"AddAndRemoveOne", testAddAndRemoveOne},
+	{"RemoveOneNotHeld", testRemoveOneNotHeld},
+	{"AddNotFound", testAddNotFound},
+	{"EveryoneNotAssignable", testEveryoneNotAssignable},
+	{"BatchOutcomes", testBatchOutcomes},
+	{"BatchAllOrNothing", testBatchAllOrNothing},
+	{"BatchInvalid", testBatchInvalid},
+	{"Provisioning", testProvisioning},
+	{"ProvisioningRetained", testProvisioningRetained},
+	{"GrantedBySource", testGrantedBySource},
+	{"SourceNotAllowed", testSourceNotAllowed},
+	{"PlatformAssignment", testPlatformAssignment},
+	{"ConcurrentAdd", testConcurrentAdd},
+}
+
+// wantResults fails unless the outcomes are want, one per pair, in any
+// order.
+func wantResults(t *testing.T, what string, got []roster.PairResult, want ...roster.PairResult) {
+	t.Helper()
+	order := func(a, b roster.PairResult) int {
+		return strings.Compare(a.UserID+"\x00"+a.RoleID, b.UserID+"\x00"+b.RoleID)
+	}
+	got, want = slices.Clone(got), slices.Clone(want)
+	slices.SortFunc(got, order)
+	slices.SortFunc(want, order)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: got results %v, want %v", what, got, want)
+	}
+}
+
+func pr(user, role, result string) roster.PairResult {
+	return roster.PairResult{UserID: user, RoleID: role, Result: result}
+}
+
+func testAddAndRemoveOne(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
+
+	before := MustRevision(t, f.key, f)
+	res, m, rev, err := f.AddRoles(f.key, one("c1", "alice", r.ID))
+	wantCode(t, "AddRoles", err, "")
+	wantResults(t, "AddRoles", res, pr("alice", r.ID, roster.Added))
+	if m.UserID != "alice" || !holds(m, r.ID) {
+		t.Errorf("member after AddRoles: got %+v, want alice holding Mods", m)
+	}
+	if g := m.Roles[0].Grants; len(g) != 1 || g[0].Source != roster.SourceManual || g[0].GrantedBy.KeyID != KeyID || g[0].GrantedAt.IsZero() {
+		t.Errorf("grant: got %+v, want one manual grant by %s", g, KeyID)
+	}
+	events := MustEventsSince(t, f.key, f, before)
+	wantActions(t, "AddRoles", events, roster.ActionMemberRoleAdded)
+	if len(events) == 1 && (events[0].Revision != rev || events[0].TargetID != "alice" || events[0].TargetType != roster.TargetMember) {
+		t.Errorf("event: got %+v, want revision %d on member alice", events[0], rev)
+	}
+
+	before = MustRevision(t, f.key, f)
+	res, m, _, err = f.AddRoles(f.key, one("c1", "alice", r.ID))
+	wantCode(t, "AddRoles again", err, "")
+	wantResults(t, "AddRoles again", res, pr("alice", r.ID, roster.AlreadyHeld))
+	if !holds(m, r.ID) {
+		t.Errorf("member: got %v, want Mods held", m.Roles)
+	}
+	if events := MustEventsSince(t, f.key, f, before); len(events) != 0 {
+		t.Errorf("events of already_held: got %v, want none", actions(events))
+	}
+
+	before = MustRevision(t, f.key, f)
+	res, m, rev, err = f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
+	wantCode(t, "RemoveRoles", err, "")
+	wantResults(t, "RemoveRoles", res, pr("alice", r.ID, roster.Removed))
+	if holds(m, r.ID) {
+		t.Errorf("member after RemoveRoles: got %v, want Mods gone", m.Roles)
+	}
+	events = MustEventsSince(t, f.key, f, before)
+	wantActions(t, "RemoveRoles", events, roster.ActionMemberRoleRemoved)
+	if len(events) == 1 && events[0].Revision != rev {
+		t.Errorf("RemoveRoles: got revision %d, want %d", rev, events[0].Revision)
+	}
+	if got := MustMember(t, f.key, f, "c1", "alice"); len(got.Roles) != 0 {
+		t.Errorf("ListUserRoles: got %v, want none", got.Roles)
+	}
+	// Roles may be named by alias.
+	res, _, _, err = f.AddRoles(f.key, one("c1", "alice", roster.BuiltinAdmin))
+	wantCode(t, "AddRoles(admin)", err, "")
+	admin := MustFindRole(t, f.key, f, "c1", roster.BuiltinAdmin)
+	wantResults(t, "AddRoles(admin)", res, pr("alice", admin.ID, roster.Added))
+}
+
+func testRemoveOneNotHeld(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
+	before := MustRevision(t, f.key, f)
+	_, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
+	wantCode(t, "single RemoveRoles of a role not held", err, roster.EROLENOTHELD)
+	wantNoChange(t, f, "RemoveRoles", before, rev)
+	res, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), false)
+	wantCode(t, "batch RemoveRoles of a role not held", err, "")
+	wantResults(t, "batch RemoveRoles", res, pr("alice", r.ID, roster.NotHeld))
+	if events := MustEventsSince(t, f.key, f, before); len(events) != 0 {
+		t.Errorf("events of not_held: got %v, want none", actions(events))
+	}
+	if rev != before {
+		t.Errorf("revision of a change with no effect: got %d, want the current %d", rev, before)
+	}
+}
+
+func testAddNotFound(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
+	before := MustRevision(t, f.key, f)
+	for _, tc := range []struct {
+		name string
+		c    roster.Change
+		want string
+	}{
+		{"unknown community", one("nope", "alice", r.ID), roster.ECOMMUNITYNOTFOUND},
+		{"unknown role", one("c1", "alice", "nope"), roster.EROLENOTFOUND},
+		{"role of the platform", one("c1", "alice", MustFindRole(t, f.key, f, roster.Platform, roster.BuiltinAdmin).ID), roster.EROLENOTFOUND},
+		{"non-member", one("c1", "bob", r.ID), roster.EMEMBERNOTFOUND},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, rev, err := f.AddRoles(f.key, tc.c)
+			wantCode(t, "AddRoles", err, tc.want)
+			wantNoChange(t, f, "AddRoles", before, rev)
+			_, _, rev, err = f.RemoveRoles(f.key, tc.c, true)
+			wantCode(t, "RemoveRoles", err, tc.want)
+			wantNoChange(t, f, "RemoveRoles", before, rev)
+		})
+	}
+	_, err := f.FindUser(f.key, "bob")
+	wantCode(t, "FindUser(bob)", err, roster.EUSERNOTFOUND)
+}
+
+func testEveryoneNotAssignable(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	everyone := MustFindRole(t, f.key, f, "c1", roster.BuiltinEveryone)
+	before := MustRevision(t, f.key, f)
+	for _, id := range []string{roster.BuiltinEveryone, everyone.ID} {
+		_, _, rev, err := f.AddRoles(f.key, one("c1", "alice", id))
+		wantCode(t, "AddRoles("+id+")", err, roster.EROLENOTASSIGNABLE)
+		wantNoChange(t, f, "AddRoles", before, rev)
+		_, _, rev, err = f.RemoveRoles(f.key, one("c1", "alice", id), true)
+		wantCode(t, "RemoveRoles("+id+")", err, roster.EROLENOTASSIGNABLE)
+		wantNoChange(t, f, "RemoveRoles", before, rev)
+	}
+	_, _, _, err := f.AddRoles(f.key, one(roster.Platform, "alice", roster.BuiltinEveryone))
+	wantCode(t, "AddRoles(platform everyone)", err, roster.EROLENOTASSIGNABLE)
+}
+
+func testBatchOutcomes(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	r1 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R1"})
+	r2 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R2"})
+	MustGrant(t, f.key, f, "c1", "bob", r2.ID)
+
+	before := MustRevision(t, f.key, f)
+	res, _, rev, err := f.AddRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob", "alice"}, RoleIDs: []string{r1.ID, r2.ID, r1.ID}})
+	wantCode(t, "batch AddRoles", err, "")
+	wantResults(t, "batch AddRoles", res,
+		pr("alice", r1.ID, roster.Added), pr("alice", r2.ID, roster.Added),
+		pr("bob", r1.ID, roster.Added), pr("bob", r2.ID, roster.AlreadyHeld))
+	events := MustEventsSince(t, f.key, f, before)
+	wantActions(t, "batch AddRoles", events, roster.ActionMemberRoleAdded, roster.ActionMemberRoleAdded, roster.ActionMemberRoleAdded)
+	if n := len(events); n > 0 && events[n-1].Revision != rev {
+		t.Errorf("batch AddRoles: got revision %d, want %d", rev, events[n-1].Revision)
+	}
+	for i := 1; i < len(events); i++ {
+		if events[i].Revision <= events[i-1].Revision {
+			t.Errorf("revisions: got %d after %d, want strictly increasing", events[i].Revision, events[i-1].Revision)
+		}
+	}
+
+	MustRemoveOne := func(user, role string) {
+		t.Helper()
+		if _, _, _, err := f.RemoveRoles(f.key, one("c1", user, role), true); err != nil {
+			t.Fatalf("RemoveRoles(%s, %s): %v", user, role, err)
+		}
+	}
+	MustRemoveOne("alice", r2.ID)
+	before = MustRevision(t, f.key, f)
+	res, _, _, err = f.RemoveRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r1.ID, r2.ID}}, false)
+	wantCode(t, "batch RemoveRoles", err, "")
+	wantResults(t, "batch RemoveRoles", res,
+		pr("alice", r1.ID, roster.Removed), pr("alice", r2.ID, roster.NotHeld),
+		pr("bob", r1.ID, roster.Removed), pr("bob", r2.ID, roster.Removed))
+	wantActions(t, "batch RemoveRoles", MustEventsSince(t, f.key, f, before),
+		roster.ActionMemberRoleRemoved, roster.ActionMemberRoleRemoved, roster.ActionMemberRoleRemoved)
+	for _, u := range []string{"alice", "bob"} {
+		if m := MustMember(t, f.key, f, "c1", u); len(m.Roles) != 0 {
+			t.Errorf("%s's roles: got %v, want none", u, m.Roles)
+		}
+	}
+}
+
+func testBatchAllOrNothing(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	r1 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R1"})
+	r2 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R2"})
+	MustGrant(t, f.key, f, "c1", "bob", r2.ID)
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r2.ID}, Source: roster.SourceProvisioning})
+	before := MustRevision(t, f.key, f)
+	tests := []struct {
+		name   string
+		remove bool
+		c      roster.Change
+		want   string
+	}{
+		{"add with a non-member", false, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob", "stranger"}, RoleIDs: []string{r1.ID}}, roster.EMEMBERNOTFOUND},
+		{"add with an unknown role", false, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r1.ID, "nope"}}, roster.EROLENOTFOUND},
+		{"add with everyone", false, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r1.ID, roster.BuiltinEveryone}}, roster.EROLENOTASSIGNABLE},
+		{"remove with a non-member", true, roster.Change{Scope: "c1", UserIDs: []string{"bob", "stranger"}, RoleIDs: []string{r2.ID}}, roster.EMEMBERNOTFOUND},
+		{"remove with a provisioning-only grant", true, roster.Change{Scope: "c1", UserIDs: []string{"bob", "alice"}, RoleIDs: []string{r2.ID}}, roster.EGRANTEDBYSOURCE},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var rev roster.Revision
+			var err error
+			if tc.remove {
+				_, _, rev, err = f.RemoveRoles(f.key, tc.c, false)
+			} else {
+				_, _, rev, err = f.AddRoles(f.key, tc.c)
+			}
+			wantCode(t, tc.name, err, tc.want)
+			wantNoChange(t, f, tc.name, before, rev)
+		})
+	}
+	if m := MustMember(t, f.key, f, "c1", "alice"); holds(m, r1.ID) {
+		t.Errorf("alice's roles: got %v, want no R1 after refused batches", m.Roles)
+	}
+	if m := MustMember(t, f.key, f, "c1", "bob"); holds(m, r1.ID) || !holds(m, r2.ID) {
+		t.Errorf("bob's roles: got %v, want R2 only after refused batches", m.Roles)
+	}
+}
+
+func testBatchInvalid(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R"})
+	many := make([]string, roster.MaxBatch+1)
+	for i := range many {
+		many[i] = "u" + itoa(i)
+	}
+	past := time.Now().Add(-time.Hour)
+	before := MustRevision(t, f.key, f)
+	for _, tc := range []struct {
+		name string
+		c    roster.Change
+	}{
+		{"no users", roster.Change{Scope: "c1", RoleIDs: []string{r.ID}}},
+		{"no roles", roster.Change{Scope: "c1", UserIDs: []string{"alice"}}},
+		{"too many users", roster.Change{Scope: "c1", UserIDs: many, RoleIDs: []string{r.ID}}},
+		{"bad user id", roster.Change{Scope: "c1", UserIDs: []string{"al ice"}, RoleIDs: []string{r.ID}}},
+		{"bad source", roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: "sync"}},
+		{"expiry in the past", roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, ExpiresAt: &past}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, rev, err := f.AddRoles(f.key, tc.c)
+			wantCode(t, "AddRoles", err, roster.EVALIDATION)
+			wantNoChange(t, f, "AddRoles", before, rev)
+		})
+	}
+}
+
+func testProvisioning(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
+	prov := roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning}
+	res, m, _, err := f.AddRoles(f.key, prov)
+	wantCode(t, "provisioning AddRoles", err, "")
+	wantResults(t, "provisioning AddRoles", res, pr("alice", r.ID, roster.Added))
+	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceProvisioning}) {
+		t.Errorf("sources: got %v, want [provisioning]", got)
+	}
+	// A manual add of the same role is a second grant.
+	res, m, _, err = f.AddRoles(f.key, one("c1", "alice", r.ID))
+	wantCode(t, "manual AddRoles", err, "")
+	wantResults(t, "manual AddRoles", res, pr("alice", r.ID, roster.Added))
+	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceManual, roster.SourceProvisioning}) {
+		t.Errorf("sources: got %v, want [manual provisioning]", got)
+	}
+	res, _, _, err = f.AddRoles(f.key, prov)
+	wantCode(t, "provisioning AddRoles again", err, "")
+	wantResults(t, "provisioning AddRoles again", res, pr("alice", r.ID, roster.AlreadyHeld))
+	// A provisioning removal takes only its own grant.
+	res, m, _, err = f.RemoveRoles(f.key, prov, true)
+	wantCode(t, "provisioning RemoveRoles", err, "")
+	wantResults(t, "provisioning RemoveRoles", res, pr("alice", r.ID, roster.Retained))
+	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceManual}) {
+		t.Errorf("sources: got %v, want [manual]", got)
+	}
+	_, _, _, err = f.RemoveRoles(f.key, prov, true)
+	wantCode(t, "provisioning RemoveRoles of a manual grant", err, roster.EROLENOTHELD)
+	res, _, _, err = f.RemoveRoles(f.key, prov, false)
+	wantCode(t, "batch provisioning RemoveRoles of a manual grant", err, "")
+	wantResults(t, "batch provisioning RemoveRoles", res, pr("alice", r.ID, roster.NotHeld))
+}
+
+func testProvisioningRetained(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	MustGrant(t, f.key, f, "c1", "alice", r.ID)
+	before := MustRevision(t, f.key, f)
+	res, m, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
+	wantCode(t, "manual RemoveRoles", err, "")
+	wantResults(t, "manual RemoveRoles", res, pr("alice", r.ID, roster.Retained))
+	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceProvisioning}) {
+		t.Errorf("sources: got %v, want [provisioning]", got)
+	}
+	events := MustEventsSince(t, f.key, f, before)
+	wantActions(t, "manual RemoveRoles", events, roster.ActionMemberRoleRemoved)
+	if len(events) == 1 && events[0].Revision != rev {
+		t.Errorf("RemoveRoles: got revision %d, want %d", rev, events[0].Revision)
+	}
+	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
+		t.Errorf("ListUserRoles: got %v, want the role still held", got.Roles)
+	}
+}
+
+func testGrantedBySource(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	before := MustRevision(t, f.key, f)
+	for _, single := range []bool{true, false} {
+		_, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), single)
+		wantCode(t, "manual RemoveRoles of a provisioning grant", err, roster.EGRANTEDBYSOURCE)
+		wantNoChange(t, f, "RemoveRoles", before, rev)
+	}
+	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
+		t.Errorf("ListUserRoles: got %v, want the role still held", got.Roles)
+	}
+}
+
+func testSourceNotAllowed(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "owner")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	MustGrant(t, f.key, f, roster.Platform, "root", roster.BuiltinAdmin)
+	prov := roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning}
+	before := MustRevision(t, f.key, f)
+	// Not even the owner or a platform administrator acts as provisioning.
+	for _, user := range []string{"owner", "root"} {
+		_, _, rev, err := f.AddRoles(f.as(t, user), prov)
+		wantCode(t, "provisioning AddRoles by "+user, err, roster.ESOURCENOTALLOWED)
+		wantNoChange(t, f, "AddRoles", before, rev)
+		_, _, rev, err = f.RemoveRoles(f.as(t, user), prov, true)
+		wantCode(t, "provisioning RemoveRoles by "+user, err, roster.ESOURCENOTALLOWED)
+		wantNoChange(t, f, "RemoveRoles", before, rev)
+	}
+}
+
+func testPlatformAssignment(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	r := MustCreateRole(t, f.key, f, roster.Platform, roster.Role{Name: "Global mods"})
+	before := MustRevision(t, f.key, f)
+	res, m, rev, err := f.AddRoles(f.key, one(roster.Platform, "alice", r.ID))
+	wantCode(t, "platform AddRoles to a new user", err, "")
+	wantResults(t, "platform AddRoles", res, pr("alice", r.ID, roster.Added))
+	if m.CommunityID != nil || m.UserID != "alice" || !holds(m, r.ID) {
+		t.Errorf("member: got %+v, want alice's platform roles with Global mods", m)
+	}
+	events := MustEventsSince(t, f.key, f, before)
+	if n := len(events); n == 0 || events[n-1].Revision != rev || !slices.Contains(actions(events), roster.ActionMemberRoleAdded) {
+		t.Errorf("events: got %v, want %s ending at revision %d", actions(events), roster.ActionMemberRoleAdded, rev)
+	}
+	for _, e := range events {
+		if e.Action == roster.ActionMemberRoleAdded && e.CommunityID != nil {
+			t.Errorf("event: got community %v, want the platform scope", *e.CommunityID)
+		}
+	}
+	if _, err := f.FindUser(f.key, "alice"); err != nil {
+		t.Errorf("FindUser: got %v, want the user record created", err)
+	}
+	if got := MustMember(t, f.key, f, roster.Platform, "alice"); !holds(got, r.ID) {
+		t.Errorf("ListUserRoles: got %v, want Global mods", got.Roles)
+	}
+	res, _, _, err = f.RemoveRoles(f.key, one(roster.Platform, "alice", r.ID), true)
+	wantCode(t, "platform RemoveRoles", err, "")
+	wantResults(t, "platform RemoveRoles", res, pr("alice", r.ID, roster.Removed))
+}
+
+// testConcurrentAdd adds the same role to the same user at once: one call
+// adds it, the others find it held, and none fails.
+func testConcurrentAdd(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R"})
+	before := MustRevision(t, f.key, f)
+	const n = 6
+	var wg sync.WaitGroup
+	results := make([][]roster.PairResult, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			results[i], _, _, errs[i] = f.AddRoles(f.key, one("c1", "alice", r.ID))
+		})
+	}
+	close(start)
+	wg.Wait()
+	var added int
+	for i := range n {
+		wantCode(t, "concurrent AddRoles", errs[i], "")
+		if len(results[i]) == 1 && results[i][0].Result == roster.Added {
+			added++
+		}
+	}
+	if added != 1 {
+		t.Errorf("concurrent AddRoles: got %d added, want 1 (the others already_held)", added)
+	}
+	wantActions(t, "concurrent AddRoles", MustEventsSince(t, f.key, f, before), roster.ActionMemberRoleAdded)
+}
