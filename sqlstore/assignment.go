@@ -92,14 +92,11 @@ func findMember(ctx context.Context, q querier, scope, user string, now time.Tim
 
 // ListUserRoles returns the roles a user holds in the scope.
 func (db *DB) ListUserRoles(ctx context.Context, scope, userID string) (roster.Member, error) {
-	tx, err := db.readTx(ctx)
+	tx, _, err := db.readScope(ctx, scope)
 	if err != nil {
 		return roster.Member{}, err
 	}
 	defer tx.Rollback()
-	if _, err := scopeOwner(ctx, tx, scope); err != nil {
-		return roster.Member{}, err
-	}
 	return findMember(ctx, tx, scope, userID, db.now())
 }
 

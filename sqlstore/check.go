@@ -69,15 +69,11 @@ func (db *DB) Check(ctx context.Context, checks []roster.Check, minRevision rost
 
 // EffectivePermissions returns a user's permissions in a scope, and why.
 func (db *DB) EffectivePermissions(ctx context.Context, scope, userID string) (roster.Effective, roster.Revision, error) {
-	tx, err := db.readTx(ctx)
+	tx, owner, err := db.readScope(ctx, scope)
 	if err != nil {
 		return roster.Effective{}, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, scope)
-	if err != nil {
-		return roster.Effective{}, 0, err
-	}
 	rev, err := currentRevision(ctx, tx)
 	if err != nil {
 		return roster.Effective{}, 0, err

@@ -102,14 +102,11 @@ func (db *DB) ListMembers(ctx context.Context, communityID string, f roster.Memb
 	if err != nil {
 		return nil, "", err
 	}
-	tx, err := db.readTx(ctx)
+	tx, _, err := db.readScope(ctx, communityID)
 	if err != nil {
 		return nil, "", err
 	}
 	defer tx.Rollback()
-	if _, err := scopeOwner(ctx, tx, communityID); err != nil {
-		return nil, "", err
-	}
 	now := db.now()
 	query := `SELECT m.user_id, m.display_name, m.joined_at FROM members m WHERE m.community_id = ? AND m.user_id > ?`
 	args := []any{communityID, pg.after}

@@ -107,14 +107,11 @@ func facts(r roster.Role) authz.RoleFacts {
 
 // FindRole returns a role of the scope.
 func (db *DB) FindRole(ctx context.Context, scope, id string) (roster.Role, error) {
-	tx, err := db.readTx(ctx)
+	tx, _, err := db.readScope(ctx, scope)
 	if err != nil {
 		return roster.Role{}, err
 	}
 	defer tx.Rollback()
-	if _, err := scopeOwner(ctx, tx, scope); err != nil {
-		return roster.Role{}, err
-	}
 	return findRole(ctx, tx, scope, id)
 }
 
@@ -128,14 +125,11 @@ func (db *DB) ListRoles(ctx context.Context, scope string, p roster.Page) ([]ros
 	if err != nil {
 		return nil, "", err
 	}
-	tx, err := db.readTx(ctx)
+	tx, _, err := db.readScope(ctx, scope)
 	if err != nil {
 		return nil, "", err
 	}
 	defer tx.Rollback()
-	if _, err := scopeOwner(ctx, tx, scope); err != nil {
-		return nil, "", err
-	}
 	roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND position > ? ORDER BY position LIMIT ?`, scope, after, pg.fetch())
 	if err != nil {
 		return nil, "", err
@@ -150,14 +144,11 @@ func (db *DB) ListRoleHolders(ctx context.Context, scope, id string, p roster.Pa
 	if err != nil {
 		return nil, "", err
 	}
-	tx, err := db.readTx(ctx)
+	tx, _, err := db.readScope(ctx, scope)
 	if err != nil {
 		return nil, "", err
 	}
 	defer tx.Rollback()
-	if _, err := scopeOwner(ctx, tx, scope); err != nil {
-		return nil, "", err
-	}
 	role, err := findRole(ctx, tx, scope, id)
 	if err != nil {
 		return nil, "", err

@@ -49,6 +49,21 @@ func (db *DB) readTx(ctx context.Context) (*sql.Tx, error) {
 	return tx, nil
 }
 
+// readScope begins a read-only transaction in which scope exists, and
+// returns the scope's owner ("" for none). The caller rolls it back.
+func (db *DB) readScope(ctx context.Context, scope string) (*sql.Tx, string, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	owner, err := scopeOwner(ctx, tx, scope)
+	if err != nil {
+		tx.Rollback()
+		return nil, "", err
+	}
+	return tx, owner, nil
+}
+
 // commit commits and returns the revision the change is visible at: that of
 // its last event, or the current one when it changed nothing.
 func (tx *Tx) commit() (roster.Revision, error) {
