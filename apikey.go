@@ -2,7 +2,9 @@ package roster
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -29,9 +31,6 @@ func ScopeAllows(scopes []string, want string) bool {
 	}
 	return false
 }
-
-// MaxKeyNameLength bounds an API key's name.
-const MaxKeyNameLength = 100
 
 // APIKey is a credential of the host platform's backend. Its secret is shown
 // once at creation; Roster stores only its hash.
@@ -71,4 +70,28 @@ type APIKeyService interface {
 	// with that secret is created unless it exists; without one, a key is
 	// created only if there is none, and its secret returned (else empty).
 	EnsureBootstrapKey(ctx context.Context, secret string) (string, error)
+}
+
+// Clean trims and checks a new key's fields, collapsing duplicate scopes.
+func (k *APIKey) Clean(now time.Time) error {
+	var f fields
+	k.Name = strings.TrimSpace(k.Name)
+	if k.Name == "" {
+		f.add("body.name", "must not be empty", k.Name)
+	}
+	f.line("body.name", k.Name)
+	if len(k.Scopes) == 0 {
+		f.add("body.scopes", "must list at least one of check, read, write, admin", nil)
+	}
+	for i, s := range k.Scopes {
+		if !slices.Contains(KeyScopes, s) {
+			f.add(fmt.Sprintf("body.scopes[%d]", i), "must be one of check, read, write, admin", s)
+		}
+	}
+	k.Scopes = CleanKeys(k.Scopes)
+	f.future("body.expiresAt", k.ExpiresAt, now)
+	if k.CommunityID != nil {
+		f.id("body.communityId", *k.CommunityID)
+	}
+	return f.err()
 }

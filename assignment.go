@@ -77,34 +77,27 @@ type AssignmentService interface {
 // field. Duplicate ids stay: stores collapse them with Unique, so that errors
 // can name an id at its place in the request.
 func (c *Change) Clean(now time.Time) error {
-	var bad []FieldError
+	var f fields
 	if c.Source == "" {
 		c.Source = SourceManual
 	}
 	if !c.Source.Valid() {
-		bad = append(bad, FieldError{Location: "body.source", Message: "must be manual or provisioning", Value: c.Source})
+		f.add("body.source", "must be manual or provisioning", c.Source)
 	}
-	bad = checkIDs("body.userIds", c.UserIDs, bad)
-	bad = checkIDs("body.roleIds", c.RoleIDs, bad)
-	if c.ExpiresAt != nil && !c.ExpiresAt.After(now) {
-		bad = append(bad, FieldError{Location: "body.expiresAt", Message: "must be in the future", Value: c.ExpiresAt})
-	}
-	if len(bad) > 0 {
-		return Invalid(bad...)
-	}
-	return nil
+	f.ids("body.userIds", c.UserIDs)
+	f.ids("body.roleIds", c.RoleIDs)
+	f.future("body.expiresAt", c.ExpiresAt, now)
+	return f.err()
 }
 
-func checkIDs(loc string, ids []string, bad []FieldError) []FieldError {
+// ids checks a batch's list of 1 to MaxBatch ids.
+func (f *fields) ids(loc string, ids []string) {
 	if len(ids) == 0 || len(ids) > MaxBatch {
-		return append(bad, FieldError{Location: loc, Message: "must list 1 to 100 ids", Value: len(ids)})
+		f.add(loc, "must list 1 to 100 ids", len(ids))
 	}
 	for i, id := range ids {
-		if err := CheckID(fmt.Sprintf("%s[%d]", loc, i), id); err != nil {
-			bad = append(bad, err.(*Error).Fields...)
-		}
+		f.id(fmt.Sprintf("%s[%d]", loc, i), id)
 	}
-	return bad
 }
 
 // Unique returns ids without repeats, each at its first place.

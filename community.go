@@ -2,10 +2,7 @@ package roster
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // MaxNameLength is the longest community or role name, in characters.
@@ -53,17 +50,27 @@ type CommunityService interface {
 	DeleteCommunity(ctx context.Context, id string) (Revision, error)
 }
 
-// CleanName trims a community or role name and checks it: 1–100 characters,
-// no control characters. It returns the clean name and a reason when invalid.
-func CleanName(name string) (string, string) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return name, "must not be empty"
-	case utf8.RuneCountInString(name) > MaxNameLength:
-		return name, "must be at most 100 characters"
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return name, "must not contain control characters"
+// Clean trims and checks a new community's fields.
+func (c *Community) Clean() error {
+	var f fields
+	f.name("body.name", &c.Name)
+	if c.ID != "" {
+		f.id("body.id", c.ID)
 	}
-	return name, ""
+	if c.OwnerID != nil {
+		f.id("body.ownerId", *c.OwnerID)
+	}
+	return f.err()
+}
+
+// Clean trims and checks a community update.
+func (u *CommunityUpdate) Clean() error {
+	var f fields
+	if u.Name != nil {
+		f.name("body.name", u.Name)
+	}
+	if u.OwnerID != nil && *u.OwnerID != "" {
+		f.id("body.ownerId", *u.OwnerID)
+	}
+	return f.err()
 }

@@ -75,3 +75,13 @@ type PermissionService interface {
 	// number of roles) while a role grants it.
 	DeletePermission(ctx context.Context, key string) (Revision, error)
 }
+
+// Clean checks a permission to register.
+func (p *Permission) Clean() error {
+	var f fields
+	if !ValidPermissionKey(p.Key) {
+		f.add("body.key", "must be UPPER_SNAKE_CASE, 2-64 characters, starting with a letter", p.Key)
+	}
+	f.length("body.description", p.Description, MaxPermissionDescLen)
+	return f.err()
+}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
-	"slices"
 	"time"
-	"unicode/utf8"
 )
 
 // Role limits.
@@ -110,66 +108,35 @@ type RoleService interface {
 }
 
 // Clean trims and checks the fields of a new role, collapsing duplicate
-// permissions. It returns a validation error naming each bad field.
+// permissions. An empty colour means none. It returns a validation error
+// naming each bad field.
 func (r *Role) Clean() error {
-	var bad []FieldError
-	var why string
-	if r.Name, why = CleanName(r.Name); why != "" {
-		bad = append(bad, FieldError{Location: "body.name", Message: why, Value: r.Name})
-	}
-	bad = append(bad, checkRoleFields(r.Description, r.Colour, r.Metadata)...)
+	var f fields
+	f.name("body.name", &r.Name)
+	f.length("body.description", r.Description, MaxDescriptionLen)
+	f.colour("body.colour", r.Colour)
+	f.metadata("body.metadata", r.Metadata)
 	if r.Colour != nil && *r.Colour == "" {
 		r.Colour = nil
 	}
 	r.Permissions = CleanKeys(r.Permissions)
-	if len(bad) > 0 {
-		return Invalid(bad...)
-	}
-	return nil
+	return f.err()
 }
 
 // Clean trims and checks the fields of a role update.
 func (u *RoleUpdate) Clean() error {
-	var bad []FieldError
+	var f fields
 	if u.Name != nil {
-		name, why := CleanName(*u.Name)
-		if why != "" {
-			bad = append(bad, FieldError{Location: "body.name", Message: why, Value: *u.Name})
-		}
-		u.Name = &name
+		f.name("body.name", u.Name)
 	}
-	desc := ""
 	if u.Description != nil {
-		desc = *u.Description
+		f.length("body.description", *u.Description, MaxDescriptionLen)
 	}
-	bad = append(bad, checkRoleFields(desc, u.Colour, u.Metadata)...)
+	f.colour("body.colour", u.Colour)
+	f.metadata("body.metadata", u.Metadata)
 	if u.Permissions != nil {
 		keys := CleanKeys(*u.Permissions)
 		u.Permissions = &keys
 	}
-	if len(bad) > 0 {
-		return Invalid(bad...)
-	}
-	return nil
-}
-
-func checkRoleFields(desc string, colour *string, meta []byte) []FieldError {
-	var bad []FieldError
-	if utf8.RuneCountInString(desc) > MaxDescriptionLen {
-		bad = append(bad, FieldError{Location: "body.description", Message: "must be at most 1000 characters", Value: desc})
-	}
-	if colour != nil && *colour != "" && !ValidColour(*colour) {
-		bad = append(bad, FieldError{Location: "body.colour", Message: "must be #RRGGBB or null", Value: *colour})
-	}
-	if why := ValidMetadata(meta); why != "" {
-		bad = append(bad, FieldError{Location: "body.metadata", Message: why})
-	}
-	return bad
-}
-
-// CleanKeys returns the keys sorted with duplicates collapsed.
-func CleanKeys(keys []string) []string {
-	out := slices.Clone(keys)
-	slices.Sort(out)
-	return slices.Compact(out)
+	return f.err()
 }

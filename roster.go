@@ -6,7 +6,6 @@ package roster
 
 import (
 	"context"
-	"regexp"
 	"time"
 )
 
@@ -28,24 +27,6 @@ func ScopeRef(scope string) *string {
 
 // MaxIDLength is the longest user or community id.
 const MaxIDLength = 128
-
-// IDPattern is the pattern every user and community id matches, as a regular
-// expression a schema can carry.
-const IDPattern = `^[A-Za-z0-9._:@-]{1,128}$`
-
-var idPattern = regexp.MustCompile(IDPattern)
-
-// CheckID returns a validation error naming loc unless id is well-formed.
-func CheckID(loc, id string) error {
-	if ValidID(id) {
-		return nil
-	}
-	return Invalid(FieldError{Location: loc, Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: id})
-}
-
-// ValidID reports whether s is a well-formed user or community id: 1–128
-// characters of A-Z a-z 0-9 . _ : @ -.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
 
 // Revision is the position of an event in the change log. Revisions strictly
 // increase; every state a client can observe is identified by one.

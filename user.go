@@ -44,18 +44,10 @@ type UserService interface {
 	ListMemberships(ctx context.Context, userID string, page Page) ([]Membership, string, error)
 }
 
-// ValidMetadata checks a metadata value: absent, or a JSON object of at most
-// MaxMetadataBytes. It returns a reason when invalid.
-func ValidMetadata(m json.RawMessage) string {
-	if len(m) == 0 {
-		return ""
-	}
-	if len(m) > MaxMetadataBytes {
-		return "must be at most 4096 bytes"
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(m, &obj) != nil || obj == nil {
-		return "must be a JSON object"
-	}
-	return ""
+// Clean trims and checks a user update.
+func (u *UserUpdate) Clean() error {
+	var f fields
+	f.displayName("body.displayName", u.DisplayName)
+	f.metadata("body.metadata", u.Metadata)
+	return f.err()
 }

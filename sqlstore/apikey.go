@@ -8,9 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/rs/xid"
 
@@ -67,28 +65,8 @@ func (tx *Tx) requireKeyAdmin() error {
 
 // CreateAPIKey creates a key and returns it with its secret.
 func (db *DB) CreateAPIKey(ctx context.Context, k roster.APIKey) (roster.APIKey, roster.Revision, error) {
-	var bad []roster.FieldError
-	k.Name = strings.TrimSpace(k.Name)
-	if k.Name == "" || utf8.RuneCountInString(k.Name) > roster.MaxKeyNameLength {
-		bad = append(bad, roster.FieldError{Location: "body.name", Message: "must be 1-100 characters", Value: k.Name})
-	}
-	k.Scopes = roster.CleanKeys(k.Scopes)
-	if len(k.Scopes) == 0 {
-		bad = append(bad, roster.FieldError{Location: "body.scopes", Message: "must list at least one of check, read, write, admin"})
-	}
-	for i, s := range k.Scopes {
-		if !slices.Contains(roster.KeyScopes, s) {
-			bad = append(bad, roster.FieldError{Location: fmt.Sprintf("body.scopes[%d]", i), Message: "must be one of check, read, write, admin", Value: s})
-		}
-	}
-	if k.ExpiresAt != nil && !k.ExpiresAt.After(db.now()) {
-		bad = append(bad, roster.FieldError{Location: "body.expiresAt", Message: "must be in the future", Value: k.ExpiresAt})
-	}
-	if k.CommunityID != nil {
-		bad = appendInvalid(bad, roster.CheckID("body.communityId", *k.CommunityID))
-	}
-	if len(bad) > 0 {
-		return k, 0, roster.Invalid(bad...)
+	if err := k.Clean(db.now()); err != nil {
+		return k, 0, err
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {

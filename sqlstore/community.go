@@ -85,19 +85,8 @@ func (db *DB) ensurePlatform(ctx context.Context) error {
 
 // CreateCommunity creates a community with its built-in roles.
 func (db *DB) CreateCommunity(ctx context.Context, c roster.Community) (roster.Community, roster.Revision, error) {
-	var bad []roster.FieldError
-	var why string
-	if c.Name, why = roster.CleanName(c.Name); why != "" {
-		bad = append(bad, roster.FieldError{Location: "body.name", Message: why, Value: c.Name})
-	}
-	if c.ID != "" {
-		bad = appendInvalid(bad, roster.CheckID("body.id", c.ID))
-	}
-	if c.OwnerID != nil {
-		bad = appendInvalid(bad, roster.CheckID("body.ownerId", *c.OwnerID))
-	}
-	if len(bad) > 0 {
-		return c, 0, roster.Invalid(bad...)
+	if err := c.Clean(); err != nil {
+		return c, 0, err
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {
@@ -189,17 +178,8 @@ func (db *DB) ListCommunities(ctx context.Context, p roster.Page) ([]roster.Comm
 
 // UpdateCommunity renames a community or transfers its ownership.
 func (db *DB) UpdateCommunity(ctx context.Context, id string, upd roster.CommunityUpdate) (roster.Community, roster.Revision, error) {
-	if upd.Name != nil {
-		name, why := roster.CleanName(*upd.Name)
-		if why != "" {
-			return roster.Community{}, 0, roster.Invalid(roster.FieldError{Location: "body.name", Message: why, Value: *upd.Name})
-		}
-		upd.Name = &name
-	}
-	if upd.OwnerID != nil && *upd.OwnerID != "" {
-		if err := roster.CheckID("body.ownerId", *upd.OwnerID); err != nil {
-			return roster.Community{}, 0, err
-		}
+	if err := upd.Clean(); err != nil {
+		return roster.Community{}, 0, err
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {

@@ -60,12 +60,8 @@ func (db *DB) AddMember(ctx context.Context, communityID, userID string, display
 	if err := roster.CheckID("path.userId", userID); err != nil {
 		return roster.Member{}, false, 0, err
 	}
-	if displayName != nil {
-		name, why := roster.CleanName(*displayName)
-		if why != "" && name != "" {
-			return roster.Member{}, false, 0, roster.Invalid(roster.FieldError{Location: "body.displayName", Message: why, Value: *displayName})
-		}
-		displayName = &name
+	if err := roster.CleanDisplayName(displayName); err != nil {
+		return roster.Member{}, false, 0, err
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {

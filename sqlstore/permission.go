@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
@@ -50,15 +49,8 @@ func (db *DB) ListPermissions(ctx context.Context, p roster.Page) ([]roster.Perm
 
 // CreatePermission registers a permission key.
 func (db *DB) CreatePermission(ctx context.Context, p roster.Permission) (roster.Permission, roster.Revision, error) {
-	var bad []roster.FieldError
-	if !roster.ValidPermissionKey(p.Key) {
-		bad = append(bad, roster.FieldError{Location: "body.key", Message: "must be UPPER_SNAKE_CASE, 2-64 characters, starting with a letter", Value: p.Key})
-	}
-	if utf8.RuneCountInString(p.Description) > roster.MaxPermissionDescLen {
-		bad = append(bad, roster.FieldError{Location: "body.description", Message: "must be at most 1000 characters", Value: p.Description})
-	}
-	if len(bad) > 0 {
-		return p, 0, roster.Invalid(bad...)
+	if err := p.Clean(); err != nil {
+		return p, 0, err
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {

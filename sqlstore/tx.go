@@ -177,15 +177,6 @@ func notFound(err error, code, format string, args ...any) error {
 	return fmt.Errorf("sqlstore: %w", err)
 }
 
-// appendInvalid appends the fields of a validation error to bad.
-func appendInvalid(bad []roster.FieldError, err error) []roster.FieldError {
-	var e *roster.Error
-	if errors.As(err, &e) {
-		bad = append(bad, e.Fields...)
-	}
-	return bad
-}
-
 // placeholders returns "?, ?, …" for n arguments.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")

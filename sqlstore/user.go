@@ -55,15 +55,8 @@ func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (ro
 	if err := roster.CheckID("path.userId", id); err != nil {
 		return roster.User{}, false, 0, err
 	}
-	if why := roster.ValidMetadata(upd.Metadata); why != "" {
-		return roster.User{}, false, 0, roster.Invalid(roster.FieldError{Location: "body.metadata", Message: why})
-	}
-	if upd.DisplayName != nil {
-		name, why := roster.CleanName(*upd.DisplayName)
-		if why != "" && name != "" {
-			return roster.User{}, false, 0, roster.Invalid(roster.FieldError{Location: "body.displayName", Message: why, Value: *upd.DisplayName})
-		}
-		upd.DisplayName = &name
+	if err := upd.Clean(); err != nil {
+		return roster.User{}, false, 0, err
 	}
 	tx, err := db.begin(ctx)
 	if err != nil {

@@ -1,0 +1,128 @@
+package roster
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// IDPattern is the pattern every user and community id matches, as a regular
+// expression a schema can carry.
+const IDPattern = `^[A-Za-z0-9._:@-]{1,128}$`
+
+var idPattern = regexp.MustCompile(IDPattern)
+
+// ValidID reports whether s is a well-formed user or community id: 1–128
+// characters of A-Z a-z 0-9 . _ : @ -.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+// CheckID returns a validation error naming loc unless id is well-formed.
+func CheckID(loc, id string) error {
+	var f fields
+	f.id(loc, id)
+	return f.err()
+}
+
+// fields collects the bad fields of an input.
+type fields []FieldError
+
+func (f *fields) add(loc, msg string, v any) {
+	*f = append(*f, FieldError{Location: loc, Message: msg, Value: v})
+}
+
+func (f *fields) id(loc, id string) {
+	if !ValidID(id) {
+		f.add(loc, "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", id)
+	}
+}
+
+// name trims a required name and checks it: 1–100 characters, no control
+// characters.
+func (f *fields) name(loc string, name *string) {
+	*name = strings.TrimSpace(*name)
+	if *name == "" {
+		f.add(loc, "must not be empty", *name)
+		return
+	}
+	f.line(loc, *name)
+}
+
+// line checks a one-line text: at most MaxNameLength characters, without
+// control characters.
+func (f *fields) line(loc, s string) {
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		f.add(loc, "must not contain control characters", s)
+	} else {
+		f.length(loc, s, MaxNameLength)
+	}
+}
+
+// length checks a text of at most max characters.
+func (f *fields) length(loc, s string, max int) {
+	if utf8.RuneCountInString(s) > max {
+		f.add(loc, fmt.Sprintf("must be at most %d characters", max), s)
+	}
+}
+
+// displayName trims an optional display name; it may be empty.
+func (f *fields) displayName(loc string, name *string) {
+	if name != nil {
+		*name = strings.TrimSpace(*name)
+		f.line(loc, *name)
+	}
+}
+
+// colour checks an optional colour: #RRGGBB, or empty for none.
+func (f *fields) colour(loc string, c *string) {
+	if c != nil && *c != "" && !ValidColour(*c) {
+		f.add(loc, "must be #RRGGBB or null", *c)
+	}
+}
+
+// metadata checks a metadata value: absent, or a JSON object of at most
+// MaxMetadataBytes.
+func (f *fields) metadata(loc string, m json.RawMessage) {
+	if len(m) == 0 {
+		return
+	}
+	var obj map[string]json.RawMessage
+	if len(m) > MaxMetadataBytes {
+		f.add(loc, "must be at most 4096 bytes", nil)
+	} else if json.Unmarshal(m, &obj) != nil || obj == nil {
+		f.add(loc, "must be a JSON object", nil)
+	}
+}
+
+// future checks that an optional time is after now.
+func (f *fields) future(loc string, t *time.Time, now time.Time) {
+	if t != nil && !t.After(now) {
+		f.add(loc, "must be in the future", t)
+	}
+}
+
+// err returns the validation error of the fields collected, or nil.
+func (f fields) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return Invalid(f...)
+}
+
+// CleanDisplayName trims a display name (nil for none) and checks it.
+func CleanDisplayName(name *string) error {
+	var f fields
+	f.displayName("body.displayName", name)
+	return f.err()
+}
+
+// CleanKeys returns the keys sorted with duplicates collapsed.
+func CleanKeys(keys []string) []string {
+	out := slices.Clone(keys)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
