@@ -59,16 +59,18 @@ type APIKeyService interface {
 	ListAPIKeys(ctx context.Context, page Page) ([]APIKey, string, error)
 
 	// RevokeAPIKey revokes a key; it stops working at once. Returns
-	// EAPIKEYNOTFOUND, and EAPIKEYREVOKED if already revoked.
+	// EAPIKEYNOTFOUND, EAPIKEYREVOKED if already revoked, and ELASTADMINKEY
+	// for the last live admin key that is not restricted to a community.
 	RevokeAPIKey(ctx context.Context, id string) (Revision, error)
 
 	// Authenticate returns the live key whose secret this is, or
 	// EUNAUTHENTICATED for an unknown, revoked or expired one.
 	Authenticate(ctx context.Context, secret string) (APIKey, error)
 
-	// EnsureBootstrapKey makes sure an admin key exists. With a secret, a key
-	// with that secret is created unless it exists; without one, a key is
-	// created only if there is none, and its secret returned (else empty).
+	// EnsureBootstrapKey makes sure a live admin key exists. With a secret, a
+	// key with that secret is created unless it exists (an error if it was
+	// revoked or has expired); without one, a key is created when no live,
+	// unrestricted admin key exists, and its secret returned (else empty).
 	EnsureBootstrapKey(ctx context.Context, secret string) (string, error)
 }
 

@@ -49,6 +49,7 @@ const (
 	ELIMITREACHED      = "limit_reached"
 	EOWNERCANNOTLEAVE  = "owner_cannot_leave"
 	EAPIKEYREVOKED     = "api_key_revoked"
+	ELASTADMINKEY      = "last_admin_key"
 )
 
 // Error is the one error type of Roster's domain. Code is one of the E*

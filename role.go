@@ -103,7 +103,8 @@ type RoleService interface {
 	// Returns EVALIDATION unless ids lists each such role exactly once.
 	ReorderRoles(ctx context.Context, scope string, ids []string) ([]Role, Revision, error)
 
-	// ListRoleHolders returns who holds the role, ordered by user id.
+	// ListRoleHolders returns who holds the role, ordered by user id: for
+	// everyone, every member (every user at platform scope), with no grants.
 	ListRoleHolders(ctx context.Context, scope, id string, page Page) ([]RoleHolder, string, error)
 }
 

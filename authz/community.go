@@ -11,8 +11,8 @@ func Self(s Subject, target, perm string) error {
 	return Require(s, perm)
 }
 
-// Member is a member as the guards see them when they are removed.
-type Member struct {
+// MemberFacts is a member as the guards see them when they are removed.
+type MemberFacts struct {
 	User  string
 	Owner bool
 	// Top is the position of their highest role.
@@ -25,7 +25,7 @@ type Member struct {
 // community: a user may leave; removing another needs MANAGE_MEMBERS and a
 // higher top role. The owner cannot leave without transferring ownership,
 // and in a community without an owner the last admin cannot leave.
-func RemoveMember(s Subject, m Member, hasOwner bool, adminHolders int) error {
+func RemoveMember(s Subject, m MemberFacts, hasOwner bool, adminHolders int) error {
 	if s.User == "" || s.User != m.User {
 		if err := Require(s, roster.PermManageMembers); err != nil {
 			return err

@@ -17,44 +17,44 @@ func TestRemoveMember(t *testing.T) {
 	tests := []struct {
 		name         string
 		s            Subject
-		m            Member
+		m            MemberFacts
 		hasOwner     bool
 		adminHolders int
 		want         string
 	}{
 		// Leaving.
-		{"user leaves without permissions", sNobody, Member{User: "nobody", Top: 5}, false, 1, ""},
-		{"user with no roles leaves", Subject{User: "u"}, Member{User: "u"}, false, 0, ""},
-		{"last admin of an ownerless community leaves", sBoss, Member{User: "boss", Top: 10, HoldsAdmin: true}, false, 1, roster.ELASTADMIN},
-		{"last admin of an owned community leaves", sBoss, Member{User: "boss", Top: 10, HoldsAdmin: true}, true, 1, ""},
-		{"one of two admins of an ownerless community leaves", sBoss, Member{User: "boss", Top: 10, HoldsAdmin: true}, false, 2, ""},
-		{"owner leaves", sOwner, Member{User: "owner", Owner: true}, true, 0, roster.EOWNERCANNOTLEAVE},
-		{"owner holding admin leaves", Subject{User: "owner", Owner: true, Top: 9}, Member{User: "owner", Owner: true, Top: 9, HoldsAdmin: true}, true, 1, roster.EOWNERCANNOTLEAVE},
+		{"user leaves without permissions", sNobody, MemberFacts{User: "nobody", Top: 5}, false, 1, ""},
+		{"user with no roles leaves", Subject{User: "u"}, MemberFacts{User: "u"}, false, 0, ""},
+		{"last admin of an ownerless community leaves", sBoss, MemberFacts{User: "boss", Top: 10, HoldsAdmin: true}, false, 1, roster.ELASTADMIN},
+		{"last admin of an owned community leaves", sBoss, MemberFacts{User: "boss", Top: 10, HoldsAdmin: true}, true, 1, ""},
+		{"one of two admins of an ownerless community leaves", sBoss, MemberFacts{User: "boss", Top: 10, HoldsAdmin: true}, false, 2, ""},
+		{"owner leaves", sOwner, MemberFacts{User: "owner", Owner: true}, true, 0, roster.EOWNERCANNOTLEAVE},
+		{"owner holding admin leaves", Subject{User: "owner", Owner: true, Top: 9}, MemberFacts{User: "owner", Owner: true, Top: 9, HoldsAdmin: true}, true, 1, roster.EOWNERCANNOTLEAVE},
 
 		// Removing another member.
-		{"user without MANAGE_MEMBERS removes another", sNobody, Member{User: "alice", Top: 1}, true, 0, roster.EMISSINGPERMISSION},
-		{"MANAGE_ROLES is not MANAGE_MEMBERS", sManager, Member{User: "alice", Top: 1}, true, 0, roster.EMISSINGPERMISSION},
-		{"missing_permission before role_hierarchy", sNobody, Member{User: "alice", Top: 9}, true, 0, roster.EMISSINGPERMISSION},
-		{"missing_permission before owner_cannot_leave", sNobody, Member{User: "owner", Owner: true}, true, 0, roster.EMISSINGPERMISSION},
-		{"member manager removes a lower member", sMembers, Member{User: "alice", Top: 4}, true, 0, ""},
-		{"member manager removes a member with only everyone", sMembers, Member{User: "alice", Top: 0}, true, 0, ""},
-		{"member manager removes an equal member", sMembers, Member{User: "alice", Top: 5}, true, 0, roster.EROLEHIERARCHY},
-		{"member manager removes a higher member", sMembers, Member{User: "alice", Top: 6}, true, 0, roster.EROLEHIERARCHY},
-		{"member manager removes the owner", sMembers, Member{User: "owner", Owner: true, Top: 0}, true, 0, roster.EROLEHIERARCHY},
-		{"member manager removes the last admin below them", sMembers, Member{User: "alice", Top: 3, HoldsAdmin: true}, false, 1, roster.ELASTADMIN},
-		{"role_hierarchy before last_admin", sMembers, Member{User: "alice", Top: 9, HoldsAdmin: true}, false, 1, roster.EROLEHIERARCHY},
-		{"community ADMINISTRATOR removes a lower member", sCAdmin, Member{User: "alice", Top: 2}, true, 0, ""},
-		{"community ADMINISTRATOR removes a higher member", sCAdmin, Member{User: "alice", Top: 7}, true, 0, roster.EROLEHIERARCHY},
-		{"owner removes a member above every role", sOwner, Member{User: "alice", Top: 99}, true, 0, ""},
-		{"platform admin removes a member above every role", sPAdmin, Member{User: "alice", Top: 99}, false, 0, ""},
-		{"key removes a member above every role", sKey, Member{User: "alice", Top: 99}, false, 0, ""},
-		{"key removes the owner", sKey, Member{User: "owner", Owner: true}, true, 0, roster.EOWNERCANNOTLEAVE},
-		{"platform admin removes the owner", sPAdmin, Member{User: "owner", Owner: true}, true, 0, roster.EOWNERCANNOTLEAVE},
-		{"key removes the last admin of an ownerless community", sKey, Member{User: "alice", Top: 9, HoldsAdmin: true}, false, 1, roster.ELASTADMIN},
-		{"platform admin removes the last admin of an ownerless community", sPAdmin, Member{User: "alice", Top: 9, HoldsAdmin: true}, false, 1, roster.ELASTADMIN},
-		{"key removes the last admin of an owned community", sKey, Member{User: "alice", Top: 9, HoldsAdmin: true}, true, 1, ""},
-		{"key removes one of two admins", sKey, Member{User: "alice", Top: 9, HoldsAdmin: true}, false, 2, ""},
-		{"key removes a non-admin while one admin is left", sKey, Member{User: "alice", Top: 3}, false, 1, ""},
+		{"user without MANAGE_MEMBERS removes another", sNobody, MemberFacts{User: "alice", Top: 1}, true, 0, roster.EMISSINGPERMISSION},
+		{"MANAGE_ROLES is not MANAGE_MEMBERS", sManager, MemberFacts{User: "alice", Top: 1}, true, 0, roster.EMISSINGPERMISSION},
+		{"missing_permission before role_hierarchy", sNobody, MemberFacts{User: "alice", Top: 9}, true, 0, roster.EMISSINGPERMISSION},
+		{"missing_permission before owner_cannot_leave", sNobody, MemberFacts{User: "owner", Owner: true}, true, 0, roster.EMISSINGPERMISSION},
+		{"member manager removes a lower member", sMembers, MemberFacts{User: "alice", Top: 4}, true, 0, ""},
+		{"member manager removes a member with only everyone", sMembers, MemberFacts{User: "alice", Top: 0}, true, 0, ""},
+		{"member manager removes an equal member", sMembers, MemberFacts{User: "alice", Top: 5}, true, 0, roster.EROLEHIERARCHY},
+		{"member manager removes a higher member", sMembers, MemberFacts{User: "alice", Top: 6}, true, 0, roster.EROLEHIERARCHY},
+		{"member manager removes the owner", sMembers, MemberFacts{User: "owner", Owner: true, Top: 0}, true, 0, roster.EROLEHIERARCHY},
+		{"member manager removes the last admin below them", sMembers, MemberFacts{User: "alice", Top: 3, HoldsAdmin: true}, false, 1, roster.ELASTADMIN},
+		{"role_hierarchy before last_admin", sMembers, MemberFacts{User: "alice", Top: 9, HoldsAdmin: true}, false, 1, roster.EROLEHIERARCHY},
+		{"community ADMINISTRATOR removes a lower member", sCAdmin, MemberFacts{User: "alice", Top: 2}, true, 0, ""},
+		{"community ADMINISTRATOR removes a higher member", sCAdmin, MemberFacts{User: "alice", Top: 7}, true, 0, roster.EROLEHIERARCHY},
+		{"owner removes a member above every role", sOwner, MemberFacts{User: "alice", Top: 99}, true, 0, ""},
+		{"platform admin removes a member above every role", sPAdmin, MemberFacts{User: "alice", Top: 99}, false, 0, ""},
+		{"key removes a member above every role", sKey, MemberFacts{User: "alice", Top: 99}, false, 0, ""},
+		{"key removes the owner", sKey, MemberFacts{User: "owner", Owner: true}, true, 0, roster.EOWNERCANNOTLEAVE},
+		{"platform admin removes the owner", sPAdmin, MemberFacts{User: "owner", Owner: true}, true, 0, roster.EOWNERCANNOTLEAVE},
+		{"key removes the last admin of an ownerless community", sKey, MemberFacts{User: "alice", Top: 9, HoldsAdmin: true}, false, 1, roster.ELASTADMIN},
+		{"platform admin removes the last admin of an ownerless community", sPAdmin, MemberFacts{User: "alice", Top: 9, HoldsAdmin: true}, false, 1, roster.ELASTADMIN},
+		{"key removes the last admin of an owned community", sKey, MemberFacts{User: "alice", Top: 9, HoldsAdmin: true}, true, 1, ""},
+		{"key removes one of two admins", sKey, MemberFacts{User: "alice", Top: 9, HoldsAdmin: true}, false, 2, ""},
+		{"key removes a non-admin while one admin is left", sKey, MemberFacts{User: "alice", Top: 3}, false, 1, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

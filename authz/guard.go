@@ -23,6 +23,16 @@ type Subject struct {
 	Top int
 }
 
+// Top is the position of a user's highest role, given the positions of the
+// roles they hold in a scope: 0 (everyone's) when they hold none.
+func Top(positions ...int) int {
+	top := 0
+	for _, p := range positions {
+		top = max(top, p)
+	}
+	return top
+}
+
 // Key is the subject of an API key acting as itself.
 var Key = Subject{}
 

@@ -8,6 +8,8 @@ import (
 	"github.com/rosterhq/roster"
 )
 
+// CheckItem is one check: may the user use the permission in the community
+// (or at platform scope)?
 type CheckItem struct {
 	CommunityID string `json:"communityId,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"The community; absent for a platform-scope check."`
 	UserID      string `json:"userId" pattern:"^[A-Za-z0-9._:@-]{1,128}$"`

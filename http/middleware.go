@@ -164,13 +164,15 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 		actor := roster.Actor{KeyID: key.ID, RequestID: requestID(ctx.Context())}
 		if key.CommunityID != nil {
 			actor.CommunityID = *key.CommunityID
-			if platform, _ := op.Metadata[metaPlatform].(bool); platform {
-				fail(roster.EINSUFFICIENTSCOPE, "this key is restricted to community "+actor.CommunityID)
-				return
-			}
-			if c := ctx.Param("communityId"); c != "" && c != actor.CommunityID {
-				fail(roster.ECOMMUNITYNOTFOUND, "community "+c+" not found")
-				return
+			// Platform operations reach the platform scope (they have no
+			// community in their path); the others reach their community.
+			platform, _ := op.Metadata[metaPlatform].(bool)
+			if c := ctx.Param("communityId"); platform || c != "" {
+				if err := actor.Reach(c); err != nil {
+					p := problemFrom(ctx.Context(), err)
+					fail(p.Code, p.Detail)
+					return
+				}
 			}
 		}
 		if user := ctx.Header("Roster-Act-As"); user != "" {

@@ -103,6 +103,7 @@ var statuses = map[string]int{
 	roster.ELIMITREACHED:       http.StatusConflict,
 	roster.EOWNERCANNOTLEAVE:   http.StatusConflict,
 	roster.EAPIKEYREVOKED:      http.StatusConflict,
+	roster.ELASTADMINKEY:       http.StatusConflict,
 	roster.EVERSIONMISMATCH:    http.StatusPreconditionFailed,
 	roster.EBODYTOOLARGE:       http.StatusRequestEntityTooLarge,
 	roster.EUNSUPPORTEDMEDIA:   http.StatusUnsupportedMediaType,

@@ -39,18 +39,27 @@ type reorderBody struct {
 	RoleIDs []string `json:"roleIds" minItems:"1" maxItems:"250" doc:"Every role but everyone, each once, bottom to top."`
 }
 
-// roleAnswer carries the role's version as its ETag, for If-Match.
+// roleAnswer is a role as a write answers it, with its version as its ETag,
+// for If-Match.
 type roleAnswer struct {
-	Revision int64  `header:"Roster-Revision" doc:"The revision the change is visible at (writes only)."`
+	Revision int64  `header:"Roster-Revision" doc:"The revision the change is visible at."`
 	ETag     string `header:"ETag" doc:"The role's version, for If-Match."`
 	Body     roster.Role
 }
+
+// roleRead is a role as a read answers it.
+type roleRead struct {
+	ETag string `header:"ETag" doc:"The role's version, for If-Match."`
+	Body roster.Role
+}
+
+func etag(r roster.Role) string { return strconv.Quote(strconv.Itoa(r.Version)) }
 
 func roleOut(r roster.Role, rev roster.Revision, err error) (*roleAnswer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &roleAnswer{Revision: int64(rev), ETag: strconv.Quote(strconv.Itoa(r.Version)), Body: r}, nil
+	return &roleAnswer{Revision: int64(rev), ETag: etag(r), Body: r}, nil
 }
 
 func (s *Server) listRoles(ctx context.Context, in *struct {
@@ -73,9 +82,12 @@ func (s *Server) createRole(ctx context.Context, in *struct {
 func (s *Server) getRole(ctx context.Context, in *struct {
 	Scoped
 	RolePath
-}) (*roleAnswer, error) {
+}) (*roleRead, error) {
 	r, err := s.store.FindRole(ctx, in.scope, in.RoleID)
-	return roleOut(r, 0, err)
+	if err != nil {
+		return nil, err
+	}
+	return &roleRead{ETag: etag(r), Body: r}, nil
 }
 
 func (s *Server) updateRole(ctx context.Context, in *struct {

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -158,6 +159,11 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id string) (roster.Revision, err
 	if k.RevokedAt != nil {
 		return 0, roster.Errorf(roster.EAPIKEYREVOKED, "API key %s is already revoked", id)
 	}
+	if live, err := tx.rootKeys(); err != nil {
+		return 0, err
+	} else if len(live) == 1 && live[0] == k.ID {
+		return 0, roster.Errorf(roster.ELASTADMINKEY, "API key %s is the last live admin key: create another before revoking it", id)
+	}
 	if err := tx.revoke(k); err != nil {
 		return 0, err
 	}
@@ -200,6 +206,26 @@ func (tx *Tx) revokeKeysOf(community string) error {
 	return nil
 }
 
+// rootKeys returns the ids of the live admin keys not restricted to a
+// community: those that can administer everything.
+func (tx *Tx) rootKeys() ([]string, error) {
+	rows, err := tx.QueryContext(tx.ctx, `SELECT id FROM api_keys WHERE revoked_at IS NULL AND community_id IS NULL
+		AND (expires_at IS NULL OR expires_at > ?) AND ',' || scopes || ',' LIKE '%,admin,%'`, micros(tx.now))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: keys: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlstore: keys: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // Authenticate returns the live key whose secret this is.
 func (db *DB) Authenticate(ctx context.Context, secret string) (roster.APIKey, error) {
 	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, hashSecret(secret)))
@@ -225,18 +251,19 @@ func (db *DB) EnsureBootstrapKey(ctx context.Context, secret string) (string, er
 		return "", err
 	}
 	defer tx.Rollback()
-	var query, arg = `SELECT COUNT(*) FROM api_keys WHERE secret_hash = ?`, hashSecret(secret)
-	if secret == "" {
-		query, arg = `SELECT COUNT(*) FROM api_keys WHERE ? = ''`, ""
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, query, arg).Scan(&n); err != nil {
-		return "", fmt.Errorf("sqlstore: keys: %w", err)
-	}
-	if n > 0 {
-		return "", nil
-	}
-	if secret == "" {
+	if secret != "" {
+		k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, hashSecret(secret)))
+		switch {
+		case err == nil && (k.RevokedAt != nil || k.ExpiresAt != nil && !k.ExpiresAt.After(tx.now)):
+			return "", fmt.Errorf("sqlstore: the admin key set is API key %s, which is revoked or expired: set a new one", k.ID)
+		case err == nil:
+			return "", nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return "", fmt.Errorf("sqlstore: keys: %w", err)
+		}
+	} else if live, err := tx.rootKeys(); err != nil || len(live) > 0 {
+		return "", err
+	} else {
 		secret = newSecret()
 	}
 	if _, err := tx.insertKey(roster.APIKey{Name: "bootstrap admin", Scopes: []string{roster.ScopeAdmin}}, secret); err != nil {

@@ -29,11 +29,14 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 	}
 	actor := roster.ActorFrom(ctx)
 	if actor.CommunityID != "" {
+		// A restricted key sees its community's events, and only those.
 		if f.PlatformOnly {
-			return nil, "", restricted(actor)
+			return nil, "", actor.Reach(roster.Platform)
 		}
-		if f.CommunityID != "" && f.CommunityID != actor.CommunityID {
-			return nil, "", roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", f.CommunityID)
+		if f.CommunityID != "" {
+			if err := actor.Reach(f.CommunityID); err != nil {
+				return nil, "", err
+			}
 		}
 		f.CommunityID = actor.CommunityID
 	}
@@ -76,15 +79,12 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 	if f.Target != "" {
 		where, args = append(where, "target_id = ?"), append(args, f.Target)
 	}
-	order := "ASC"
-	if after >= 0 {
-		where, args = append(where, "revision > ?"), append(args, after)
-	}
+	order, past := "ASC", "revision > ?"
 	if f.Newest {
-		order = "DESC"
-		if after >= 0 {
-			where[len(where)-1] = "revision < ?"
-		}
+		order, past = "DESC", "revision < ?"
+	}
+	if after >= 0 {
+		where, args = append(where, past), append(args, after)
 	}
 	query := `SELECT revision, at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after FROM audit_events`
 	if len(where) > 0 {

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/rosterhq/roster"
 )
@@ -15,6 +14,9 @@ func (db *DB) Check(ctx context.Context, checks []roster.Check, minRevision rost
 		return nil, 0, err
 	}
 	defer tx.Rollback()
+	if len(checks) == 0 || len(checks) > roster.MaxCheckBatch {
+		return nil, 0, roster.Invalid(roster.FieldError{Location: "body.checks", Message: "must list 1 to 1000 checks", Value: len(checks)})
+	}
 	rev, err := currentRevision(ctx, tx)
 	if err != nil {
 		return nil, 0, err
@@ -22,20 +24,14 @@ func (db *DB) Check(ctx context.Context, checks []roster.Check, minRevision rost
 	if rev < minRevision {
 		return nil, 0, roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d)", minRevision, rev).With("revision", rev)
 	}
-	known, err := catalog(ctx, tx)
-	if err != nil {
+	perms := make([]string, len(checks))
+	for i, c := range checks {
+		perms[i] = c.Permission
+	}
+	if err := checkKeys(ctx, tx, perms, func(i int) string { return fmt.Sprintf("body.checks[%d].permission", i) }); err != nil {
 		return nil, 0, err
 	}
-	var bad []roster.FieldError
-	for i, c := range checks {
-		if _, found := slices.BinarySearch(known, c.Permission); !found {
-			bad = append(bad, roster.FieldError{Location: fmt.Sprintf("body.checks[%d].permission", i), Message: "is not a registered permission", Value: c.Permission})
-		}
-	}
-	if len(bad) > 0 {
-		return nil, 0, roster.Invalid(bad...)
-	}
-	only := roster.ActorFrom(ctx).CommunityID
+	actor := roster.ActorFrom(ctx)
 	owners := map[string]string{}
 	seen := map[roster.Check]standing{}
 	now := db.now()
@@ -43,11 +39,8 @@ func (db *DB) Check(ctx context.Context, checks []roster.Check, minRevision rost
 	for i, c := range checks {
 		owner, ok := owners[c.CommunityID]
 		if !ok {
-			switch {
-			case only != "" && c.CommunityID == roster.Platform:
-				return nil, 0, restricted(roster.ActorFrom(ctx))
-			case only != "" && c.CommunityID != only:
-				return nil, 0, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
+			if err := actor.Reach(c.CommunityID); err != nil {
+				return nil, 0, err
 			}
 			if owner, err = scopeOwner(ctx, tx, c.CommunityID); err != nil {
 				return nil, 0, err

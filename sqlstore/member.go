@@ -42,7 +42,7 @@ func (tx *Tx) join(community, user string, displayName *string) (roster.Member, 
 	if err := tx.event(community, roster.ActionMemberJoined, roster.TargetMember, user, nil, m); err != nil {
 		return m, false, err
 	}
-	defaults, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND is_default = 1 AND builtin = '' ORDER BY position`, community)
+	defaults, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND is_default = 1 AND builtin != 'everyone' ORDER BY position`, community)
 	if err != nil {
 		return m, false, err
 	}
@@ -175,9 +175,9 @@ func (db *DB) RemoveMember(ctx context.Context, communityID, userID string) (ros
 	if err != nil {
 		return 0, err
 	}
-	target := authz.Member{User: userID, Owner: owner == userID, HoldsAdmin: slices.Contains(admins, userID)}
+	target := authz.MemberFacts{User: userID, Owner: owner == userID, HoldsAdmin: slices.Contains(admins, userID)}
 	for _, r := range m.Roles {
-		target.Top = max(target.Top, r.Position)
+		target.Top = authz.Top(target.Top, r.Position)
 	}
 	if err := authz.RemoveMember(s, target, owner != "", len(admins)); err != nil {
 		return 0, err

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
@@ -123,3 +124,43 @@ func (db *DB) DeletePermission(ctx context.Context, key string) (roster.Revision
 	}
 	return tx.commit()
 }
+
+// catalog returns every registered permission key, in order.
+func catalog(ctx context.Context, q querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key FROM permissions ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: catalog: %w", err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("sqlstore: catalog: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// checkKeys returns a validation error naming each key of keys that is not in
+// the catalog, at the location loc gives for its index.
+func checkKeys(ctx context.Context, q querier, keys []string, loc func(int) string) error {
+	known, err := catalog(ctx, q)
+	if err != nil {
+		return err
+	}
+	var bad []roster.FieldError
+	for i, k := range keys {
+		if _, found := slices.BinarySearch(known, k); !found {
+			bad = append(bad, roster.FieldError{Location: loc(i), Message: "is not a registered permission", Value: k})
+		}
+	}
+	if len(bad) > 0 {
+		return roster.Invalid(bad...)
+	}
+	return nil
+}
+
+// permissionAt locates the permissions of a role's body.
+func permissionAt(i int) string { return fmt.Sprintf("body.permissions[%d]", i) }

@@ -153,6 +153,9 @@ func (db *DB) ListRoleHolders(ctx context.Context, scope, id string, p roster.Pa
 	if err != nil {
 		return nil, "", err
 	}
+	if role.Builtin == roster.BuiltinEveryone {
+		return implicitHolders(ctx, tx, scope, pg)
+	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT user_id, `+grantColumns+` FROM assignments
 		WHERE role_id = ? AND user_id IN (
@@ -177,6 +180,33 @@ func (db *DB) ListRoleHolders(ctx context.Context, scope, id string, p roster.Pa
 		}
 		last := &holders[len(holders)-1]
 		last.Grants = append(last.Grants, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
+	}
+	holders, next := paginate(pg, holders, func(h roster.RoleHolder) string { return h.UserID })
+	return holders, next, nil
+}
+
+// implicitHolders lists the holders of everyone, who hold it through no
+// grant: the members of a community, or every user at platform scope.
+func implicitHolders(ctx context.Context, q querier, scope string, pg page) ([]roster.RoleHolder, string, error) {
+	query, args := `SELECT user_id FROM members WHERE community_id = ? AND user_id > ? ORDER BY user_id LIMIT ?`, []any{scope, pg.after, pg.fetch()}
+	if scope == roster.Platform {
+		query, args = `SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?`, []any{pg.after, pg.fetch()}
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
+	}
+	defer rows.Close()
+	holders := []roster.RoleHolder{}
+	for rows.Next() {
+		h := roster.RoleHolder{Grants: []roster.Grant{}}
+		if err := rows.Scan(&h.UserID); err != nil {
+			return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
+		}
+		holders = append(holders, h)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)

@@ -87,7 +87,7 @@ func (db *DB) CreateRole(ctx context.Context, scope string, r roster.Role) (rost
 	if err != nil {
 		return r, 0, err
 	}
-	if err := checkKeys(ctx, tx, "body.permissions", requested); err != nil {
+	if err := checkKeys(ctx, tx, requested, permissionAt); err != nil {
 		return r, 0, err
 	}
 	n, err := countRoles(tx, scope)
@@ -142,12 +142,9 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 	if err != nil {
 		return before, 0, err
 	}
-	if upd.IfVersion != 0 && upd.IfVersion != before.Version {
-		return before, 0, versionMismatch(before.Version)
-	}
 	edit := authz.RoleEdit{Position: upd.Position, Rename: upd.Name != nil && *upd.Name != before.Name}
 	if upd.Permissions != nil {
-		if err := checkKeys(ctx, tx, "body.permissions", requested); err != nil {
+		if err := checkKeys(ctx, tx, requested, permissionAt); err != nil {
 			return before, 0, err
 		}
 		edit.Permissions = *upd.Permissions
@@ -165,6 +162,9 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 	}
 	if err := authz.UpdateRole(s, facts(before), edit); err != nil {
 		return before, 0, err
+	}
+	if upd.IfVersion != 0 && upd.IfVersion != before.Version {
+		return before, 0, versionMismatch(before.Version)
 	}
 	after := applyRoleUpdate(before, upd)
 	if after.Position != before.Position {
@@ -263,9 +263,6 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 	if err != nil {
 		return 0, err
 	}
-	if opt.IfVersion != 0 && opt.IfVersion != role.Version {
-		return 0, versionMismatch(role.Version)
-	}
 	var holders int
 	err = tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT user_id) FROM assignments WHERE role_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
 		role.ID, micros(tx.now)).Scan(&holders)
@@ -278,6 +275,9 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 	}
 	if err := authz.DeleteRole(s, facts(role), holders, opt.Force); err != nil {
 		return 0, err
+	}
+	if opt.IfVersion != 0 && opt.IfVersion != role.Version {
+		return 0, versionMismatch(role.Version)
 	}
 	if err := removeAssignments(tx, scope, `role_id = ?`, role.ID); err != nil {
 		return 0, err

@@ -4,18 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
 )
-
-// restricted is the error of a community-restricted key reaching outside
-// its community.
-func restricted(a roster.Actor) error {
-	return roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key is restricted to community %s", a.CommunityID)
-}
 
 // scopeOwner checks that scope exists and returns its owner ("" for none,
 // and always at platform scope).
@@ -153,7 +146,7 @@ func standingOf(ctx context.Context, q querier, scope, owner, user string, now t
 		}
 	}
 	for _, r := range roles {
-		st.top = max(st.top, r.position)
+		st.top = authz.Top(st.top, r.position)
 	}
 	st.perms = authz.Effective(*h)
 	return st, nil
@@ -181,41 +174,4 @@ func subjectOf(ctx context.Context, q querier, scope, owner string, actor roster
 // subject returns the guards' view of the transaction's actor in scope.
 func (tx *Tx) subject(scope, owner string) (authz.Subject, error) {
 	return subjectOf(tx.ctx, tx, scope, owner, tx.actor, tx.now)
-}
-
-// catalog returns every registered permission key, in order.
-func catalog(ctx context.Context, q querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT key FROM permissions ORDER BY key`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: catalog: %w", err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("sqlstore: catalog: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
-}
-
-// checkKeys returns a validation error naming each key of keys that is not in
-// the catalog; loc is the field's location, such as "body.permissions".
-func checkKeys(ctx context.Context, q querier, loc string, keys []string) error {
-	known, err := catalog(ctx, q)
-	if err != nil {
-		return err
-	}
-	var bad []roster.FieldError
-	for i, k := range keys {
-		if _, found := slices.BinarySearch(known, k); !found {
-			bad = append(bad, roster.FieldError{Location: fmt.Sprintf("%s[%d]", loc, i), Message: "is not a registered permission", Value: k})
-		}
-	}
-	if len(bad) > 0 {
-		return roster.Invalid(bad...)
-	}
-	return nil
 }

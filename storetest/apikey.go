@@ -21,6 +21,7 @@ var apiKeyTests = []test{
 	{"BootstrapKey", testBootstrapKey},
 	{"BootstrapKeyWithSecret", testBootstrapKeyWithSecret},
 	{"BootstrapKeyShortSecret", testBootstrapKeyShortSecret},
+	{"LastAdminKey", testLastAdminKey},
 	{"DeleteCommunityRevokesKeys", testDeleteCommunityRevokesKeys},
 }
 
@@ -235,16 +236,73 @@ func testBootstrapKey(t *testing.T, open Opener) {
 	if now := MustRevision(t, f.key, f); now != before {
 		t.Errorf("revision: got %d, want %d unchanged", now, before)
 	}
-	// A store that has keys gets no bootstrap key.
+	// A store whose keys cannot administer everything (read-only, or
+	// restricted to a community) gets a new admin key; one with a live,
+	// unrestricted admin key does not.
 	g := newFixture(t, open)
-	if _, _, err := g.CreateAPIKey(g.key, roster.APIKey{Name: "k", Scopes: []string{roster.ScopeRead}}); err != nil {
-		t.Fatalf("CreateAPIKey: %v", err)
+	MustCreateOwned(t, g.key, g, "c1", "")
+	for _, k := range []roster.APIKey{
+		{Name: "reader", Scopes: []string{roster.ScopeRead}},
+		{Name: "community admin", Scopes: []string{roster.ScopeAdmin}, CommunityID: ptr("c1")},
+	} {
+		if _, _, err := g.CreateAPIKey(g.key, k); err != nil {
+			t.Fatalf("CreateAPIKey: %v", err)
+		}
+	}
+	s, err := g.EnsureBootstrapKey(t.Context(), "")
+	if err != nil || s == "" {
+		t.Fatalf("EnsureBootstrapKey without an unrestricted admin key: got %q, %v, want a new secret", s, err)
 	}
 	if s, err := g.EnsureBootstrapKey(t.Context(), ""); err != nil || s != "" {
-		t.Errorf("EnsureBootstrapKey with a key present: got %q, %v, want no secret", s, err)
+		t.Errorf("EnsureBootstrapKey with an admin key present: got %q, %v, want no secret", s, err)
 	}
-	if keys := allKeys(t, g); len(keys) != 1 {
-		t.Errorf("ListAPIKeys: got %d keys, want 1", len(keys))
+	if keys := allKeys(t, g); len(keys) != 3 {
+		t.Errorf("ListAPIKeys: got %d keys, want 3", len(keys))
+	}
+}
+
+func testLastAdminKey(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	secret, err := f.EnsureBootstrapKey(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := f.Authenticate(t.Context(), secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := MustRevision(t, f.key, f)
+	_, err = f.RevokeAPIKey(f.key, root.ID)
+	wantCode(t, "revoking the last admin key", err, roster.ELASTADMINKEY)
+	if now := MustRevision(t, f.key, f); now != before {
+		t.Errorf("revision: got %d, want %d unchanged", now, before)
+	}
+	second, _, err := f.CreateAPIKey(f.key, roster.APIKey{Name: "second admin", Scopes: []string{roster.ScopeAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.RevokeAPIKey(f.key, root.ID)
+	wantCode(t, "revoking an admin key while another lives", err, "")
+	_, err = f.RevokeAPIKey(f.key, second.ID)
+	wantCode(t, "revoking the admin key left", err, roster.ELASTADMINKEY)
+
+	// A secret set for a key that was revoked is refused, not revived.
+	const set = "an-admin-secret-set-by-the-operator"
+	if _, err := f.EnsureBootstrapKey(t.Context(), set); err != nil {
+		t.Fatal(err)
+	}
+	k, err := f.Authenticate(t.Context(), set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.RevokeAPIKey(f.key, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.EnsureBootstrapKey(t.Context(), set); err == nil {
+		t.Error("EnsureBootstrapKey with a revoked key's secret: got no error, want it refused")
+	}
+	if _, err := f.Authenticate(t.Context(), set); roster.ErrorCode(err) != roster.EUNAUTHENTICATED {
+		t.Errorf("the revoked key: got %v, want unauthenticated", err)
 	}
 }
 

@@ -26,6 +26,7 @@ var roleTests = []test{
 	{"DeleteRoleForce", testDeleteRoleForce},
 	{"DeleteRoleVersionMismatch", testDeleteRoleVersionMismatch},
 	{"ListRoleHolders", testListRoleHolders},
+	{"EveryoneHolders", testEveryoneHolders},
 }
 
 func testCreateRole(t *testing.T, open Opener) {
@@ -463,5 +464,31 @@ func testListRoleHolders(t *testing.T, open Opener) {
 	wantCode(t, "ListRoleHolders(admin)", err, "")
 	if len(admins) != 0 {
 		t.Errorf("holders of admin: got %d, want none", len(admins))
+	}
+}
+
+func testEveryoneHolders(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "alice")
+	MustAddMember(t, f.key, f, "c1", "bob", "carol")
+	MustCreateOwned(t, f.key, f, "other", "dave")
+	holders, next, err := f.ListRoleHolders(f.key, "c1", roster.BuiltinEveryone, roster.Page{Limit: 2})
+	wantCode(t, "ListRoleHolders(everyone)", err, "")
+	more, _, err := f.ListRoleHolders(f.key, "c1", roster.BuiltinEveryone, roster.Page{Limit: 2, Cursor: next})
+	wantCode(t, "ListRoleHolders(everyone) page 2", err, "")
+	var users []string
+	for _, h := range append(holders, more...) {
+		if len(h.Grants) != 0 {
+			t.Errorf("holder %s: got grants %v, want none (everyone is held implicitly)", h.UserID, h.Grants)
+		}
+		users = append(users, h.UserID)
+	}
+	if want := []string{"alice", "bob", "carol"}; !slices.Equal(users, want) {
+		t.Errorf("holders of everyone: got %v, want the members %v", users, want)
+	}
+	platform, _, err := f.ListRoleHolders(f.key, roster.Platform, roster.BuiltinEveryone, roster.Page{})
+	wantCode(t, "ListRoleHolders(platform everyone)", err, "")
+	if len(platform) != 4 {
+		t.Errorf("holders of the platform's everyone: got %v, want every user (4)", platform)
 	}
 }

@@ -110,17 +110,18 @@ func (m *Serve) Run(ctx context.Context) error {
 }
 
 // bootstrap makes sure an admin key exists: the one ROSTER_ADMIN_KEY names,
-// or, on first start, a new one printed once and saved to admin.key.
+// or, when no live admin key is left (as on first start), a new one printed
+// once and saved to admin.key.
 func (m *Serve) bootstrap(ctx context.Context) error {
 	secret, err := m.db.EnsureBootstrapKey(ctx, m.Config.AdminKey)
 	if err != nil || secret == "" || m.Config.AdminKey != "" {
 		return err
 	}
 	path := filepath.Join(m.Config.DataDir, "admin.key")
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return fmt.Errorf("saving the admin key: %w", err)
-	}
 	fmt.Fprintf(m.stdout, "Created the admin API key. It is shown once here and saved to %s:\n\n    %s\n\n", path, secret)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("saving the admin key (shown above) to %s: %w", path, err)
+	}
 	return nil
 }
 
