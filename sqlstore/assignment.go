@@ -33,32 +33,59 @@ type assignment struct {
 // heldBy returns each user's held roles in scope (unexpired grants), for the
 // given users, roles ordered by position.
 func heldBy(ctx context.Context, q querier, scope string, users []string, now time.Time) (map[string][]roster.HeldRole, error) {
-	out := make(map[string][]roster.HeldRole, len(users))
 	if len(users) == 0 {
-		return out, nil
+		return nil, nil
 	}
+	held, err := queryHeld(ctx, q, `a.scope = ? AND a.user_id IN (`+placeholders(len(users))+`)`, append([]any{scope}, anys(users)...), now)
+	out := make(map[string][]roster.HeldRole, len(users))
+	for k, roles := range held {
+		out[k.user] = roles
+	}
+	return out, err
+}
+
+// heldIn returns a user's held roles in each of the communities.
+func heldIn(ctx context.Context, q querier, user string, communities []string, now time.Time) (map[string][]roster.HeldRole, error) {
+	if len(communities) == 0 {
+		return nil, nil
+	}
+	held, err := queryHeld(ctx, q, `a.user_id = ? AND a.scope IN (`+placeholders(len(communities))+`)`, append([]any{user}, anys(communities)...), now)
+	out := make(map[string][]roster.HeldRole, len(communities))
+	for k, roles := range held {
+		out[k.scope] = roles
+	}
+	return out, err
+}
+
+// holding names one user in one scope.
+type holding struct{ scope, user string }
+
+// queryHeld reads the unexpired grants matching where, as held roles by
+// scope and user, ordered by position.
+func queryHeld(ctx context.Context, q querier, where string, args []any, now time.Time) (map[holding][]roster.HeldRole, error) {
+	out := map[holding][]roster.HeldRole{}
 	rows, err := q.QueryContext(ctx, `
-		SELECT a.user_id, r.id, r.name, r.position, a.source, a.granted_by_key, a.granted_by_user, a.granted_at, a.expires_at
+		SELECT a.scope, a.user_id, r.id, r.name, r.position, `+grantColumns+`
 		FROM assignments a JOIN roles r ON r.id = a.role_id
-		WHERE a.scope = ? AND a.user_id IN (`+placeholders(len(users))+`) AND (a.expires_at IS NULL OR a.expires_at > ?)
-		ORDER BY a.user_id, r.position, a.source`, append(append([]any{scope}, anys(users)...), micros(now))...)
+		WHERE `+where+` AND (a.expires_at IS NULL OR a.expires_at > ?)
+		ORDER BY a.scope, a.user_id, r.position, a.source`, append(args, micros(now))...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: held roles: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var user string
+		var k holding
 		var h roster.HeldRole
-		g, err := scanGrant(rows, &user, &h.RoleID, &h.Name, &h.Position)
+		g, err := scanGrant(rows, &k.scope, &k.user, &h.RoleID, &h.Name, &h.Position)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: held roles: %w", err)
 		}
-		roles := out[user]
+		roles := out[k]
 		if n := len(roles); n == 0 || roles[n-1].RoleID != h.RoleID {
 			roles = append(roles, h)
 		}
 		roles[len(roles)-1].Grants = append(roles[len(roles)-1].Grants, g)
-		out[user] = roles
+		out[k] = roles
 	}
 	return out, rows.Err()
 }
@@ -167,7 +194,8 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 		case roster.Added:
 			err = tx.grant(c.Scope, a, c.Source, c.ExpiresAt)
 		case roster.Removed, roster.Retained:
-			err = removeAssignments(tx, c.Scope, `role_id = ? AND user_id = ? AND source = ?`, p.Role.ID, p.User, c.Source)
+			a.Grant = grantOf(held[p.User], p.Role.ID, c.Source)
+			err = tx.ungrant(c.Scope, a)
 		}
 		if err != nil {
 			return nil, m, 0, err
@@ -180,6 +208,18 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 	}
 	rev, err := tx.commit()
 	return results, m, rev, err
+}
+
+// grantOf returns the grant of a role from a source among held roles.
+func grantOf(held []roster.HeldRole, roleID string, src roster.Source) roster.Grant {
+	for _, h := range held {
+		for _, g := range h.Grants {
+			if h.RoleID == roleID && g.Source == src {
+				return g
+			}
+		}
+	}
+	return roster.Grant{Source: src}
 }
 
 // sources returns the sources through which a user holds a role.
@@ -282,7 +322,7 @@ func adminHolders(tx *Tx, scope string) ([]string, error) {
 // and its event.
 func (tx *Tx) grant(scope string, a assignment, src roster.Source, expires *time.Time) error {
 	a.Grant = roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
-	_, err := tx.ExecContext(tx.ctx, `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
+	err := tx.exec(`INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
 			granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`,
@@ -316,12 +356,17 @@ func removeAssignments(tx *Tx, scope, where string, args ...any) error {
 		return fmt.Errorf("sqlstore: assignments: %w", err)
 	}
 	for _, a := range gone {
-		if _, err := tx.ExecContext(tx.ctx, `DELETE FROM assignments WHERE role_id = ? AND user_id = ? AND source = ?`, a.RoleID, a.UserID, a.Source); err != nil {
-			return fmt.Errorf("sqlstore: remove assignment: %w", err)
-		}
-		if err := tx.event(scope, roster.ActionMemberRoleRemoved, roster.TargetMember, a.UserID, a, nil); err != nil {
+		if err := tx.ungrant(scope, a); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ungrant deletes one assignment and writes its event.
+func (tx *Tx) ungrant(scope string, a assignment) error {
+	if err := tx.exec(`DELETE FROM assignments WHERE role_id = ? AND user_id = ? AND source = ?`, a.RoleID, a.UserID, a.Source); err != nil {
+		return fmt.Errorf("sqlstore: remove assignment: %w", err)
+	}
+	return tx.event(scope, roster.ActionMemberRoleRemoved, roster.TargetMember, a.UserID, a, nil)
 }

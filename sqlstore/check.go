@@ -34,7 +34,7 @@ func (db *DB) Check(ctx context.Context, checks []roster.Check, minRevision rost
 	actor := roster.ActorFrom(ctx)
 	owners := map[string]string{}
 	seen := map[roster.Check]standing{}
-	now := db.now()
+	ev := newEvaluator(ctx, tx, db.now())
 	out := make([]bool, len(checks))
 	for i, c := range checks {
 		owner, ok := owners[c.CommunityID]
@@ -50,7 +50,7 @@ func (db *DB) Check(ctx context.Context, checks []roster.Check, minRevision rost
 		key := roster.Check{CommunityID: c.CommunityID, UserID: c.UserID}
 		st, ok := seen[key]
 		if !ok {
-			if st, err = standingOf(ctx, tx, c.CommunityID, owner, c.UserID, now); err != nil {
+			if st, err = ev.standing(c.CommunityID, owner, c.UserID); err != nil {
 				return nil, 0, err
 			}
 			seen[key] = st

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
@@ -146,13 +145,29 @@ func catalog(ctx context.Context, q querier) ([]string, error) {
 // checkKeys returns a validation error naming each key of keys that is not in
 // the catalog, at the location loc gives for its index.
 func checkKeys(ctx context.Context, q querier, keys []string, loc func(int) string) error {
-	known, err := catalog(ctx, q)
+	if len(keys) == 0 {
+		return nil
+	}
+	asked := roster.Unique(keys)
+	rows, err := q.QueryContext(ctx, `SELECT key FROM permissions WHERE key IN (`+placeholders(len(asked))+`)`, anys(asked)...)
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlstore: catalog: %w", err)
+	}
+	defer rows.Close()
+	known := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return fmt.Errorf("sqlstore: catalog: %w", err)
+		}
+		known[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: catalog: %w", err)
 	}
 	var bad []roster.FieldError
 	for i, k := range keys {
-		if _, found := slices.BinarySearch(known, k); !found {
+		if !known[k] {
 			bad = append(bad, roster.FieldError{Location: loc(i), Message: "is not a registered permission", Value: k})
 		}
 	}

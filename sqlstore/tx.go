@@ -30,6 +30,34 @@ type Tx struct {
 	actor roster.Actor
 	// rev is the revision of the last event written.
 	rev roster.Revision
+	// stmts holds the statements prepared for statements a call runs many
+	// times (one per pair of a batch); they close with the transaction.
+	stmts map[string]*sql.Stmt
+}
+
+// prepared returns the transaction's prepared statement for query.
+func (tx *Tx) prepared(query string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.PrepareContext(tx.ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: prepare: %w", err)
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
+}
+
+// exec runs a prepared statement.
+func (tx *Tx) exec(query string, args ...any) error {
+	st, err := tx.prepared(query)
+	if err == nil {
+		_, err = st.ExecContext(tx.ctx, args...)
+	}
+	return err
 }
 
 func (db *DB) begin(ctx context.Context) (*Tx, error) {
@@ -91,11 +119,14 @@ func (tx *Tx) event(scope, action, targetType, targetID string, before, after an
 	if err != nil {
 		return err
 	}
-	err = tx.QueryRowContext(tx.ctx, `INSERT INTO audit_events
+	st, err := tx.prepared(`INSERT INTO audit_events
 		(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING revision`,
-		micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID, scope, action, targetType, targetID, b, a,
-	).Scan(&tx.rev)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING revision`)
+	if err != nil {
+		return err
+	}
+	err = st.QueryRowContext(tx.ctx, micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID,
+		scope, action, targetType, targetID, b, a).Scan(&tx.rev)
 	if err != nil {
 		return fmt.Errorf("sqlstore: audit: %w", err)
 	}

@@ -115,23 +115,43 @@ func (db *DB) ListMemberships(ctx context.Context, userID string, p roster.Page)
 	if _, err := findUser(ctx, tx, userID); err != nil {
 		return nil, "", err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+communityColumns+` FROM communities c JOIN members m ON m.community_id = c.id
-		WHERE m.user_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`, userID, pg.after, pg.fetch())
+	rows, err := tx.QueryContext(ctx, `SELECT `+communityColumns+`, m.display_name, m.joined_at FROM communities c
+		JOIN members m ON m.community_id = c.id WHERE m.user_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`, userID, pg.after, pg.fetch())
 	if err != nil {
 		return nil, "", fmt.Errorf("sqlstore: memberships: %w", err)
 	}
-	communities, err := scanCommunities(rows)
+	defer rows.Close()
+	out := []roster.Membership{}
+	for rows.Next() {
+		var ms roster.Membership
+		var joined int64
+		c := &ms.Community
+		var owner sql.NullString
+		var created, updated int64
+		if err := rows.Scan(&c.ID, &c.Name, &owner, &created, &updated, &ms.Member.DisplayName, &joined); err != nil {
+			return nil, "", fmt.Errorf("sqlstore: memberships: %w", err)
+		}
+		c.OwnerID, c.CreatedAt, c.UpdatedAt = strPtr(owner), fromMicros(created), fromMicros(updated)
+		t := fromMicros(joined)
+		ms.Member.CommunityID, ms.Member.UserID, ms.Member.JoinedAt = &c.ID, userID, &t
+		out = append(out, ms)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlstore: memberships: %w", err)
+	}
+	out, next := paginate(pg, out, func(m roster.Membership) string { return m.Community.ID })
+	ids := make([]string, len(out))
+	for i, m := range out {
+		ids[i] = m.Community.ID
+	}
+	held, err := heldIn(ctx, tx, userID, ids, db.now())
 	if err != nil {
 		return nil, "", err
 	}
-	communities, next := paginate(pg, communities, func(c roster.Community) string { return c.ID })
-	out := make([]roster.Membership, len(communities))
-	for i, c := range communities {
-		m, err := findMember(ctx, tx, c.ID, userID, db.now())
-		if err != nil {
-			return nil, "", err
+	for i := range out {
+		if out[i].Member.Roles = held[out[i].Community.ID]; out[i].Member.Roles == nil {
+			out[i].Member.Roles = []roster.HeldRole{}
 		}
-		out[i] = roster.Membership{Community: c, Member: m}
 	}
 	return out, next, nil
 }
