@@ -8,22 +8,26 @@ import (
 
 // Built-in permission keys.
 const (
-	PermAdministrator    = "ADMINISTRATOR"
-	PermManageCommunity  = "MANAGE_COMMUNITY"
-	PermManageRoles      = "MANAGE_ROLES"
-	PermManageChannels   = "MANAGE_CHANNELS"
-	PermManageMembers    = "MANAGE_MEMBERS"
-	PermBanMembers       = "BAN_MEMBERS"
-	PermMuteMembers      = "MUTE_MEMBERS"
-	PermViewAuditLog     = "VIEW_AUDIT_LOG"
-	PermViewChannel      = "VIEW_CHANNEL"
-	PermSendMessages     = "SEND_MESSAGES"
-	PermCreatePost       = "CREATE_POST"
-	PermManagePosts      = "MANAGE_POSTS"
-	PermAddReactions     = "ADD_REACTIONS"
-	PermAttachFiles      = "ATTACH_FILES"
-	PermMentionEveryone  = "MENTION_EVERYONE"
-	PermCreateCommunity  = "CREATE_COMMUNITY"
+	PermAdministrator   = "ADMINISTRATOR"
+	PermManageCommunity = "MANAGE_COMMUNITY"
+	PermManageRoles     = "MANAGE_ROLES"
+	PermManageChannels  = "MANAGE_CHANNELS"
+	PermManageMembers   = "MANAGE_MEMBERS"
+	PermBanMembers      = "BAN_MEMBERS"
+	PermMuteMembers     = "MUTE_MEMBERS"
+	PermViewAuditLog    = "VIEW_AUDIT_LOG"
+	PermViewChannel     = "VIEW_CHANNEL"
+	PermSendMessages    = "SEND_MESSAGES"
+	PermCreatePost      = "CREATE_POST"
+	PermManagePosts     = "MANAGE_POSTS"
+	PermAddReactions    = "ADD_REACTIONS"
+	PermAttachFiles     = "ATTACH_FILES"
+	PermMentionEveryone = "MENTION_EVERYONE"
+	PermCreateCommunity = "CREATE_COMMUNITY"
+)
+
+// Catalog limits.
+const (
 	MaxPermissions       = 1024
 	MaxPermissionDescLen = 1000
 )

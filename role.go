@@ -9,14 +9,25 @@ import (
 
 // Role limits.
 const (
-	MaxRolesPerScope   = 250
-	MaxDescriptionLen  = 1000
-	ColourPattern      = `^#[0-9A-Fa-f]{6}$`
-	BuiltinEveryone    = "everyone"
-	BuiltinAdmin       = "admin"
+	MaxRolesPerScope  = 250
+	MaxDescriptionLen = 1000
+)
+
+// The built-in roles of every scope; their names are also aliases of their
+// ids.
+const (
+	BuiltinEveryone = "everyone"
+	BuiltinAdmin    = "admin"
+)
+
+// Positions: everyone is always at 0; a new role goes to 1 unless told.
+const (
 	EveryonePosition   = 0
 	DefaultNewPosition = 1
 )
+
+// ColourPattern is the pattern of a role's colour: #RRGGBB.
+const ColourPattern = `^#[0-9A-Fa-f]{6}$`
 
 var colourPattern = regexp.MustCompile(ColourPattern)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/rosterhq/roster"
 )
@@ -133,4 +134,17 @@ func (s *Server) listRoleHolders(ctx context.Context, in *struct {
 	PageParams
 }) (*listOutput[roster.RoleHolder], error) {
 	return listOf(s.store.ListRoleHolders(ctx, in.scope, in.RoleID, in.page()))
+}
+
+// ifMatch parses an If-Match header holding a role version: 3, "3" or W/"3".
+func ifMatch(h string) (int, error) {
+	if h == "" {
+		return 0, nil
+	}
+	v := strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, roster.Invalid(roster.FieldError{Location: "header.If-Match", Message: "must be a role version, such as 3", Value: h})
+	}
+	return n, nil
 }
