@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -263,7 +264,7 @@ func testBatchInvalid(t *testing.T, open Opener) {
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R"})
 	many := make([]string, roster.MaxBatch+1)
 	for i := range many {
-		many[i] = "u" + itoa(i)
+		many[i] = "u" + strconv.Itoa(i)
 	}
 	past := time.Now().Add(-time.Hour)
 	before := MustRevision(t, f.key, f)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -287,14 +288,14 @@ func testAuditPagination(t *testing.T, open Opener) {
 	all := MustEvents(t, f.key, f, roster.EventFilter{})
 	var want []string
 	for _, e := range all {
-		want = append(want, itoa(int(e.Revision)))
+		want = append(want, strconv.Itoa(int(e.Revision)))
 	}
 	list := func(newest bool) func(roster.Page) ([]string, string, error) {
 		return func(p roster.Page) ([]string, string, error) {
 			events, next, err := f.ListEvents(f.key, roster.EventFilter{Newest: newest}, p)
 			var ids []string
 			for _, e := range events {
-				ids = append(ids, itoa(int(e.Revision)))
+				ids = append(ids, strconv.Itoa(int(e.Revision)))
 			}
 			return ids, next, err
 		}
@@ -307,13 +308,13 @@ func testAuditPagination(t *testing.T, open Opener) {
 		events, next, err := f.ListEvents(f.key, roster.EventFilter{CommunityID: "c2", Newest: true}, p)
 		var ids []string
 		for _, e := range events {
-			ids = append(ids, itoa(int(e.Revision)))
+			ids = append(ids, strconv.Itoa(int(e.Revision)))
 		}
 		return ids, next, err
 	}
 	var c2 []string
 	for _, e := range MustEvents(t, f.key, f, roster.EventFilter{CommunityID: "c2", Newest: true}) {
-		c2 = append(c2, itoa(int(e.Revision)))
+		c2 = append(c2, strconv.Itoa(int(e.Revision)))
 	}
 	wantPages(t, "ListEvents of c2 newest first", filtered, c2)
 }

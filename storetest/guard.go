@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -185,8 +186,8 @@ func testCreateBelowOwnRole(t *testing.T, open Opener) {
 	g := newGuarded(t, open)
 	// A new role at 2 pushes Mods up to 3, so it lands below Mods.
 	for _, pos := range []int{0, 1, 2} {
-		r, _, err := g.CreateRole(g.as(t, "mod"), "c1", roster.Role{Name: "New " + itoa(pos), Position: pos})
-		wantCode(t, "CreateRole at "+itoa(pos), err, "")
+		r, _, err := g.CreateRole(g.as(t, "mod"), "c1", roster.Role{Name: "New " + strconv.Itoa(pos), Position: pos})
+		wantCode(t, "CreateRole at "+strconv.Itoa(pos), err, "")
 		mods := MustFindRole(t, g.key, g, "c1", g.mods.ID)
 		if r.Position >= mods.Position {
 			t.Errorf("CreateRole at %d: got the new role at %d and Mods at %d, want it below Mods", pos, r.Position, mods.Position)

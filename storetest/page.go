@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -134,7 +135,7 @@ func testPageMembersDefaultLimit(t *testing.T, open Opener) {
 	MustCreateOwned(t, f.key, f, "c1", "")
 	var want []string
 	for i := range roster.DefaultPageLimit + 5 {
-		u := "u" + itoa(1000+i)
+		u := "u" + strconv.Itoa(1000+i)
 		want = append(want, u)
 		MustAddMember(t, f.key, f, "c1", u)
 	}
@@ -206,7 +207,7 @@ func testPageAPIKeys(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	var want []string
 	for i := range 4 {
-		k, _, err := f.CreateAPIKey(f.key, roster.APIKey{Name: "key " + itoa(i), Scopes: []string{roster.ScopeRead}})
+		k, _, err := f.CreateAPIKey(f.key, roster.APIKey{Name: "key " + strconv.Itoa(i), Scopes: []string{roster.ScopeRead}})
 		if err != nil {
 			t.Fatalf("CreateAPIKey: %v", err)
 		}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -209,7 +210,7 @@ func testPermissionGuards(t *testing.T, open Opener) {
 func testCreatePermissionLimit(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	for i := len(roster.BuiltinPermissions); i < roster.MaxPermissions; i++ {
-		if _, _, err := f.CreatePermission(f.key, roster.Permission{Key: "KEY_" + itoa(i)}); err != nil {
+		if _, _, err := f.CreatePermission(f.key, roster.Permission{Key: "KEY_" + strconv.Itoa(i)}); err != nil {
 			t.Fatalf("CreatePermission number %d: %v", i+1, err)
 		}
 	}

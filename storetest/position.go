@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -268,13 +269,13 @@ func testConcurrentCreateRole(t *testing.T, open Opener) {
 			if i%2 == 1 {
 				pos = 2
 			}
-			_, _, errs[i] = f.CreateRole(f.key, "c1", roster.Role{Name: "role " + itoa(i), Position: pos})
+			_, _, errs[i] = f.CreateRole(f.key, "c1", roster.Role{Name: "role " + strconv.Itoa(i), Position: pos})
 		})
 	}
 	close(start)
 	wg.Wait()
 	for i, err := range errs {
-		wantCode(t, "CreateRole "+itoa(i), err, "")
+		wantCode(t, "CreateRole "+strconv.Itoa(i), err, "")
 	}
 	// MustRoleIDs fails unless the positions are exactly 0..n+1.
 	if ids := MustRoleIDs(t, f.key, f, "c1"); len(ids) != n+2 {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,7 +151,7 @@ func testCreateRoleLimit(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	MustCreateOwned(t, f.key, f, "c1", "")
 	for i := 2; i < roster.MaxRolesPerScope; i++ {
-		if _, _, err := f.CreateRole(f.key, "c1", roster.Role{Name: "role " + itoa(i)}); err != nil {
+		if _, _, err := f.CreateRole(f.key, "c1", roster.Role{Name: "role " + strconv.Itoa(i)}); err != nil {
 			t.Fatalf("CreateRole number %d: %v", i+1, err)
 		}
 	}
@@ -168,17 +169,6 @@ func testCreateRoleLimit(t *testing.T, open Opener) {
 		t.Fatalf("DeleteRole: %v", err)
 	}
 	MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "one too many"})
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }
 
 func testRoleNotFound(t *testing.T, open Opener) {
