@@ -209,21 +209,8 @@ func (tx *Tx) revokeKeysOf(community string) error {
 // rootKeys returns the ids of the live admin keys not restricted to a
 // community: those that can administer everything.
 func (tx *Tx) rootKeys() ([]string, error) {
-	rows, err := tx.QueryContext(tx.ctx, `SELECT id FROM api_keys WHERE revoked_at IS NULL AND community_id IS NULL
+	return queryStrings(tx.ctx, tx, `SELECT id FROM api_keys WHERE revoked_at IS NULL AND community_id IS NULL
 		AND (expires_at IS NULL OR expires_at > ?) AND ',' || scopes || ',' LIKE '%,admin,%'`, micros(tx.now))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: keys: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlstore: keys: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // Authenticate returns the live key whose secret this is.

@@ -300,22 +300,9 @@ func checkHolders(tx *Tx, scope string, users []string, create bool) error {
 
 // adminHolders returns the users who hold the scope's admin role.
 func adminHolders(tx *Tx, scope string) ([]string, error) {
-	rows, err := tx.QueryContext(tx.ctx, `
+	return queryStrings(tx.ctx, tx, `
 		SELECT DISTINCT a.user_id FROM assignments a JOIN roles r ON r.id = a.role_id
 		WHERE r.scope = ? AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > ?)`, scope, micros(tx.now))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: admin holders: %w", err)
-	}
-	defer rows.Close()
-	var users []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("sqlstore: admin holders: %w", err)
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
 }
 
 // grant writes one assignment (replacing an expired one of the same source)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
@@ -126,20 +127,7 @@ func (db *DB) DeletePermission(ctx context.Context, key string) (roster.Revision
 
 // catalog returns every registered permission key, in order.
 func catalog(ctx context.Context, q querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT key FROM permissions ORDER BY key`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: catalog: %w", err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("sqlstore: catalog: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	return keys, rows.Err()
+	return queryStrings(ctx, q, `SELECT key FROM permissions ORDER BY key`)
 }
 
 // checkKeys returns a validation error naming each key of keys that is not in
@@ -149,25 +137,13 @@ func checkKeys(ctx context.Context, q querier, keys []string, loc func(int) stri
 		return nil
 	}
 	asked := roster.Unique(keys)
-	rows, err := q.QueryContext(ctx, `SELECT key FROM permissions WHERE key IN (`+placeholders(len(asked))+`)`, anys(asked)...)
+	found, err := queryStrings(ctx, q, `SELECT key FROM permissions WHERE key IN (`+placeholders(len(asked))+`)`, anys(asked)...)
 	if err != nil {
-		return fmt.Errorf("sqlstore: catalog: %w", err)
-	}
-	defer rows.Close()
-	known := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return fmt.Errorf("sqlstore: catalog: %w", err)
-		}
-		known[k] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: catalog: %w", err)
+		return err
 	}
 	var bad []roster.FieldError
 	for i, k := range keys {
-		if !known[k] {
+		if !slices.Contains(found, k) {
 			bad = append(bad, roster.FieldError{Location: loc(i), Message: "is not a registered permission", Value: k})
 		}
 	}

@@ -195,21 +195,13 @@ func implicitHolders(ctx context.Context, q querier, scope string, pg page) ([]r
 	if scope == roster.Platform {
 		query, args = `SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?`, []any{pg.after, pg.fetch()}
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
+	users, err := queryStrings(ctx, q, query, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
+		return nil, "", err
 	}
-	defer rows.Close()
-	holders := []roster.RoleHolder{}
-	for rows.Next() {
-		h := roster.RoleHolder{Grants: []roster.Grant{}}
-		if err := rows.Scan(&h.UserID); err != nil {
-			return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
-		}
-		holders = append(holders, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
+	holders := make([]roster.RoleHolder, len(users))
+	for i, u := range users {
+		holders[i] = roster.RoleHolder{UserID: u, Grants: []roster.Grant{}}
 	}
 	holders, next := paginate(pg, holders, func(h roster.RoleHolder) string { return h.UserID })
 	return holders, next, nil
