@@ -131,9 +131,9 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			next(ctx)
 			return
 		}
-		fail := func(code, detail string, fields ...ProblemField) {
-			p := newProblem(ctx.Context(), code, detail, fields)
-			if code == roster.EUNAUTHENTICATED {
+		fail := func(err error) {
+			p := problemFrom(ctx.Context(), err)
+			if p.Code == roster.EUNAUTHENTICATED {
 				ctx.SetHeader("WWW-Authenticate", `Bearer realm="roster"`)
 			}
 			huma.WriteErr(api, ctx, p.Status, p.Detail, p)
@@ -142,23 +142,22 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 		if auth := ctx.Header("Authorization"); auth != "" {
 			scheme, token, _ := strings.Cut(auth, " ")
 			if !strings.EqualFold(scheme, "Bearer") {
-				fail(roster.EUNAUTHENTICATED, "the Authorization header must be: Bearer <key>")
+				fail(roster.Errorf(roster.EUNAUTHENTICATED, "the Authorization header must be: Bearer <key>"))
 				return
 			}
 			secret = strings.TrimSpace(token)
 		}
 		if secret == "" {
-			fail(roster.EUNAUTHENTICATED, "this needs an API key: Authorization: Bearer <key>, or X-API-Key: <key>")
+			fail(roster.Errorf(roster.EUNAUTHENTICATED, "this needs an API key: Authorization: Bearer <key>, or X-API-Key: <key>"))
 			return
 		}
 		key, err := s.store.Authenticate(ctx.Context(), secret)
 		if err != nil {
-			p := problemFrom(ctx.Context(), err)
-			fail(p.Code, p.Detail)
+			fail(err)
 			return
 		}
 		if !roster.ScopeAllows(key.Scopes, need) {
-			fail(roster.EINSUFFICIENTSCOPE, "this key's scopes ("+strings.Join(key.Scopes, ", ")+") do not include "+need)
+			fail(roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key's scopes (%s) do not include %s", strings.Join(key.Scopes, ", "), need))
 			return
 		}
 		actor := roster.Actor{KeyID: key.ID, RequestID: requestID(ctx.Context())}
@@ -169,26 +168,24 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			platform, _ := op.Metadata[metaPlatform].(bool)
 			if c := ctx.Param("communityId"); platform || c != "" {
 				if err := actor.Reach(c); err != nil {
-					p := problemFrom(ctx.Context(), err)
-					fail(p.Code, p.Detail)
+					fail(err)
 					return
 				}
 			}
 		}
 		if user := ctx.Header("Roster-Act-As"); user != "" {
 			if !key.ActAs {
-				fail(roster.EINSUFFICIENTSCOPE, "this key may not act as a user (it was created without actAs)")
+				fail(roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key may not act as a user (it was created without actAs)"))
 				return
 			}
-			if !roster.ValidID(user) {
-				fail(roster.EVALIDATION, "the Roster-Act-As header is not a valid user id",
-					ProblemField{Location: "header.Roster-Act-As", Message: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", Value: user})
+			if err := roster.CheckID("header.Roster-Act-As", user); err != nil {
+				fail(err)
 				return
 			}
 			actor.UserID = user
 		}
 		if op.RequestBody != nil && !jsonBody(ctx) {
-			fail(roster.EUNSUPPORTEDMEDIA, "the body must be JSON, sent with Content-Type: application/json")
+			fail(roster.Errorf(roster.EUNSUPPORTEDMEDIA, "the body must be JSON, sent with Content-Type: application/json"))
 			return
 		}
 		next(huma.WithContext(ctx, roster.NewContext(ctx.Context(), actor)))

@@ -57,6 +57,14 @@ func heldIn(ctx context.Context, q querier, user string, communities []string, n
 	return out, err
 }
 
+// rolesOf returns the held roles under key, an empty list when none.
+func rolesOf(held map[string][]roster.HeldRole, key string) []roster.HeldRole {
+	if roles := held[key]; roles != nil {
+		return roles
+	}
+	return []roster.HeldRole{}
+}
+
 // holding names one user in one scope.
 type holding struct{ scope, user string }
 
@@ -110,10 +118,7 @@ func findMember(ctx context.Context, q querier, scope, user string, now time.Tim
 		m.JoinedAt = &t
 	}
 	held, err := heldBy(ctx, q, scope, []string{user}, now)
-	m.Roles = held[user]
-	if m.Roles == nil {
-		m.Roles = []roster.HeldRole{}
-	}
+	m.Roles = rolesOf(held, user)
 	return m, err
 }
 

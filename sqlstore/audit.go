@@ -23,7 +23,7 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := pg.afterInt(p.Cursor)
+	after, err := pg.afterInt()
 	if err != nil {
 		return nil, "", err
 	}

@@ -12,11 +12,13 @@ import (
 
 const communityColumns = `id, name, owner_id, created_at, updated_at`
 
-func scanCommunity(s scanner) (roster.Community, error) {
+// scanCommunity scans a community's columns, then the extra columns that
+// follow them into extra.
+func scanCommunity(s scanner, extra ...any) (roster.Community, error) {
 	var c roster.Community
 	var owner sql.NullString
 	var created, updated int64
-	if err := s.Scan(&c.ID, &c.Name, &owner, &created, &updated); err != nil {
+	if err := s.Scan(append([]any{&c.ID, &c.Name, &owner, &created, &updated}, extra...)...); err != nil {
 		return c, err
 	}
 	c.OwnerID = strPtr(owner)

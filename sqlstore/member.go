@@ -145,9 +145,7 @@ func (db *DB) ListMembers(ctx context.Context, communityID string, f roster.Memb
 		return nil, "", err
 	}
 	for i := range members {
-		if members[i].Roles = held[members[i].UserID]; members[i].Roles == nil {
-			members[i].Roles = []roster.HeldRole{}
-		}
+		members[i].Roles = rolesOf(held, members[i].UserID)
 	}
 	return members, next, nil
 }

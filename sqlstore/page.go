@@ -15,13 +15,18 @@ const cursorMark = "roster:"
 // page is a validated page request: at most limit rows after the key the
 // cursor carries ("" for the first page).
 type page struct {
-	limit int
-	after string
+	limit  int
+	after  string
+	cursor string
+}
+
+func (pg page) badCursor() error {
+	return roster.Invalid(roster.FieldError{Location: "query.cursor", Message: "is not a cursor this API returned", Value: pg.cursor})
 }
 
 // parsePage validates a page request.
 func parsePage(p roster.Page) (page, error) {
-	pg := page{limit: p.Limit}
+	pg := page{limit: p.Limit, cursor: p.Cursor}
 	if pg.limit == 0 {
 		pg.limit = roster.DefaultPageLimit
 	}
@@ -32,7 +37,7 @@ func parsePage(p roster.Page) (page, error) {
 		b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
 		after, ok := strings.CutPrefix(string(b), cursorMark)
 		if err != nil || !ok || after == "" {
-			return pg, roster.Invalid(roster.FieldError{Location: "query.cursor", Message: "is not a cursor this API returned", Value: p.Cursor})
+			return pg, pg.badCursor()
 		}
 		pg.after = after
 	}
@@ -40,13 +45,13 @@ func parsePage(p roster.Page) (page, error) {
 }
 
 // afterInt returns the cursor's key as a number, for lists ordered by one.
-func (pg page) afterInt(cursor string) (int64, error) {
+func (pg page) afterInt() (int64, error) {
 	if pg.after == "" {
 		return -1, nil
 	}
 	n, err := strconv.ParseInt(pg.after, 10, 64)
 	if err != nil {
-		return 0, roster.Invalid(roster.FieldError{Location: "query.cursor", Message: "is not a cursor this API returned", Value: cursor})
+		return 0, pg.badCursor()
 	}
 	return n, nil
 }

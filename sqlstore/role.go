@@ -121,7 +121,7 @@ func (db *DB) ListRoles(ctx context.Context, scope string, p roster.Page) ([]ros
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := pg.afterInt(p.Cursor)
+	after, err := pg.afterInt()
 	if err != nil {
 		return nil, "", err
 	}

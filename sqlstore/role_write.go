@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -172,7 +173,7 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 			return before, 0, err
 		}
 	}
-	if equalRoles(before, after) {
+	if reflect.DeepEqual(before, after) {
 		rev, err := tx.commit()
 		return before, rev, err
 	}
@@ -227,12 +228,6 @@ func applyRoleUpdate(r roster.Role, u roster.RoleUpdate) roster.Role {
 		r.Metadata = u.Metadata
 	}
 	return r
-}
-
-func equalRoles(a, b roster.Role) bool {
-	return a.Name == b.Name && a.Description == b.Description && (a.Colour == nil) == (b.Colour == nil) &&
-		(a.Colour == nil || *a.Colour == *b.Colour) && a.Position == b.Position && slices.Equal(a.Permissions, b.Permissions) &&
-		a.IsDefault == b.IsDefault && a.Badge == b.Badge && string(a.Metadata) == string(b.Metadata)
 }
 
 // moveRole moves the role at position from to position to, shifting those

@@ -125,15 +125,11 @@ func (db *DB) ListMemberships(ctx context.Context, userID string, p roster.Page)
 	for rows.Next() {
 		var ms roster.Membership
 		var joined int64
-		c := &ms.Community
-		var owner sql.NullString
-		var created, updated int64
-		if err := rows.Scan(&c.ID, &c.Name, &owner, &created, &updated, &ms.Member.DisplayName, &joined); err != nil {
+		if ms.Community, err = scanCommunity(rows, &ms.Member.DisplayName, &joined); err != nil {
 			return nil, "", fmt.Errorf("sqlstore: memberships: %w", err)
 		}
-		c.OwnerID, c.CreatedAt, c.UpdatedAt = strPtr(owner), fromMicros(created), fromMicros(updated)
 		t := fromMicros(joined)
-		ms.Member.CommunityID, ms.Member.UserID, ms.Member.JoinedAt = &c.ID, userID, &t
+		ms.Member.CommunityID, ms.Member.UserID, ms.Member.JoinedAt = &ms.Community.ID, userID, &t
 		out = append(out, ms)
 	}
 	if err := rows.Err(); err != nil {
@@ -149,9 +145,7 @@ func (db *DB) ListMemberships(ctx context.Context, userID string, p roster.Page)
 		return nil, "", err
 	}
 	for i := range out {
-		if out[i].Member.Roles = held[out[i].Community.ID]; out[i].Member.Roles == nil {
-			out[i].Member.Roles = []roster.HeldRole{}
-		}
+		out[i].Member.Roles = rolesOf(held, out[i].Community.ID)
 	}
 	return out, next, nil
 }

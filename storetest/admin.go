@@ -109,7 +109,7 @@ func testRetainedAdmin(t *testing.T, open Opener) {
 	MustCreateOwned(t, f.key, f, "c1", "")
 	MustAddMember(t, f.key, f, "c1", "alice")
 	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{roster.BuiltinAdmin}, Source: roster.SourceProvisioning})
+	MustProvision(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
 	res, m, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
 	wantCode(t, "manual removal of an admin also provisioned", err, "")
 	admin := MustFindRole(t, f.key, f, "c1", roster.BuiltinAdmin)

@@ -62,10 +62,8 @@ func testAddAndRemoveOne(t *testing.T, open Opener) {
 	if g := m.Roles[0].Grants; len(g) != 1 || g[0].Source != roster.SourceManual || g[0].GrantedBy.KeyID != KeyID || g[0].GrantedAt.IsZero() {
 		t.Errorf("grant: got %+v, want one manual grant by %s", g, KeyID)
 	}
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "AddRoles", events, roster.ActionMemberRoleAdded)
-	if len(events) == 1 && (events[0].Revision != rev || events[0].TargetID != "alice" || events[0].TargetType != roster.TargetMember) {
-		t.Errorf("event: got %+v, want revision %d on member alice", events[0], rev)
+	if ev := wantEvent(t, f, "AddRoles", before, rev, roster.ActionMemberRoleAdded); ev.Revision != 0 && (ev.TargetID != "alice" || ev.TargetType != roster.TargetMember) {
+		t.Errorf("event: got %+v, want revision %d on member alice", ev, rev)
 	}
 
 	before = MustRevision(t, f.key, f)
@@ -86,11 +84,7 @@ func testAddAndRemoveOne(t *testing.T, open Opener) {
 	if holds(m, r.ID) {
 		t.Errorf("member after RemoveRoles: got %v, want Mods gone", m.Roles)
 	}
-	events = MustEventsSince(t, f.key, f, before)
-	wantActions(t, "RemoveRoles", events, roster.ActionMemberRoleRemoved)
-	if len(events) == 1 && events[0].Revision != rev {
-		t.Errorf("RemoveRoles: got revision %d, want %d", rev, events[0].Revision)
-	}
+	wantEvent(t, f, "RemoveRoles", before, rev, roster.ActionMemberRoleRemoved)
 	if got := MustMember(t, f.key, f, "c1", "alice"); len(got.Roles) != 0 {
 		t.Errorf("ListUserRoles: got %v, want none", got.Roles)
 	}
@@ -222,7 +216,7 @@ func testBatchAllOrNothing(t *testing.T, open Opener) {
 	r1 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R1"})
 	r2 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R2"})
 	MustGrant(t, f.key, f, "c1", "bob", r2.ID)
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r2.ID}, Source: roster.SourceProvisioning})
+	MustProvision(t, f.key, f, "c1", "alice", r2.ID)
 	before := MustRevision(t, f.key, f)
 	tests := []struct {
 		name   string
@@ -325,10 +319,7 @@ func testProvisioning(t *testing.T, open Opener) {
 
 func testProvisioningRetained(t *testing.T, open Opener) {
 	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
-	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	r := syncedRole(t, f, "")
 	MustGrant(t, f.key, f, "c1", "alice", r.ID)
 	before := MustRevision(t, f.key, f)
 	res, m, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
@@ -337,11 +328,7 @@ func testProvisioningRetained(t *testing.T, open Opener) {
 	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceProvisioning}) {
 		t.Errorf("sources: got %v, want [provisioning]", got)
 	}
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "manual RemoveRoles", events, roster.ActionMemberRoleRemoved)
-	if len(events) == 1 && events[0].Revision != rev {
-		t.Errorf("RemoveRoles: got revision %d, want %d", rev, events[0].Revision)
-	}
+	wantEvent(t, f, "manual RemoveRoles", before, rev, roster.ActionMemberRoleRemoved)
 	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
 		t.Errorf("ListUserRoles: got %v, want the role still held", got.Roles)
 	}
@@ -349,10 +336,7 @@ func testProvisioningRetained(t *testing.T, open Opener) {
 
 func testGrantedBySource(t *testing.T, open Opener) {
 	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
-	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	r := syncedRole(t, f, "")
 	before := MustRevision(t, f.key, f)
 	for _, single := range []bool{true, false} {
 		_, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), single)
@@ -366,10 +350,7 @@ func testGrantedBySource(t *testing.T, open Opener) {
 
 func testSourceNotAllowed(t *testing.T, open Opener) {
 	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "owner")
-	MustAddMember(t, f.key, f, "c1", "alice")
-	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	r := syncedRole(t, f, "owner")
 	MustGrant(t, f.key, f, roster.Platform, "root", roster.BuiltinAdmin)
 	prov := roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning}
 	before := MustRevision(t, f.key, f)
@@ -446,4 +427,15 @@ func testConcurrentAdd(t *testing.T, open Opener) {
 		t.Errorf("concurrent AddRoles: got %d added, want 1 (the others already_held)", added)
 	}
 	wantActions(t, "concurrent AddRoles", MustEventsSince(t, f.key, f, before), roster.ActionMemberRoleAdded)
+}
+
+// syncedRole creates community c1 (with the owner, if any) where alice holds
+// the role Synced through a provisioning grant, and returns the role.
+func syncedRole(t *testing.T, f *fixture, owner string) roster.Role {
+	t.Helper()
+	MustCreateOwned(t, f.key, f, "c1", owner)
+	MustAddMember(t, f.key, f, "c1", "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
+	MustProvision(t, f.key, f, "c1", "alice", r.ID)
+	return r
 }

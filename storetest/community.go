@@ -214,11 +214,7 @@ func testRenameCommunity(t *testing.T, open Opener) {
 	if c.Name != "Renamed" {
 		t.Errorf("name: got %q, want Renamed", c.Name)
 	}
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "rename", events, roster.ActionCommunityUpdated)
-	if len(events) == 1 && events[0].Revision != rev {
-		t.Errorf("rename: got revision %d, want %d", rev, events[0].Revision)
-	}
+	wantEvent(t, f, "rename", before, rev, roster.ActionCommunityUpdated)
 	_, _, err = f.UpdateCommunity(f.key, "c1", roster.CommunityUpdate{Name: ptr("")})
 	wantCode(t, "UpdateCommunity to an empty name", err, roster.EVALIDATION)
 

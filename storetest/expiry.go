@@ -82,11 +82,7 @@ func testExpiredGrantReAdded(t *testing.T, open Opener) {
 	if !holds(m, r.ID) || m.Roles[0].Grants[0].ExpiresAt != nil {
 		t.Errorf("member: got %+v, want Temp held with no expiry", m.Roles)
 	}
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "AddRoles after expiry", events, roster.ActionMemberRoleAdded)
-	if len(events) == 1 && events[0].Revision != rev {
-		t.Errorf("AddRoles: got revision %d, want %d", rev, events[0].Revision)
-	}
+	wantEvent(t, f, "AddRoles after expiry", before, rev, roster.ActionMemberRoleAdded)
 	f.clock.Advance(24 * time.Hour)
 	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
 		t.Errorf("ListUserRoles a day later: got %v, want the permanent grant", got.Roles)

@@ -173,7 +173,7 @@ func testPageRoleHolders(t *testing.T, open Opener) {
 	MustAddMember(t, f.key, f, "c1", "not-holder")
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: users, RoleIDs: []string{r.ID}})
 	// Two grants for one holder still make one holder.
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"b"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	MustProvision(t, f.key, f, "c1", "b", r.ID)
 	wantPages(t, "ListRoleHolders", func(p roster.Page) ([]string, string, error) {
 		list, next, err := f.ListRoleHolders(f.key, "c1", r.ID, p)
 		var ids []string

@@ -64,10 +64,8 @@ func testCreatePermission(t *testing.T, open Opener) {
 	if p.CreatedAt.IsZero() {
 		t.Error("CreatePermission: got zero createdAt, want the time of creation")
 	}
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "CreatePermission", events, roster.ActionPermissionCreated)
-	if len(events) == 1 && (events[0].Revision != rev || events[0].TargetID != "REDEEM_REWARDS" || events[0].TargetType != roster.TargetPermission) {
-		t.Errorf("event: got %+v, want revision %d, target permission REDEEM_REWARDS", events[0], rev)
+	if ev := wantEvent(t, f, "CreatePermission", before, rev, roster.ActionPermissionCreated); ev.Revision != 0 && (ev.TargetID != "REDEEM_REWARDS" || ev.TargetType != roster.TargetPermission) {
+		t.Errorf("event: got %+v, want revision %d, target permission REDEEM_REWARDS", ev, rev)
 	}
 	list := allPermissions(t, f)
 	i := slices.IndexFunc(list, func(p roster.Permission) bool { return p.Key == "REDEEM_REWARDS" })
@@ -123,11 +121,7 @@ func testDeletePermission(t *testing.T, open Opener) {
 	before := MustRevision(t, f.key, f)
 	rev, err := f.DeletePermission(f.key, "REDEEM_REWARDS")
 	wantCode(t, "DeletePermission", err, "")
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "DeletePermission", events, roster.ActionPermissionDeleted)
-	if len(events) == 1 && events[0].Revision != rev {
-		t.Errorf("DeletePermission: got revision %d, want that of its event %d", rev, events[0].Revision)
-	}
+	wantEvent(t, f, "DeletePermission", before, rev, roster.ActionPermissionDeleted)
 	for _, p := range allPermissions(t, f) {
 		if p.Key == "REDEEM_REWARDS" {
 			t.Error("ListPermissions: REDEEM_REWARDS still listed after deletion")

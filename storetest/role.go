@@ -53,10 +53,8 @@ func testCreateRole(t *testing.T, open Opener) {
 	if r.CommunityID == nil || *r.CommunityID != "c1" || r.CreatedAt.IsZero() {
 		t.Errorf("CreateRole: got community %v createdAt %v, want c1 and a time", r.CommunityID, r.CreatedAt)
 	}
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "CreateRole", events, roster.ActionRoleCreated)
-	if len(events) == 1 && (events[0].Revision != rev || events[0].TargetID != r.ID || events[0].TargetType != roster.TargetRole) {
-		t.Errorf("event: got revision %d target %s %s, want %d role %s", events[0].Revision, events[0].TargetType, events[0].TargetID, rev, r.ID)
+	if ev := wantEvent(t, f, "CreateRole", before, rev, roster.ActionRoleCreated); ev.Revision != 0 && (ev.TargetID != r.ID || ev.TargetType != roster.TargetRole) {
+		t.Errorf("event: got revision %d target %s %s, want %d role %s", ev.Revision, ev.TargetType, ev.TargetID, rev, r.ID)
 	}
 	got := MustFindRole(t, f.key, f, "c1", r.ID)
 	if got.Name != r.Name || !slices.Equal(got.Permissions, r.Permissions) || got.Colour == nil || *got.Colour != *r.Colour || got.Position != 1 || !got.Badge {
@@ -224,11 +222,7 @@ func testUpdateRole(t *testing.T, open Opener) {
 	if want := roster.CleanKeys([]string{roster.PermMuteMembers, roster.PermAttachFiles}); !slices.Equal(got.Permissions, want) {
 		t.Errorf("permissions: got %v, want %v", got.Permissions, want)
 	}
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "UpdateRole", events, roster.ActionRoleUpdated)
-	if len(events) == 1 && events[0].Revision != rev {
-		t.Errorf("UpdateRole: got revision %d, want %d", rev, events[0].Revision)
-	}
+	wantEvent(t, f, "UpdateRole", before, rev, roster.ActionRoleUpdated)
 	found := MustFindRole(t, f.key, f, "c1", r.ID)
 	if found.Name != "Moderators" || found.Version != 2 || !slices.Equal(found.Permissions, got.Permissions) {
 		t.Errorf("FindRole: got %+v, want the update", found)
@@ -329,10 +323,8 @@ func testDeleteRole(t *testing.T, open Opener) {
 	before := MustRevision(t, f.key, f)
 	rev, err := f.DeleteRole(f.key, "c1", b.ID, roster.RoleDelete{IfVersion: 2})
 	wantCode(t, "DeleteRole", err, "")
-	events := MustEventsSince(t, f.key, f, before)
-	wantActions(t, "DeleteRole", events, roster.ActionRoleDeleted)
-	if len(events) == 1 && (events[0].Revision != rev || events[0].TargetID != b.ID) {
-		t.Errorf("event: got revision %d target %s, want %d, %s", events[0].Revision, events[0].TargetID, rev, b.ID)
+	if ev := wantEvent(t, f, "DeleteRole", before, rev, roster.ActionRoleDeleted); ev.Revision != 0 && (ev.TargetID != b.ID) {
+		t.Errorf("event: got revision %d target %s, want %d, %s", ev.Revision, ev.TargetID, rev, b.ID)
 	}
 	_, err = f.FindRole(f.key, "c1", b.ID)
 	wantCode(t, "FindRole after deletion", err, roster.EROLENOTFOUND)
@@ -366,7 +358,7 @@ func testDeleteRoleInUse(t *testing.T, open Opener) {
 	MustAddMember(t, f.key, f, "c1", "alice", "bob")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r.ID}})
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	MustProvision(t, f.key, f, "c1", "alice", r.ID)
 	before := MustRevision(t, f.key, f)
 	rev, err := f.DeleteRole(f.key, "c1", r.ID, roster.RoleDelete{})
 	wantCode(t, "DeleteRole of a held role", err, roster.EROLEINUSE)
@@ -385,7 +377,7 @@ func testDeleteRoleForce(t *testing.T, open Opener) {
 	MustAddMember(t, f.key, f, "c1", "alice", "bob")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r.ID}})
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	MustProvision(t, f.key, f, "c1", "alice", r.ID)
 	before := MustRevision(t, f.key, f)
 	rev, err := f.DeleteRole(f.key, "c1", r.ID, roster.RoleDelete{Force: true})
 	wantCode(t, "DeleteRole with force", err, "")
@@ -433,7 +425,7 @@ func testListRoleHolders(t *testing.T, open Opener) {
 	MustAddMember(t, f.key, f, "c1", "carol", "alice", "bob")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"carol", "alice"}, RoleIDs: []string{r.ID}})
-	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning})
+	MustProvision(t, f.key, f, "c1", "alice", r.ID)
 	holders, next, err := f.ListRoleHolders(f.key, "c1", r.ID, roster.Page{})
 	wantCode(t, "ListRoleHolders", err, "")
 	if len(holders) != 2 || next != "" {

@@ -236,6 +236,14 @@ func MustGrant(tb testing.TB, ctx context.Context, s roster.Store, scope, user, 
 	MustAddRoles(tb, ctx, s, one(scope, user, role))
 }
 
+// MustProvision gives a user a role through a provisioning grant.
+func MustProvision(tb testing.TB, ctx context.Context, s roster.Store, scope, user, role string) {
+	tb.Helper()
+	c := one(scope, user, role)
+	c.Source = roster.SourceProvisioning
+	MustAddRoles(tb, ctx, s, c)
+}
+
 // MustRevision returns the store's current revision.
 func MustRevision(tb testing.TB, ctx context.Context, s roster.Store) roster.Revision {
 	tb.Helper()
@@ -327,6 +335,21 @@ func wantActions(tb testing.TB, what string, events []roster.Event, want ...stri
 
 // wantNoChange fails if the store moved past revision before: a refused
 // request writes no event.
+// wantEvent checks that the change since before wrote exactly one event, of
+// the action, at revision rev, and returns it.
+func wantEvent(tb testing.TB, f *fixture, what string, before, rev roster.Revision, action string) roster.Event {
+	tb.Helper()
+	events := MustEventsSince(tb, f.key, f, before)
+	wantActions(tb, what, events, action)
+	if len(events) != 1 {
+		return roster.Event{}
+	}
+	if events[0].Revision != rev {
+		tb.Errorf("%s: got event at revision %d, want %d (the revision answered)", what, events[0].Revision, rev)
+	}
+	return events[0]
+}
+
 func wantNoChange(tb testing.TB, f *fixture, what string, before roster.Revision, rev roster.Revision) {
 	tb.Helper()
 	if rev != 0 {
