@@ -2,44 +2,14 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	api "github.com/rosterhq/roster/http"
-	"github.com/rosterhq/roster/sqlstore"
 )
-
-// mustAuthEnv starts a server like MustEnv and also returns the path of its
-// SQLite database file.
-func mustAuthEnv(t *testing.T) (*Env, string) {
-	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "roster.db")
-	db, err := sqlstore.Open(ctx, path, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := db.EnsureBootstrapKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(func() {
-		srv.Close()
-		db.Close()
-	})
-	return &Env{URL: srv.URL, Key: key, Store: db}, path
-}
 
 // mustKeyRecord creates a key and returns its record (with the secret).
 func mustKeyRecord(t *testing.T, e *Env, body map[string]any) Res {
@@ -90,7 +60,7 @@ func runAuthCases(t *testing.T, e *Env, cases []authCase) {
 }
 
 func TestAuthentication(t *testing.T) {
-	e, _ := mustAuthEnv(t)
+	e := MustEnv(t)
 	e.MustCommunity(t, "a", "", "u1")
 	live := e.MustKey(t, map[string]any{"name": "live", "scopes": []string{"read"}})
 	revoked := mustKeyRecord(t, e, map[string]any{"name": "revoked", "scopes": []string{"admin"}})
@@ -123,7 +93,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestKeyScopes(t *testing.T) {
-	e, _ := mustAuthEnv(t)
+	e := MustEnv(t)
 	e.MustCommunity(t, "a", "", "u1")
 	keys := map[string]string{}
 	for _, s := range []string{"check", "read", "write", "admin"} {
@@ -172,7 +142,7 @@ func TestKeyScopes(t *testing.T) {
 }
 
 func TestCommunityRestrictedKey(t *testing.T) {
-	e, _ := mustAuthEnv(t)
+	e := MustEnv(t)
 	e.MustCommunity(t, "a", "", "u1")
 	e.MustCommunity(t, "b", "", "u1")
 	e.MustRole(t, "b", "b-role")
@@ -226,7 +196,7 @@ func TestCommunityRestrictedKey(t *testing.T) {
 }
 
 func TestActAs(t *testing.T) {
-	e, _ := mustAuthEnv(t)
+	e := MustEnv(t)
 	e.MustCommunity(t, "a", "", "u1")
 	plain := e.MustKey(t, map[string]any{"name": "plain", "scopes": []string{"write"}})
 	acting := e.MustKey(t, map[string]any{"name": "acting", "scopes": []string{"write"}, "actAs": true})
@@ -251,7 +221,8 @@ func TestActAs(t *testing.T) {
 }
 
 func TestKeySecrets(t *testing.T) {
-	e, path := mustAuthEnv(t)
+	e := MustEnv(t)
+	path := e.Path
 	rec := mustKeyRecord(t, e, map[string]any{"name": "shown once", "scopes": []string{"read"}})
 	secret, id := rec.Str("secret"), rec.Str("id")
 	if !strings.HasPrefix(secret, "roster_") || len(secret) < 40 {
@@ -304,7 +275,7 @@ func TestKeySecrets(t *testing.T) {
 }
 
 func TestDeleteCommunityRevokesKeys(t *testing.T) {
-	e, _ := mustAuthEnv(t)
+	e := MustEnv(t)
 	e.MustCommunity(t, "x", "", "u1")
 	e.MustCommunity(t, "y", "", "u1")
 	kx := mustKeyRecord(t, e, map[string]any{"name": "x", "scopes": []string{"write"}, "communityId": "x"})

@@ -23,13 +23,16 @@ type Env struct {
 	URL   string
 	Key   string
 	Store *sqlstore.DB
+	// Path is the database file.
+	Path string
 }
 
 // MustEnv starts a server for the test; it stops when the test ends.
 func MustEnv(tb testing.TB) *Env {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := sqlstore.Open(ctx, filepath.Join(tb.TempDir(), "roster.db"), sqlstore.Options{})
+	path := filepath.Join(tb.TempDir(), "roster.db")
+	db, err := sqlstore.Open(ctx, path, sqlstore.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -42,7 +45,7 @@ func MustEnv(tb testing.TB) *Env {
 		srv.Close()
 		db.Close()
 	})
-	return &Env{URL: srv.URL, Key: key, Store: db}
+	return &Env{URL: srv.URL, Key: key, Store: db, Path: path}
 }
 
 // Res is an answer: its status, headers, raw body and the body decoded.
