@@ -25,6 +25,11 @@ const (
 	ActionRolesReordered    = "role.reordered"
 	ActionMemberRoleAdded   = "member.role_added"
 	ActionMemberRoleRemoved = "member.role_removed"
+	ActionChannelCreated    = "channel.created"
+	ActionChannelUpdated    = "channel.updated"
+	ActionChannelDeleted    = "channel.deleted"
+	ActionOverwriteSet      = "channel.overwrite_set"
+	ActionOverwriteDeleted  = "channel.overwrite_deleted"
 	ActionAPIKeyCreated     = "apikey.created"
 	ActionAPIKeyRevoked     = "apikey.revoked"
 )
@@ -37,6 +42,7 @@ const (
 	TargetMember     = "member"
 	TargetRole       = "role"
 	TargetAPIKey     = "apikey"
+	TargetChannel    = "channel"
 	// TargetScope is the target of changes to a whole scope, such as a
 	// reorder of its roles; its id is the community id, or empty.
 	TargetScope = "scope"

@@ -6,34 +6,46 @@ import "context"
 const MaxCheckBatch = 1000
 
 // Check asks whether a user holds a permission in a community, or at
-// platform scope when CommunityID is empty.
+// platform scope when CommunityID is empty; in one of the community's
+// channels when ChannelID is set.
 type Check struct {
 	CommunityID string
+	ChannelID   string
 	UserID      string
 	Permission  string
 }
 
-// Reason is one thing that gave a user a permission: a role, the community's
-// ownership, or ADMINISTRATOR from a role (then every permission comes from it).
+// Reason is one thing that decided a permission: a role, the community's
+// ownership, ADMINISTRATOR from a role (then every permission comes from
+// it), or a channel overwrite.
 type Reason struct {
-	// Kind is "role", "owner" or "administrator".
-	Kind     string `json:"kind" enum:"role,owner,administrator"`
+	// Kind is "role", "owner", "administrator" or "overwrite".
+	Kind     string `json:"kind" enum:"role,owner,administrator,overwrite"`
 	RoleID   string `json:"roleId,omitempty"`
 	RoleName string `json:"roleName,omitempty"`
 	// Platform marks a platform role.
 	Platform bool `json:"platform,omitempty"`
+	// UserID names the member of a member overwrite.
+	UserID string `json:"userId,omitempty"`
+	// Effect is "allow" or "deny" for an overwrite.
+	Effect string `json:"effect,omitempty" enum:"allow,deny"`
 }
 
-// Reason kinds.
+// Reason kinds and overwrite effects.
 const (
 	ReasonRole          = "role"
 	ReasonOwner         = "owner"
 	ReasonAdministrator = "administrator"
+	ReasonOverwrite     = "overwrite"
+	EffectAllow         = "allow"
+	EffectDeny          = "deny"
 )
 
-// Effective is a user's effective permissions in one scope.
+// Effective is a user's effective permissions in one scope, or in one
+// channel of a community.
 type Effective struct {
 	CommunityID *string `json:"communityId"`
+	ChannelID   *string `json:"channelId,omitempty"`
 	UserID      string  `json:"userId"`
 	Member      bool    `json:"member"`
 	Owner       bool    `json:"owner"`
@@ -43,17 +55,26 @@ type Effective struct {
 	Permissions   []string `json:"permissions"`
 	// Explain maps each permission to the reasons that grant it.
 	Explain map[string][]Reason `json:"explain,omitempty"`
+	// Denied maps each permission the user's roles grant but a channel
+	// overwrite takes away to the overwrites that decided it.
+	Denied map[string][]Reason `json:"denied,omitempty"`
 }
 
 // CheckService answers permission checks.
 type CheckService interface {
 	// Check answers each check in order, with the revision they were
 	// evaluated at, which is at least minRevision (else EREVISIONNOTREADY).
-	// Returns EVALIDATION for an unregistered permission and
-	// ECOMMUNITYNOTFOUND for an unknown community.
+	// Returns EVALIDATION for an unregistered permission, and
+	// ECOMMUNITYNOTFOUND or ECHANNELNOTFOUND for an unknown community or
+	// channel.
 	Check(ctx context.Context, checks []Check, minRevision Revision) ([]bool, Revision, error)
 
-	// EffectivePermissions returns what the user may do in the scope, and why.
-	// In a community, returns EMEMBERNOTFOUND for a user who is not a member.
-	EffectivePermissions(ctx context.Context, scope, userID string) (Effective, Revision, error)
+	// Allowed answers one check as Check does, naming bad fields as the
+	// body of a single check (body.permission).
+	Allowed(ctx context.Context, c Check, minRevision Revision) (bool, Revision, error)
+
+	// EffectivePermissions returns what the user may do in the scope (in
+	// the channel when channelID is set), and why. In a community, returns
+	// EMEMBERNOTFOUND for a user who is not a member.
+	EffectivePermissions(ctx context.Context, scope, channelID, userID string) (Effective, Revision, error)
 }

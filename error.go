@@ -34,6 +34,8 @@ const (
 	EPERMISSIONNOTFOUND = "permission_not_found"
 	EAPIKEYNOTFOUND     = "api_key_not_found"
 	EROLENOTHELD        = "role_not_held"
+	ECHANNELNOTFOUND    = "channel_not_found"
+	EOVERWRITENOTFOUND  = "overwrite_not_found"
 
 	// 409: the request conflicts with the current state.
 	ELASTADMIN         = "last_admin"

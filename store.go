@@ -9,8 +9,16 @@ type Store interface {
 	MemberService
 	RoleService
 	AssignmentService
-	CheckService
+	ChannelService
 	AuditService
 	APIKeyService
+	ChangeLog
 	Close() error
+}
+
+// Service is the whole of Roster behind its API: the store, and the checks,
+// which an index of the store answers.
+type Service interface {
+	Store
+	CheckService
 }

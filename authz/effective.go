@@ -33,6 +33,11 @@ type Holdings struct {
 	// and the platform roles the user holds (unexpired).
 	PlatformEveryone Grantor
 	PlatformRoles    []Grantor
+	// Channel holds the overwrites that apply to the user when evaluating
+	// in one channel of the community; nil otherwise. They apply to members
+	// only: a non-member's platform permissions are the same in every
+	// channel.
+	Channel *Overwrites
 }
 
 // Perms is a user's effective permissions in one scope.
@@ -40,8 +45,12 @@ type Perms struct {
 	// All is true when the user holds every permission; AllBecause says why.
 	All        bool
 	AllBecause []roster.Reason
-	// Keys maps each permission held to the roles that grant it.
+	// Keys maps each permission held to the roles (and overwrites) that
+	// grant it.
 	Keys map[string][]roster.Reason
+	// Denied maps each permission the roles grant but a channel overwrite
+	// takes away to the overwrites that did.
+	Denied map[string][]roster.Reason
 }
 
 // Has reports whether the permissions include key.
@@ -67,6 +76,18 @@ func (p Perms) Explain(catalog []string) map[string][]roster.Reason {
 	return out
 }
 
+// Refused returns, for each permission of the catalog a channel overwrite
+// took away, the overwrites that did.
+func (p Perms) Refused(catalog []string) map[string][]roster.Reason {
+	out := make(map[string][]roster.Reason)
+	for _, key := range catalog {
+		if r, ok := p.Denied[key]; ok {
+			out[key] = r
+		}
+	}
+	return out
+}
+
 // List returns the permissions of the catalog held, in catalog order.
 func (p Perms) List(catalog []string) []string {
 	out := []string{}
@@ -81,7 +102,8 @@ func (p Perms) List(catalog []string) []string {
 // Effective computes a user's permissions (SPEC §2): a non-member of a
 // community gets only what platform roles give; the owner, or a holder of
 // ADMINISTRATOR from any counted role, gets every permission; otherwise the
-// union of the counted roles' permissions.
+// union of the counted roles' permissions, changed by the channel's
+// overwrites when there is a channel.
 func Effective(h Holdings) Perms {
 	grantors := make([]Grantor, 0, 2+len(h.Roles)+len(h.PlatformRoles))
 	if h.InCommunity && h.Member {
@@ -103,11 +125,14 @@ func Effective(h Holdings) Perms {
 	if len(admins) > 0 {
 		return Perms{All: true, AllBecause: admins}
 	}
-	p := Perms{Keys: make(map[string][]roster.Reason)}
+	p := Perms{Keys: make(map[string][]roster.Reason), Denied: make(map[string][]roster.Reason)}
 	for _, g := range grantors {
 		for _, key := range g.Permissions {
 			p.Keys[key] = append(p.Keys[key], reason(roster.ReasonRole, g))
 		}
+	}
+	if h.Channel != nil && h.InCommunity && h.Member {
+		applyOverwrites(&p, h.Channel)
 	}
 	return p
 }

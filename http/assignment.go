@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -92,4 +94,22 @@ func single(res []roster.PairResult, m roster.Member, rev roster.Revision, err e
 		return nil, relocate(relocate(err, "body.userIds[0]", "path.userId"), "body.roleIds[0]", "path.roleId")
 	}
 	return wrote(memberResult{Member: m, Result: res[0].Result}, rev, nil)
+}
+// relocate renames the field locations of a domain error that start with
+// from, for routes whose inputs the store sees under other names.
+func relocate(err error, from, to string) error {
+	var e *roster.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	moved := *e
+	moved.Fields = make([]roster.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		if strings.HasPrefix(f.Location, from) {
+			f.Location = to + strings.TrimPrefix(f.Location, from)
+		}
+		moved.Fields[i] = f
+	}
+	moved.Message = strings.ReplaceAll(moved.Message, from, to)
+	return &moved
 }

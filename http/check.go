@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	"github.com/rosterhq/roster"
 )
@@ -12,6 +10,7 @@ import (
 // (or at platform scope)?
 type CheckItem struct {
 	CommunityID string `json:"communityId,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"The community; absent for a platform-scope check."`
+	ChannelID   string `json:"channelId,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"A channel of the community, whose overwrites then apply."`
 	UserID      string `json:"userId" pattern:"^[A-Za-z0-9._:@-]{1,128}$"`
 	Permission  string `json:"permission" pattern:"^[A-Z][A-Z0-9_]{1,63}$"`
 }
@@ -41,15 +40,12 @@ type checkBatchAnswer struct {
 }
 
 func (c CheckItem) check() roster.Check {
-	return roster.Check{CommunityID: c.CommunityID, UserID: c.UserID, Permission: c.Permission}
+	return roster.Check{CommunityID: c.CommunityID, ChannelID: c.ChannelID, UserID: c.UserID, Permission: c.Permission}
 }
 
 func (s *Server) check(ctx context.Context, in *struct{ Body checkBody }) (*body[checkAnswer], error) {
-	res, rev, err := s.store.Check(ctx, []roster.Check{in.Body.check()}, roster.Revision(in.Body.MinRevision))
-	if err != nil {
-		return nil, relocate(err, "body.checks[0].", "body.")
-	}
-	return read(checkAnswer{Allowed: res[0], Revision: int64(rev)}, nil)
+	ok, rev, err := s.store.Allowed(ctx, in.Body.check(), roster.Revision(in.Body.MinRevision))
+	return read(checkAnswer{Allowed: ok, Revision: int64(rev)}, err)
 }
 
 func (s *Server) checkBatch(ctx context.Context, in *struct{ Body checkBatchBody }) (*body[checkBatchAnswer], error) {
@@ -76,30 +72,12 @@ type effectiveAnswer struct {
 func (s *Server) effectivePermissions(ctx context.Context, in *struct {
 	Scoped
 	UserPath
-	Explain bool `query:"explain" doc:"Say which roles grant each permission."`
+	Explain   bool   `query:"explain" doc:"Say which roles (and channel overwrites) grant each permission, and which overwrites take one away."`
+	ChannelID string `query:"channelId" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"A channel of the community, whose overwrites then apply."`
 }) (*body[effectiveAnswer], error) {
-	e, rev, err := s.store.EffectivePermissions(ctx, in.scope, in.UserID)
+	e, rev, err := s.store.EffectivePermissions(ctx, in.scope, in.ChannelID, in.UserID)
 	if !in.Explain {
-		e.Explain = nil
+		e.Explain, e.Denied = nil, nil
 	}
 	return read(effectiveAnswer{Effective: e, Revision: int64(rev)}, err)
-}
-
-// relocate renames the field locations of a domain error that start with
-// from, for routes whose inputs the store sees under other names.
-func relocate(err error, from, to string) error {
-	var e *roster.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	moved := *e
-	moved.Fields = make([]roster.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		if strings.HasPrefix(f.Location, from) {
-			f.Location = to + strings.TrimPrefix(f.Location, from)
-		}
-		moved.Fields[i] = f
-	}
-	moved.Message = strings.ReplaceAll(moved.Message, from, to)
-	return &moved
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	api "github.com/rosterhq/roster/http"
+	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 )
 
@@ -40,9 +41,14 @@ func MustEnv(tb testing.TB) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	ix, err := index.Open(ctx, db, index.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(index.Serve(db, ix), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	tb.Cleanup(func() {
 		srv.Close()
+		ix.Close()
 		db.Close()
 	})
 	return &Env{URL: srv.URL, Key: key, Store: db, Path: path}

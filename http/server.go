@@ -20,13 +20,13 @@ const MaxBodyBytes = 1 << 20
 
 // Server serves the API over a store.
 type Server struct {
-	store   roster.Store
+	store   roster.Service
 	log     *slog.Logger
 	handler http.Handler
 }
 
-// New returns a server over the store, logging to log.
-func New(store roster.Store, log *slog.Logger) *Server {
+// New returns a server over the service, logging to log.
+func New(store roster.Service, log *slog.Logger) *Server {
 	s := &Server{store: store, log: log}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
@@ -108,6 +108,8 @@ func tag(path string) string {
 	case strings.Contains(path, "/check"), strings.HasSuffix(path, "/permissions") && strings.Contains(path, "/members/"),
 		strings.HasSuffix(path, "/platform/users/{userId}/permissions"):
 		return "Checks"
+	case strings.Contains(path, "/channels"):
+		return "Channels"
 	case strings.Contains(path, "/roles"):
 		return "Roles"
 	case strings.Contains(path, "/members"):
@@ -177,6 +179,16 @@ func (s *Server) routes(api huma.API) {
 		huma.Register(api, op("DELETE", h+"/roles/{roleId}", "remove"+id+"UserRole", "Take a "+w+" role from a user", writeScope, notFound, conflict), s.removeUserRole)
 		huma.Register(api, op("GET", h+"/permissions", "get"+id+"EffectivePermissions", "A user's effective "+w+" permissions, and why", readScope, notFound), s.effectivePermissions)
 	}
+
+	ch, ow := "/v1/communities/{communityId}/channels", "/v1/communities/{communityId}/channels/{channelId}/overwrites"
+	huma.Register(api, op("GET", ch, "listChannels", "List a community's channels with their overwrites", readScope), s.listChannels)
+	huma.Register(api, op("PUT", ch+"/{channelId}", "putChannel", "Create a channel (or rename it)", writeScope, conflict), s.putChannel)
+	huma.Register(api, op("GET", ch+"/{channelId}", "getChannel", "Get a channel with its overwrites", readScope), s.getChannel)
+	huma.Register(api, deleted(op("DELETE", ch+"/{channelId}", "deleteChannel", "Delete a channel and its overwrites", writeScope)), s.deleteChannel)
+	huma.Register(api, op("PUT", ow+"/roles/{roleId}", "setRoleOverwrite", "Set a role's overwrite in a channel", writeScope, conflict), s.setRoleOverwrite)
+	huma.Register(api, deleted(op("DELETE", ow+"/roles/{roleId}", "deleteRoleOverwrite", "Remove a role's overwrite from a channel", writeScope)), s.deleteRoleOverwrite)
+	huma.Register(api, op("PUT", ow+"/members/{userId}", "setMemberOverwrite", "Set a member's overwrite in a channel", writeScope, conflict), s.setMemberOverwrite)
+	huma.Register(api, deleted(op("DELETE", ow+"/members/{userId}", "deleteMemberOverwrite", "Remove a member's overwrite from a channel", writeScope)), s.deleteMemberOverwrite)
 
 	huma.Register(api, op("POST", "/v1/check", "check", "May this user do this?", checkScope, notFound, notReady), s.check)
 	huma.Register(api, op("POST", "/v1/check/batch", "checkBatch", "Many checks in one request", checkScope, notFound, notReady), s.checkBatch)

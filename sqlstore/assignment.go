@@ -22,14 +22,6 @@ func scanGrant(s scanner, lead ...any) (roster.Grant, error) {
 	return g, err
 }
 
-// assignment is how an assignment appears in audit events.
-type assignment struct {
-	UserID   string `json:"userId"`
-	RoleID   string `json:"roleId"`
-	RoleName string `json:"roleName"`
-	roster.Grant
-}
-
 // heldBy returns each user's held roles in scope (unexpired grants), for the
 // given users, roles ordered by position.
 func heldBy(ctx context.Context, q querier, scope string, users []string, now time.Time) (map[string][]roster.HeldRole, error) {
@@ -194,7 +186,7 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 	results := make([]roster.PairResult, len(rc.Pairs))
 	for i, p := range rc.Pairs {
 		results[i] = roster.PairResult{UserID: p.User, RoleID: p.Role.ID, Result: outcomes[i]}
-		a := assignment{UserID: p.User, RoleID: p.Role.ID, RoleName: names[i]}
+		a := roster.Assignment{UserID: p.User, RoleID: p.Role.ID, RoleName: names[i]}
 		switch outcomes[i] {
 		case roster.Added:
 			err = tx.grant(c.Scope, a, c.Source, c.ExpiresAt)
@@ -312,7 +304,7 @@ func adminHolders(tx *Tx, scope string) ([]string, error) {
 
 // grant writes one assignment (replacing an expired one of the same source)
 // and its event.
-func (tx *Tx) grant(scope string, a assignment, src roster.Source, expires *time.Time) error {
+func (tx *Tx) grant(scope string, a roster.Assignment, src roster.Source, expires *time.Time) error {
 	a.Grant = roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
 	err := tx.exec(`INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -334,9 +326,9 @@ func removeAssignments(tx *Tx, scope, where string, args ...any) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: assignments: %w", err)
 	}
-	var gone []assignment
+	var gone []roster.Assignment
 	for rows.Next() {
-		var a assignment
+		var a roster.Assignment
 		if a.Grant, err = scanGrant(rows, &a.UserID, &a.RoleID, &a.RoleName); err != nil {
 			rows.Close()
 			return fmt.Errorf("sqlstore: assignments: %w", err)
@@ -356,7 +348,7 @@ func removeAssignments(tx *Tx, scope, where string, args ...any) error {
 }
 
 // ungrant deletes one assignment and writes its event.
-func (tx *Tx) ungrant(scope string, a assignment) error {
+func (tx *Tx) ungrant(scope string, a roster.Assignment) error {
 	if err := tx.exec(`DELETE FROM assignments WHERE role_id = ? AND user_id = ? AND source = ?`, a.RoleID, a.UserID, a.Source); err != nil {
 		return fmt.Errorf("sqlstore: remove assignment: %w", err)
 	}

@@ -86,13 +86,25 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 	if after >= 0 {
 		where, args = append(where, past), append(args, after)
 	}
-	query := `SELECT revision, at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after FROM audit_events`
+	query := `SELECT ` + eventColumns + ` FROM audit_events`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := tx.QueryContext(ctx, query+" ORDER BY revision "+order+" LIMIT ?", append(args, pg.fetch())...)
+	events, err := queryEvents(ctx, tx, query+" ORDER BY revision "+order+" LIMIT ?", append(args, pg.fetch())...)
 	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: audit: %w", err)
+		return nil, "", err
+	}
+	events, next := paginate(pg, events, func(e roster.Event) string { return strconv.FormatInt(int64(e.Revision), 10) })
+	return events, next, nil
+}
+
+const eventColumns = `revision, at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after`
+
+// queryEvents runs a query of the event columns.
+func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]roster.Event, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: audit: %w", err)
 	}
 	defer rows.Close()
 	events := []roster.Event{}
@@ -102,17 +114,16 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 		var scope string
 		var before, after sql.NullString
 		if err := rows.Scan(&e.Revision, &at, &e.Actor.KeyID, &e.Actor.UserID, &e.RequestID, &scope, &e.Action, &e.TargetType, &e.TargetID, &before, &after); err != nil {
-			return nil, "", fmt.Errorf("sqlstore: audit: %w", err)
+			return nil, fmt.Errorf("sqlstore: audit: %w", err)
 		}
 		e.At, e.CommunityID = fromMicros(at), roster.ScopeRef(scope)
 		e.Before, e.After = rawOrNull(before), rawOrNull(after)
 		events = append(events, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("sqlstore: audit: %w", err)
+		return nil, fmt.Errorf("sqlstore: audit: %w", err)
 	}
-	events, next := paginate(pg, events, func(e roster.Event) string { return strconv.FormatInt(int64(e.Revision), 10) })
-	return events, next, nil
+	return events, nil
 }
 
 func rawOrNull(s sql.NullString) json.RawMessage {

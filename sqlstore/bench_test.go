@@ -3,8 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"path/filepath"
+		"path/filepath"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -52,38 +51,6 @@ func benchStore(b *testing.B) (*sqlstore.DB, context.Context, []string, []string
 		}
 	}
 	return db, ctx, users, roles
-}
-
-func randomChecks(users []string, n int) []roster.Check {
-	checks := make([]roster.Check, n)
-	for i := range checks {
-		checks[i] = roster.Check{CommunityID: "c", UserID: users[rand.IntN(len(users))], Permission: roster.BuiltinPermissions[rand.IntN(len(roster.BuiltinPermissions))]}
-	}
-	return checks
-}
-
-func BenchmarkStoreCheck(b *testing.B) {
-	db, ctx, users, _ := benchStore(b)
-	checks := randomChecks(users, 1024)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, _, err := db.Check(ctx, checks[i%len(checks):i%len(checks)+1], 0); err != nil {
-			b.Fatal(err)
-		}
-		i++
-	}
-}
-
-func BenchmarkStoreCheckBatch1000(b *testing.B) {
-	db, ctx, users, _ := benchStore(b)
-	checks := randomChecks(users, 1000)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := db.Check(ctx, checks, 0); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 // BenchmarkStoreBatch100x100 adds 100 roles to 100 members in one change,

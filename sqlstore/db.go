@@ -26,6 +26,7 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	now   roster.Clock
+	hooks hooks
 }
 
 var _ roster.Store = (*DB)(nil)

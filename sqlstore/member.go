@@ -47,7 +47,7 @@ func (tx *Tx) join(community, user string, displayName *string) (roster.Member, 
 		return m, false, err
 	}
 	for _, r := range defaults {
-		if err := tx.grant(community, assignment{UserID: user, RoleID: r.ID, RoleName: r.Name}, roster.SourceManual, nil); err != nil {
+		if err := tx.grant(community, roster.Assignment{UserID: user, RoleID: r.ID, RoleName: r.Name}, roster.SourceManual, nil); err != nil {
 			return m, false, err
 		}
 	}

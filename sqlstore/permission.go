@@ -109,12 +109,14 @@ func (db *DB) DeletePermission(ctx context.Context, key string) (roster.Revision
 	if p.Builtin {
 		return 0, roster.Errorf(roster.EPERMISSIONBUILTIN, "built-in permission %s cannot be unregistered", key)
 	}
-	var roles int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_permissions WHERE key = ?`, key).Scan(&roles); err != nil {
+	var roles, overwrites int
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM role_permissions WHERE key = ?),
+		(SELECT COUNT(*) FROM overwrite_permissions WHERE key = ?)`, key, key).Scan(&roles, &overwrites); err != nil {
 		return 0, fmt.Errorf("sqlstore: permission use: %w", err)
 	}
-	if roles > 0 {
-		return 0, roster.Errorf(roster.EPERMISSIONINUSE, "permission %s is granted by %d roles", key, roles).With("roles", roles)
+	if roles > 0 || overwrites > 0 {
+		return 0, roster.Errorf(roster.EPERMISSIONINUSE, "permission %s is used by %d roles and %d channel overwrites", key, roles, overwrites).
+			With("roles", roles).With("overwrites", overwrites)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM permissions WHERE key = ?`, key); err != nil {
 		return 0, fmt.Errorf("sqlstore: delete permission: %w", err)

@@ -277,6 +277,15 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 	if err := removeAssignments(tx, scope, `role_id = ?`, role.ID); err != nil {
 		return 0, err
 	}
+	if scope != roster.Platform {
+		ows, err := overwritesOf(ctx, tx, scope, `o.target_type = 'role' AND o.target_id = ?`, role.ID)
+		if err != nil {
+			return 0, err
+		}
+		if err := removeOverwrites(tx, scope, ows); err != nil {
+			return 0, err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE id = ?`, role.ID); err != nil {
 		return 0, fmt.Errorf("sqlstore: delete role: %w", err)
 	}

@@ -25,6 +25,7 @@ type querier interface {
 // actor.
 type Tx struct {
 	*sql.Tx
+	db    *DB
 	ctx   context.Context
 	now   time.Time
 	actor roster.Actor
@@ -65,7 +66,7 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: begin: %w", err)
 	}
-	return &Tx{Tx: tx, ctx: ctx, now: db.now().UTC(), actor: roster.ActorFrom(ctx)}, nil
+	return &Tx{Tx: tx, db: db, ctx: ctx, now: db.now().UTC(), actor: roster.ActorFrom(ctx)}, nil
 }
 
 // readTx begins a read-only transaction: one consistent view of the data.
@@ -93,7 +94,8 @@ func (db *DB) readScope(ctx context.Context, scope string) (*sql.Tx, string, err
 }
 
 // commit commits and returns the revision the change is visible at: that of
-// its last event, or the current one when it changed nothing.
+// its last event, or the current one when it changed nothing. When it wrote
+// events, the commit hooks run before it returns.
 func (tx *Tx) commit() (roster.Revision, error) {
 	rev := tx.rev
 	if rev == 0 {
@@ -104,6 +106,9 @@ func (tx *Tx) commit() (roster.Revision, error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	if tx.rev != 0 {
+		tx.db.committed(tx.rev)
 	}
 	return rev, nil
 }

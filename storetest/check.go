@@ -222,7 +222,7 @@ func testExplainRoles(t *testing.T, open Opener) {
 	MustGrant(t, w.key, w, roster.Platform, "alice", w.global.ID)
 	also := MustCreateRole(t, w.key, w, "c1", roster.Role{Name: "Also bans", Permissions: []string{roster.PermBanMembers}})
 	MustGrant(t, w.key, w, "c1", "alice", also.ID)
-	eff, rev, err := w.EffectivePermissions(w.key, "c1", "alice")
+	eff, rev, err := w.EffectivePermissions(w.key, "c1", "", "alice")
 	wantCode(t, "EffectivePermissions", err, "")
 	if now := MustRevision(t, w.key, w); rev != now {
 		t.Errorf("revision: got %d, want %d", rev, now)
@@ -268,7 +268,7 @@ func testExplainRoles(t *testing.T, open Opener) {
 
 func testExplainOwner(t *testing.T, open Opener) {
 	w := newCheckWorld(t, open)
-	eff, _, err := w.EffectivePermissions(w.key, "c1", "owner")
+	eff, _, err := w.EffectivePermissions(w.key, "c1", "", "owner")
 	wantCode(t, "EffectivePermissions", err, "")
 	if !eff.Owner || !eff.Administrator || !eff.Member {
 		t.Errorf("EffectivePermissions(owner): got owner %v administrator %v member %v, want all true", eff.Owner, eff.Administrator, eff.Member)
@@ -285,7 +285,7 @@ func testExplainOwner(t *testing.T, open Opener) {
 func testExplainAdministrator(t *testing.T, open Opener) {
 	w := newCheckWorld(t, open)
 	admin := MustFindRole(t, w.key, w, "c1", roster.BuiltinAdmin)
-	eff, _, err := w.EffectivePermissions(w.key, "c1", "cadmin")
+	eff, _, err := w.EffectivePermissions(w.key, "c1", "", "cadmin")
 	wantCode(t, "EffectivePermissions", err, "")
 	if eff.Owner || !eff.Administrator {
 		t.Errorf("EffectivePermissions(cadmin): got owner %v administrator %v, want false, true", eff.Owner, eff.Administrator)
@@ -299,7 +299,7 @@ func testExplainAdministrator(t *testing.T, open Opener) {
 	// A platform administrator who is a member holds everything too.
 	MustAddMember(t, w.key, w, "c1", "root")
 	padmin := MustFindRole(t, w.key, w, roster.Platform, roster.BuiltinAdmin)
-	eff, _, err = w.EffectivePermissions(w.key, "c1", "root")
+	eff, _, err = w.EffectivePermissions(w.key, "c1", "", "root")
 	wantCode(t, "EffectivePermissions(root)", err, "")
 	if !eff.Administrator || !hasReason(reasonsOf(eff, roster.PermBanMembers), roster.Reason{Kind: roster.ReasonAdministrator, RoleID: padmin.ID, Platform: true}) {
 		t.Errorf("EffectivePermissions(root): got administrator %v explain %+v, want administrator through the platform admin role",
@@ -310,7 +310,7 @@ func testExplainAdministrator(t *testing.T, open Opener) {
 func testExplainPlatformRole(t *testing.T, open Opener) {
 	w := newCheckWorld(t, open)
 	MustAddMember(t, w.key, w, "c1", "outsider")
-	eff, _, err := w.EffectivePermissions(w.key, "c1", "outsider")
+	eff, _, err := w.EffectivePermissions(w.key, "c1", "", "outsider")
 	wantCode(t, "EffectivePermissions", err, "")
 	if !slices.Contains(eff.Permissions, roster.PermManagePosts) || !slices.Contains(eff.Permissions, roster.PermSendMessages) {
 		t.Errorf("permissions: got %v, want MANAGE_POSTS and everyone's", eff.Permissions)
@@ -322,17 +322,17 @@ func testExplainPlatformRole(t *testing.T, open Opener) {
 
 func testEffectivePlatformScope(t *testing.T, open Opener) {
 	w := newCheckWorld(t, open)
-	eff, _, err := w.EffectivePermissions(w.key, roster.Platform, "outsider")
+	eff, _, err := w.EffectivePermissions(w.key, roster.Platform, "", "outsider")
 	wantCode(t, "EffectivePermissions at platform scope", err, "")
 	if eff.CommunityID != nil || eff.Administrator || !slices.Equal(eff.Permissions, []string{roster.PermManagePosts}) {
 		t.Errorf("EffectivePermissions(platform, outsider): got %+v, want only MANAGE_POSTS", eff)
 	}
-	eff, _, err = w.EffectivePermissions(w.key, roster.Platform, "alice")
+	eff, _, err = w.EffectivePermissions(w.key, roster.Platform, "", "alice")
 	wantCode(t, "EffectivePermissions at platform scope", err, "")
 	if len(eff.Permissions) != 0 {
 		t.Errorf("EffectivePermissions(platform, alice): got %v, want none (community roles do not count)", eff.Permissions)
 	}
-	eff, _, err = w.EffectivePermissions(w.key, roster.Platform, "root")
+	eff, _, err = w.EffectivePermissions(w.key, roster.Platform, "", "root")
 	wantCode(t, "EffectivePermissions at platform scope", err, "")
 	if !eff.Administrator {
 		t.Errorf("EffectivePermissions(platform, root): got administrator false, want true")
@@ -341,8 +341,8 @@ func testEffectivePlatformScope(t *testing.T, open Opener) {
 
 func testEffectiveNotFound(t *testing.T, open Opener) {
 	w := newCheckWorld(t, open)
-	_, _, err := w.EffectivePermissions(w.key, "c1", "outsider")
+	_, _, err := w.EffectivePermissions(w.key, "c1", "", "outsider")
 	wantCode(t, "EffectivePermissions of a non-member", err, roster.EMEMBERNOTFOUND)
-	_, _, err = w.EffectivePermissions(w.key, "nope", "alice")
+	_, _, err = w.EffectivePermissions(w.key, "nope", "", "alice")
 	wantCode(t, "EffectivePermissions in an unknown community", err, roster.ECOMMUNITYNOTFOUND)
 }

@@ -39,7 +39,7 @@ func testExpiredGrantNotHeld(t *testing.T, open Opener) {
 	if got, _, err := f.Check(f.key, check, 0); err != nil || got[0] {
 		t.Errorf("Check after expiry: got %v, %v, want denied", got, err)
 	}
-	eff, _, err := f.EffectivePermissions(f.key, "c1", "alice")
+	eff, _, err := f.EffectivePermissions(f.key, "c1", "", "alice")
 	wantCode(t, "EffectivePermissions", err, "")
 	if slices.Contains(eff.Permissions, roster.PermBanMembers) {
 		t.Errorf("EffectivePermissions after expiry: got %v, want no BAN_MEMBERS", eff.Permissions)

@@ -16,7 +16,7 @@ import (
 
 // Opener opens a fresh, empty store for one test, and closes it with
 // t.Cleanup. now is the store's clock, or nil for the real one.
-type Opener func(t testing.TB, now roster.Clock) roster.Store
+type Opener func(t testing.TB, now roster.Clock) roster.Service
 
 // test is one case of the suite.
 type test struct {
@@ -26,7 +26,7 @@ type test struct {
 
 // Run runs the whole suite against the stores open makes, one subtest per
 // case, grouped by resource.
-func Run(t *testing.T, open func(t testing.TB, now roster.Clock) roster.Store) {
+func Run(t *testing.T, open Opener) {
 	groups := []struct {
 		name  string
 		tests []test
@@ -102,7 +102,7 @@ func AsRestricted(ctx context.Context, community string) context.Context {
 // fixture is one test's store, with a context for the key actor and, when
 // the test controls time, its clock.
 type fixture struct {
-	roster.Store
+	roster.Service
 	// key carries the key actor.
 	key context.Context
 	// clock is nil when the store reads the real clock.
@@ -112,14 +112,14 @@ type fixture struct {
 // newFixture opens a fresh store on the real clock.
 func newFixture(t *testing.T, open Opener) *fixture {
 	t.Helper()
-	return &fixture{Store: open(t, nil), key: AsKey(t.Context())}
+	return &fixture{Service: open(t, nil), key: AsKey(t.Context())}
 }
 
 // newClockFixture opens a fresh store on a clock the test moves.
 func newClockFixture(t *testing.T, open Opener) *fixture {
 	t.Helper()
 	clock := NewClock(time.Now().UTC().Truncate(time.Second))
-	return &fixture{Store: open(t, clock.Now), key: AsKey(t.Context()), clock: clock}
+	return &fixture{Service: open(t, clock.Now), key: AsKey(t.Context()), clock: clock}
 }
 
 // as returns a context for a user actor.

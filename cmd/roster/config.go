@@ -18,6 +18,8 @@ type Config struct {
 	DB              string
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	// RevisionWait bounds how long a check waits for its minRevision.
+	RevisionWait time.Duration
 	// AdminKey comes only from ROSTER_ADMIN_KEY: secrets stay off command lines.
 	AdminKey string
 }
@@ -25,7 +27,7 @@ type Config struct {
 // DefaultConfig returns the defaults: SQLite in ./roster-data, listening on
 // 127.0.0.1:8080.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", ShutdownTimeout: 30 * time.Second}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", ShutdownTimeout: 30 * time.Second, RevisionWait: 2 * time.Second}
 }
 
 // bind registers the configuration's flags on fs, with defaults taken from
@@ -42,14 +44,18 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 	str(&c.DataDir, "data-dir", "ROSTER_DATA_DIR", "directory for the embedded database and the bootstrap key")
 	str(&c.DB, "db", "ROSTER_DB", "database: a SQLite file path (default: roster.db in the data directory)")
 	str(&c.LogFormat, "log-format", "ROSTER_LOG_FORMAT", "log format: text or json")
-	if v := env("ROSTER_SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ROSTER_SHUTDOWN_TIMEOUT: %w", err))
+	duration := func(p *time.Duration, name, envName, help string) {
+		if v := env(envName); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", envName, err))
+			}
+			*p = d
 		}
-		c.ShutdownTimeout = d
+		fs.DurationVar(p, name, *p, help+" ($"+envName+")")
 	}
-	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to let in-flight requests finish on shutdown ($ROSTER_SHUTDOWN_TIMEOUT)")
+	duration(&c.ShutdownTimeout, "shutdown-timeout", "ROSTER_SHUTDOWN_TIMEOUT", "how long to let in-flight requests finish on shutdown")
+	duration(&c.RevisionWait, "revision-wait", "ROSTER_REVISION_WAIT", "how long a check waits for its minRevision before answering 503 revision_not_ready")
 	c.AdminKey = env("ROSTER_ADMIN_KEY")
 	return errors.Join(errs...)
 }
@@ -67,6 +73,8 @@ func (c *Config) validate() error {
 		return errors.New("--data-dir must not be empty")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("--shutdown-timeout must be positive")
+	case c.RevisionWait <= 0:
+		return errors.New("--revision-wait must be positive")
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	api "github.com/rosterhq/roster/http"
+	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 )
 
@@ -26,6 +27,7 @@ type Serve struct {
 	stderr io.Writer
 	log    *slog.Logger
 	db     *sqlstore.DB
+	index  *index.Index
 	// Addr is the address listened on, once Run has started listening.
 	Addr chan string
 }
@@ -75,12 +77,17 @@ func (m *Serve) Run(ctx context.Context) error {
 	if err := m.bootstrap(ctx); err != nil {
 		return err
 	}
+	start := time.Now()
+	if m.index, err = index.Open(ctx, db, index.Options{Wait: c.RevisionWait, Log: m.log}); err != nil {
+		return err
+	}
+	m.log.Info("index built", "revision", m.index.Revision(), "duration", time.Since(start).Round(time.Millisecond))
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           api.New(db, m.log),
+		Handler:           api.New(index.Serve(db, m.index), m.log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -125,8 +132,11 @@ func (m *Serve) bootstrap(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
+// Close stops the index and closes the database.
 func (m *Serve) Close() error {
+	if m.index != nil {
+		m.index.Close()
+	}
 	if m.db == nil {
 		return nil
 	}

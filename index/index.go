@@ -1,0 +1,211 @@
+// Package index answers permission checks from memory. An Index loads the
+// state checks depend on from a store's change log, then follows the log:
+// the store calls it after each commit, and it polls as a fallback. Checks,
+// batch checks and effective permissions read only the index, never the
+// database, and each answers the revision it was evaluated at.
+package index
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// Options configure an index.
+type Options struct {
+	// Now is the clock that decides expiry; time.Now when nil.
+	Now roster.Clock
+	// Wait bounds how long a check waits for the index to reach its
+	// minRevision; 2 s when zero.
+	Wait time.Duration
+	// Poll is how often the index reads the log without being told of a
+	// commit; 1 s when zero.
+	Poll time.Duration
+	// Log reports failures to follow the log; slog.Default when nil.
+	Log *slog.Logger
+}
+
+// Index is an in-memory view of the authorization state, kept current by
+// following a change log. It is safe for concurrent use.
+type Index struct {
+	log roster.ChangeLog
+	opt Options
+
+	mu  sync.RWMutex
+	st  *state
+	rev atomic.Int64
+	// advanced is closed, and replaced, whenever the revision moves.
+	advanced chan struct{}
+
+	// follow serializes reading and applying the log.
+	follow sync.Mutex
+	stop   context.CancelFunc
+	done   chan struct{}
+}
+
+// Open loads the state from the log, registers for its commits and starts
+// polling. Close stops it.
+func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Wait == 0 {
+		opt.Wait = 2 * time.Second
+	}
+	if opt.Poll == 0 {
+		opt.Poll = time.Second
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	ix := &Index{log: log, opt: opt, advanced: make(chan struct{})}
+	if err := ix.load(ctx); err != nil {
+		return nil, err
+	}
+	log.OnCommit(func(roster.Revision) { ix.catchUp(context.Background()) })
+	if err := ix.catchUp(ctx); err != nil {
+		return nil, err
+	}
+	poll, stop := context.WithCancel(context.Background())
+	ix.stop, ix.done = stop, make(chan struct{})
+	go ix.poll(poll)
+	return ix, nil
+}
+
+// load replaces the state with the log's current state.
+func (ix *Index) load(ctx context.Context) error {
+	st := newState()
+	rev, err := ix.log.LoadState(ctx, st)
+	if err != nil {
+		return fmt.Errorf("index: load: %w", err)
+	}
+	ix.mu.Lock()
+	ix.st = st
+	ix.advance(rev)
+	ix.mu.Unlock()
+	return nil
+}
+
+// Close stops following the log.
+func (ix *Index) Close() error {
+	if ix.stop != nil {
+		ix.stop()
+		<-ix.done
+	}
+	return nil
+}
+
+// Revision returns the revision of the last event applied.
+func (ix *Index) Revision() roster.Revision { return roster.Revision(ix.rev.Load()) }
+
+// KeysChanged returns the revision of the last change to API keys seen, so
+// that a cache of keys knows when to drop its entries.
+func (ix *Index) KeysChanged() roster.Revision {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.st.keysChanged
+}
+
+// advance moves the revision to rev, under the write lock.
+func (ix *Index) advance(rev roster.Revision) {
+	if int64(rev) > ix.rev.Load() {
+		ix.rev.Store(int64(rev))
+		close(ix.advanced)
+		ix.advanced = make(chan struct{})
+	}
+}
+
+// catchUp reads and applies every event after the index's revision.
+func (ix *Index) catchUp(ctx context.Context) error {
+	ix.follow.Lock()
+	defer ix.follow.Unlock()
+	for {
+		events, err := ix.log.Changes(ctx, ix.Revision(), 1000)
+		if err != nil {
+			ix.opt.Log.Error("index: reading the change log", "err", err)
+			return err
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		changes := make([]change, 0, len(events))
+		for _, e := range events {
+			fn, err := decode(e)
+			if err != nil {
+				ix.opt.Log.Error("index: an event cannot be applied", "err", err)
+				return err
+			}
+			if fn != nil {
+				changes = append(changes, fn)
+			}
+		}
+		ix.mu.Lock()
+		for _, fn := range changes {
+			fn(ix.st)
+		}
+		ix.advance(events[len(events)-1].Revision)
+		ix.mu.Unlock()
+	}
+}
+
+func (ix *Index) poll(ctx context.Context) {
+	defer close(ix.done)
+	t := time.NewTicker(ix.opt.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			ix.catchUp(ctx)
+		}
+	}
+}
+
+// reach waits until the index reaches min, or the bounded wait ends with
+// EREVISIONNOTREADY.
+func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
+	if ix.Revision() >= min {
+		return nil
+	}
+	ix.catchUp(ctx)
+	timer := time.NewTimer(ix.opt.Wait)
+	defer timer.Stop()
+	for {
+		ix.mu.RLock()
+		advanced := ix.advanced
+		ix.mu.RUnlock()
+		rev := ix.Revision()
+		if rev >= min {
+			return nil
+		}
+		select {
+		case <-advanced:
+		case <-timer.C:
+			return roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d); retry later", min, rev).
+				With("revision", int64(rev))
+		case <-ctx.Done():
+			return roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d)", min, rev).With("revision", int64(rev))
+		}
+	}
+}
+
+// service is a store whose checks the index answers.
+type service struct {
+	roster.Store
+	*Index
+}
+
+// Serve returns the store with its checks answered by the index.
+func Serve(st roster.Store, ix *Index) roster.Service { return service{Store: st, Index: ix} }
+
+// Close stops the index, then closes the store.
+func (s service) Close() error {
+	s.Index.Close()
+	return s.Store.Close()
+}

@@ -1,0 +1,170 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"github.com/rosterhq/roster"
+)
+
+// hooks are the functions called after each commit that wrote events.
+type hooks struct {
+	mu  sync.Mutex
+	fns []func(roster.Revision)
+}
+
+// OnCommit registers fn to be called after each commit that wrote events.
+func (db *DB) OnCommit(fn func(roster.Revision)) {
+	db.hooks.mu.Lock()
+	defer db.hooks.mu.Unlock()
+	db.hooks.fns = append(db.hooks.fns, fn)
+}
+
+func (db *DB) committed(rev roster.Revision) {
+	db.hooks.mu.Lock()
+	fns := db.hooks.fns
+	db.hooks.mu.Unlock()
+	for _, fn := range fns {
+		fn(rev)
+	}
+}
+
+// Changes returns at most limit events after the revision, oldest first.
+func (db *DB) Changes(ctx context.Context, after roster.Revision, limit int) ([]roster.Event, error) {
+	return queryEvents(ctx, db.read, `SELECT `+eventColumns+` FROM audit_events WHERE revision > ? ORDER BY revision LIMIT ?`, after, limit)
+}
+
+// LoadState sends sink the state checks depend on, read in one transaction,
+// and returns its revision.
+func (db *DB) LoadState(ctx context.Context, sink roster.StateSink) (roster.Revision, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	rev, err := currentRevision(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	keys, err := catalog(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		sink.Permission(k)
+	}
+	err = each(ctx, tx, `SELECT id, owner_id FROM communities ORDER BY id`, func(rows *sql.Rows) error {
+		var c roster.Community
+		var owner sql.NullString
+		err := rows.Scan(&c.ID, &owner)
+		c.OwnerID = strPtr(owner)
+		sink.Community(c)
+		return err
+	})
+	if err == nil {
+		err = loadRoles(ctx, tx, sink)
+	}
+	if err == nil {
+		err = each(ctx, tx, `SELECT community_id, user_id FROM members`, func(rows *sql.Rows) error {
+			var c, u string
+			err := rows.Scan(&c, &u)
+			sink.Member(c, u)
+			return err
+		})
+	}
+	if err == nil {
+		err = each(ctx, tx, `SELECT scope, user_id, role_id, source, expires_at FROM assignments`, func(rows *sql.Rows) error {
+			var scope string
+			var a roster.Assignment
+			var exp sql.NullInt64
+			err := rows.Scan(&scope, &a.UserID, &a.RoleID, &a.Source, &exp)
+			a.ExpiresAt = timePtr(exp)
+			sink.Grant(scope, a)
+			return err
+		})
+	}
+	if err == nil {
+		err = loadChannels(ctx, tx, sink)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return rev, nil
+}
+
+// each runs a query and calls fn on each row.
+func each(ctx context.Context, q querier, query string, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("sqlstore: load: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return fmt.Errorf("sqlstore: load: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: load: %w", err)
+	}
+	return nil
+}
+
+// loadRoles sends every role with its permissions, by scope, bottom to top.
+func loadRoles(ctx context.Context, q querier, sink roster.StateSink) error {
+	perms := map[string][]string{}
+	err := each(ctx, q, `SELECT role_id, key FROM role_permissions ORDER BY role_id, key`, func(rows *sql.Rows) error {
+		var id, key string
+		err := rows.Scan(&id, &key)
+		perms[id] = append(perms[id], key)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return each(ctx, q, `SELECT id, scope, name, position, builtin FROM roles ORDER BY scope, position`, func(rows *sql.Rows) error {
+		var r roster.Role
+		var scope string
+		err := rows.Scan(&r.ID, &scope, &r.Name, &r.Position, &r.Builtin)
+		r.CommunityID, r.Protected = roster.ScopeRef(scope), r.Builtin != ""
+		r.Permissions = perms[r.ID]
+		if r.Permissions == nil {
+			r.Permissions = []string{}
+		}
+		sink.Role(r)
+		return err
+	})
+}
+
+// loadChannels sends every channel with its overwrites.
+func loadChannels(ctx context.Context, q querier, sink roster.StateSink) error {
+	var channels []roster.Channel
+	err := each(ctx, q, `SELECT community_id, id, name FROM channels ORDER BY community_id, id`, func(rows *sql.Rows) error {
+		c := roster.Channel{Overwrites: []roster.Overwrite{}}
+		err := rows.Scan(&c.CommunityID, &c.ID, &c.Name)
+		channels = append(channels, c)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := 0; i < len(channels); {
+		community := channels[i].CommunityID
+		ows, err := overwritesOf(ctx, q, community, `1 = 1`)
+		if err != nil {
+			return err
+		}
+		for ; i < len(channels) && channels[i].CommunityID == community; i++ {
+			c := channels[i]
+			for _, o := range ows {
+				if o.ChannelID == c.ID {
+					c.Overwrites = append(c.Overwrites, o)
+				}
+			}
+			sink.Channel(c)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,392 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+// channelsOf reads channels of a community with their overwrites: those
+// whose id is in ids, or every channel after the key `after` when ids is
+// nil, at most limit of them (no limit when 0).
+func channelsOf(ctx context.Context, q querier, community string, ids []string, after string, limit int) ([]roster.Channel, error) {
+	query := `SELECT id, name, created_at, updated_at FROM channels WHERE community_id = ?`
+	args := []any{community}
+	if ids != nil {
+		query += ` AND id IN (` + placeholders(len(ids)) + `)`
+		args = append(args, anys(ids)...)
+	} else {
+		query += ` AND id > ?`
+		args = append(args, after)
+	}
+	query += ` ORDER BY id`
+	if limit > 0 {
+		query += fmt.Sprintf(` LIMIT %d`, limit)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: channels: %w", err)
+	}
+	defer rows.Close()
+	out := []roster.Channel{}
+	for rows.Next() {
+		c := roster.Channel{CommunityID: community, Overwrites: []roster.Overwrite{}}
+		var created, updated int64
+		if err := rows.Scan(&c.ID, &c.Name, &created, &updated); err != nil {
+			return nil, fmt.Errorf("sqlstore: channels: %w", err)
+		}
+		c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: channels: %w", err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	first, last := out[0].ID, out[len(out)-1].ID
+	ows, err := overwritesOf(ctx, q, community, `o.channel_id BETWEEN ? AND ?`, first, last)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		c := &out[i]
+		for _, o := range ows {
+			if o.ChannelID == c.ID {
+				c.Overwrites = append(c.Overwrites, o)
+			}
+		}
+	}
+	return out, nil
+}
+
+// overwritesOf reads the overwrites of a community that match where: role
+// overwrites first, bottom to top, then member overwrites by user id.
+func overwritesOf(ctx context.Context, q querier, community, where string, args ...any) ([]roster.Overwrite, error) {
+	rows, err := q.QueryContext(ctx, `
+		SELECT o.channel_id, o.target_type, o.target_id, COALESCE(p.key, ''), COALESCE(p.effect, '')
+		FROM overwrites o
+		LEFT JOIN roles r ON o.target_type = 'role' AND r.id = o.target_id
+		LEFT JOIN overwrite_permissions p ON p.community_id = o.community_id AND p.channel_id = o.channel_id
+			AND p.target_type = o.target_type AND p.target_id = o.target_id
+		WHERE o.community_id = ? AND `+where+`
+		ORDER BY o.channel_id, o.target_type DESC, COALESCE(r.position, 0), o.target_id, p.key`,
+		append([]any{community}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: overwrites: %w", err)
+	}
+	defer rows.Close()
+	var out []roster.Overwrite
+	for rows.Next() {
+		var o roster.Overwrite
+		var key, effect string
+		if err := rows.Scan(&o.ChannelID, &o.Type, &o.ID, &key, &effect); err != nil {
+			return nil, fmt.Errorf("sqlstore: overwrites: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].ChannelID != o.ChannelID || out[n-1].Type != o.Type || out[n-1].ID != o.ID {
+			o.Allow, o.Deny = []string{}, []string{}
+			out = append(out, o)
+		}
+		last := &out[len(out)-1]
+		switch effect {
+		case roster.EffectAllow:
+			last.Allow = append(last.Allow, key)
+		case roster.EffectDeny:
+			last.Deny = append(last.Deny, key)
+		}
+	}
+	return out, rows.Err()
+}
+
+// findChannel returns a channel of the community with its overwrites.
+func findChannel(ctx context.Context, q querier, community, id string) (roster.Channel, error) {
+	found, err := channelsOf(ctx, q, community, []string{id}, "", 0)
+	if err != nil {
+		return roster.Channel{}, err
+	}
+	if len(found) == 0 {
+		return roster.Channel{}, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", id, community)
+	}
+	return found[0], nil
+}
+
+// FindChannel returns a channel with its overwrites.
+func (db *DB) FindChannel(ctx context.Context, communityID, id string) (roster.Channel, error) {
+	tx, _, err := db.readScope(ctx, communityID)
+	if err != nil {
+		return roster.Channel{}, err
+	}
+	defer tx.Rollback()
+	return findChannel(ctx, tx, communityID, id)
+}
+
+// ListChannels returns a community's channels ordered by id.
+func (db *DB) ListChannels(ctx context.Context, communityID string, p roster.Page) ([]roster.Channel, string, error) {
+	pg, err := parsePage(p)
+	if err != nil {
+		return nil, "", err
+	}
+	tx, _, err := db.readScope(ctx, communityID)
+	if err != nil {
+		return nil, "", err
+	}
+	defer tx.Rollback()
+	channels, err := channelsOf(ctx, tx, communityID, nil, pg.after, pg.fetch())
+	if err != nil {
+		return nil, "", err
+	}
+	channels, next := paginate(pg, channels, func(c roster.Channel) string { return c.ID })
+	return channels, next, nil
+}
+
+// PutChannel creates a channel or renames it.
+func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel, bool, roster.Revision, error) {
+	if err := c.Clean(); err != nil {
+		return c, false, 0, err
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return c, false, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, c.CommunityID)
+	if err != nil {
+		return c, false, 0, err
+	}
+	s, err := tx.subject(c.CommunityID, owner)
+	if err != nil {
+		return c, false, 0, err
+	}
+	if err := authz.ManageChannel(s); err != nil {
+		return c, false, 0, err
+	}
+	old, err := findChannel(ctx, tx, c.CommunityID, c.ID)
+	switch {
+	case err == nil && old.Name == c.Name:
+		rev, err := tx.commit()
+		return old, false, rev, err
+	case err == nil:
+		renamed := old
+		renamed.Name, renamed.UpdatedAt = c.Name, tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE channels SET name = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
+			c.Name, micros(tx.now), c.CommunityID, c.ID); err != nil {
+			return c, false, 0, fmt.Errorf("sqlstore: rename channel: %w", err)
+		}
+		if err := tx.event(c.CommunityID, roster.ActionChannelUpdated, roster.TargetChannel, c.ID, old, renamed); err != nil {
+			return c, false, 0, err
+		}
+		rev, err := tx.commit()
+		return renamed, false, rev, err
+	case roster.ErrorCode(err) != roster.ECHANNELNOTFOUND:
+		return c, false, 0, err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM channels WHERE community_id = ?`, c.CommunityID).Scan(&n); err != nil {
+		return c, false, 0, fmt.Errorf("sqlstore: channels: %w", err)
+	}
+	if n >= roster.MaxChannelsPerCommunity {
+		return c, false, 0, roster.Errorf(roster.ELIMITREACHED, "a community holds at most %d channels", roster.MaxChannelsPerCommunity)
+	}
+	c.CreatedAt, c.UpdatedAt, c.Overwrites = tx.now, tx.now, []roster.Overwrite{}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO channels (community_id, id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+		c.CommunityID, c.ID, c.Name, micros(tx.now), micros(tx.now)); err != nil {
+		return c, false, 0, fmt.Errorf("sqlstore: create channel: %w", err)
+	}
+	if err := tx.event(c.CommunityID, roster.ActionChannelCreated, roster.TargetChannel, c.ID, nil, c); err != nil {
+		return c, false, 0, err
+	}
+	rev, err := tx.commit()
+	return c, true, rev, err
+}
+
+// DeleteChannel removes a channel and its overwrites.
+func (db *DB) DeleteChannel(ctx context.Context, communityID, id string) (roster.Revision, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, communityID)
+	if err != nil {
+		return 0, err
+	}
+	c, err := findChannel(ctx, tx, communityID, id)
+	if err != nil {
+		return 0, err
+	}
+	s, err := tx.subject(communityID, owner)
+	if err != nil {
+		return 0, err
+	}
+	if err := authz.ManageChannel(s); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE community_id = ? AND id = ?`, communityID, id); err != nil {
+		return 0, fmt.Errorf("sqlstore: delete channel: %w", err)
+	}
+	if err := tx.event(communityID, roster.ActionChannelDeleted, roster.TargetChannel, id, c, nil); err != nil {
+		return 0, err
+	}
+	return tx.commit()
+}
+
+// overwriteTarget finds what an overwrite targets: a role of the community
+// (whose real id replaces an alias in o.ID), or a member.
+func overwriteTarget(tx *Tx, community string, o *roster.Overwrite) (*authz.RoleFacts, error) {
+	if o.Type == roster.OverwriteMember {
+		ok, err := isMember(tx.ctx, tx, community, o.ID)
+		if err == nil && !ok {
+			err = roster.Errorf(roster.EMEMBERNOTFOUND, "user %s is not a member of community %s", o.ID, community)
+		}
+		return nil, err
+	}
+	r, err := findRole(tx.ctx, tx, community, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	o.ID = r.ID
+	f := facts(r)
+	return &f, nil
+}
+
+// SetOverwrite creates or replaces an overwrite in a channel.
+func (db *DB) SetOverwrite(ctx context.Context, communityID string, o roster.Overwrite) (roster.Overwrite, roster.Revision, error) {
+	requested := append(slices.Clone(o.Allow), o.Deny...)
+	if err := o.Clean(); err != nil {
+		return o, 0, err
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return o, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, communityID)
+	if err != nil {
+		return o, 0, err
+	}
+	c, err := findChannel(ctx, tx, communityID, o.ChannelID)
+	if err != nil {
+		return o, 0, err
+	}
+	role, err := overwriteTarget(tx, communityID, &o)
+	if err != nil {
+		return o, 0, err
+	}
+	if err := checkKeys(ctx, tx, requested, func(i int) string {
+		if i < len(requested)-len(o.Deny) {
+			return fmt.Sprintf("body.allow[%d]", i)
+		}
+		return fmt.Sprintf("body.deny[%d]", i-(len(requested)-len(o.Deny)))
+	}); err != nil {
+		return o, 0, err
+	}
+	old, exists := overwriteIn(c, o)
+	s, err := tx.subject(communityID, owner)
+	if err != nil {
+		return o, 0, err
+	}
+	if err := authz.SetOverwrite(s, role, o.Allow, o.Deny, old.Allow, old.Deny); err != nil {
+		return o, 0, err
+	}
+	if exists && slices.Equal(old.Allow, o.Allow) && slices.Equal(old.Deny, o.Deny) {
+		rev, err := tx.commit()
+		return o, rev, err
+	}
+	if !exists && len(c.Overwrites) >= roster.MaxOverwritesPerChannel {
+		return o, 0, roster.Errorf(roster.ELIMITREACHED, "a channel holds at most %d overwrites", roster.MaxOverwritesPerChannel)
+	}
+	key := []any{communityID, o.ChannelID, o.Type, o.ID}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO overwrites (community_id, channel_id, target_type, target_id) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, key...); err != nil {
+		return o, 0, fmt.Errorf("sqlstore: overwrite: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM overwrite_permissions
+		WHERE community_id = ? AND channel_id = ? AND target_type = ? AND target_id = ?`, key...); err != nil {
+		return o, 0, fmt.Errorf("sqlstore: overwrite: %w", err)
+	}
+	for _, side := range []struct {
+		effect string
+		keys   []string
+	}{{roster.EffectAllow, o.Allow}, {roster.EffectDeny, o.Deny}} {
+		for _, k := range side.keys {
+			if err := tx.exec(`INSERT INTO overwrite_permissions (community_id, channel_id, target_type, target_id, key, effect)
+				VALUES (?, ?, ?, ?, ?, ?)`, append(key, k, side.effect)...); err != nil {
+				return o, 0, fmt.Errorf("sqlstore: overwrite: %w", err)
+			}
+		}
+	}
+	var before any
+	if exists {
+		before = old
+	}
+	if err := tx.event(communityID, roster.ActionOverwriteSet, roster.TargetChannel, o.ChannelID, before, o); err != nil {
+		return o, 0, err
+	}
+	rev, err := tx.commit()
+	return o, rev, err
+}
+
+// overwriteIn returns the channel's overwrite of the same target as o.
+func overwriteIn(c roster.Channel, o roster.Overwrite) (roster.Overwrite, bool) {
+	for _, old := range c.Overwrites {
+		if old.Type == o.Type && old.ID == o.ID {
+			return old, true
+		}
+	}
+	return roster.Overwrite{}, false
+}
+
+// DeleteOverwrite removes an overwrite from a channel.
+func (db *DB) DeleteOverwrite(ctx context.Context, communityID string, o roster.Overwrite) (roster.Revision, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, communityID)
+	if err != nil {
+		return 0, err
+	}
+	c, err := findChannel(ctx, tx, communityID, o.ChannelID)
+	if err != nil {
+		return 0, err
+	}
+	var role *authz.RoleFacts
+	if o.Type == roster.OverwriteRole {
+		if role, err = overwriteTarget(tx, communityID, &o); err != nil {
+			return 0, err
+		}
+	}
+	old, exists := overwriteIn(c, o)
+	if !exists {
+		return 0, roster.Errorf(roster.EOVERWRITENOTFOUND, "channel %s has no overwrite for %s %s", o.ChannelID, o.Type, o.ID)
+	}
+	s, err := tx.subject(communityID, owner)
+	if err != nil {
+		return 0, err
+	}
+	if err := authz.SetOverwrite(s, role, old.Allow, old.Deny); err != nil {
+		return 0, err
+	}
+	if err := removeOverwrites(tx, communityID, []roster.Overwrite{old}); err != nil {
+		return 0, err
+	}
+	return tx.commit()
+}
+
+// removeOverwrites deletes overwrites, with one event each.
+func removeOverwrites(tx *Tx, community string, ows []roster.Overwrite) error {
+	for _, o := range ows {
+		if _, err := tx.ExecContext(tx.ctx, `DELETE FROM overwrites WHERE community_id = ? AND channel_id = ? AND target_type = ? AND target_id = ?`,
+			community, o.ChannelID, o.Type, o.ID); err != nil {
+			return fmt.Errorf("sqlstore: delete overwrite: %w", err)
+		}
+		if err := tx.event(community, roster.ActionOverwriteDeleted, roster.TargetChannel, o.ChannelID, o, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
