@@ -95,6 +95,7 @@ func single(res []roster.PairResult, m roster.Member, rev roster.Revision, err e
 	}
 	return wrote(memberResult{Member: m, Result: res[0].Result}, rev, nil)
 }
+
 // relocate renames the field locations of a domain error that start with
 // from, for routes whose inputs the store sees under other names.
 func relocate(err error, from, to string) error {

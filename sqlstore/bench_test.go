@@ -3,7 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
-		"path/filepath"
+	"path/filepath"
 	"testing"
 
 	"github.com/rosterhq/roster"
