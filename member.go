@@ -39,6 +39,21 @@ type MemberFilter struct {
 	RoleID string
 }
 
+// MaxMemberBatch bounds the users of one AddMembers call.
+const MaxMemberBatch = 1000
+
+// Outcomes of adding a member.
+const (
+	Joined        = "joined"
+	AlreadyMember = "already_member"
+)
+
+// JoinResult is the outcome of adding one user to a community.
+type JoinResult struct {
+	UserID string `json:"userId"`
+	Result string `json:"result" enum:"joined,already_member"`
+}
+
 // MemberService manages who belongs to a community.
 type MemberService interface {
 	// AddMember makes the user a member (creating the user record if needed)
@@ -47,6 +62,11 @@ type MemberService interface {
 	// A user actor may add themselves; adding others needs MANAGE_MEMBERS.
 	// Returns ECOMMUNITYNOTFOUND, EVALIDATION, EMISSINGPERMISSION.
 	AddMember(ctx context.Context, communityID, userID string, displayName *string) (Member, bool, Revision, error)
+
+	// AddMembers adds up to MaxMemberBatch users as AddMember does, all or
+	// nothing, and reports for each whether they joined or already were a
+	// member.
+	AddMembers(ctx context.Context, communityID string, userIDs []string) ([]JoinResult, Revision, error)
 
 	// FindMember returns ECOMMUNITYNOTFOUND or EMEMBERNOTFOUND.
 	FindMember(ctx context.Context, communityID, userID string) (Member, error)

@@ -43,3 +43,19 @@ func (s *Server) removeMember(ctx context.Context, in *struct {
 }) (*written, error) {
 	return wroteNothing(s.store.RemoveMember(ctx, in.scope, in.UserID))
 }
+
+type memberBatchBody struct {
+	UserIDs []string `json:"userIds" minItems:"1" maxItems:"1000" doc:"Users to add; duplicates are collapsed."`
+}
+
+type joinResults struct {
+	Results []roster.JoinResult `json:"results"`
+}
+
+func (s *Server) batchAddMembers(ctx context.Context, in *struct {
+	Scoped
+	Body memberBatchBody
+}) (*answer[joinResults], error) {
+	res, rev, err := s.store.AddMembers(ctx, in.scope, in.Body.UserIDs)
+	return wrote(joinResults{Results: res}, rev, err)
+}

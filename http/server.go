@@ -156,6 +156,7 @@ func (s *Server) routes(api huma.API) {
 	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}", "deleteCommunity", "Delete a community and all it holds", writeScope)), s.deleteCommunity)
 
 	huma.Register(api, op("GET", "/v1/communities/{communityId}/members", "listMembers", "List members, optionally those holding a role", readScope), s.listMembers)
+	huma.Register(api, op("POST", "/v1/communities/{communityId}/members/batch-add", "batchAddMembers", "Add up to 1000 members, all or nothing", writeScope), s.batchAddMembers)
 	huma.Register(api, op("PUT", "/v1/communities/{communityId}/members/{userId}", "addMember", "Add a member (or update their display name)", writeScope), s.addMember)
 	huma.Register(api, op("GET", "/v1/communities/{communityId}/members/{userId}", "getMember", "Get a member with their roles", readScope), s.getMember)
 	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}/members/{userId}", "removeMember", "Remove a member and their roles", writeScope, conflict)), s.removeMember)

@@ -87,6 +87,50 @@ func (db *DB) AddMember(ctx context.Context, communityID, userID string, display
 	return m, joined, rev, err
 }
 
+// AddMembers adds users to a community, all or nothing.
+func (db *DB) AddMembers(ctx context.Context, communityID string, userIDs []string) ([]roster.JoinResult, roster.Revision, error) {
+	if len(userIDs) == 0 || len(userIDs) > roster.MaxMemberBatch {
+		return nil, 0, roster.Invalid(roster.FieldError{Location: "body.userIds", Message: "must list 1 to 1000 ids", Value: len(userIDs)})
+	}
+	for i, u := range userIDs {
+		if err := roster.CheckID(fmt.Sprintf("body.userIds[%d]", i), u); err != nil {
+			return nil, 0, err
+		}
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	owner, err := scopeOwner(ctx, tx, communityID)
+	if err != nil {
+		return nil, 0, err
+	}
+	s, err := tx.subject(communityID, owner)
+	if err != nil {
+		return nil, 0, err
+	}
+	users := roster.Unique(userIDs)
+	for _, u := range users {
+		if err := authz.Self(s, u, roster.PermManageMembers); err != nil {
+			return nil, 0, err
+		}
+	}
+	out := make([]roster.JoinResult, len(users))
+	for i, u := range users {
+		_, joined, err := tx.join(communityID, u, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[i] = roster.JoinResult{UserID: u, Result: roster.AlreadyMember}
+		if joined {
+			out[i].Result = roster.Joined
+		}
+	}
+	rev, err := tx.commit()
+	return out, rev, err
+}
+
 // FindMember returns a member with their roles.
 func (db *DB) FindMember(ctx context.Context, communityID, userID string) (roster.Member, error) {
 	return db.ListUserRoles(ctx, communityID, userID)
