@@ -2,7 +2,6 @@ package roster
 
 import (
 	"context"
-	"regexp"
 	"time"
 )
 
@@ -50,11 +49,19 @@ var CommunityEveryonePermissions = []string{
 // PermissionKeyPattern is the pattern every permission key matches.
 const PermissionKeyPattern = `^[A-Z][A-Z0-9_]{1,63}$`
 
-var permissionKeyPattern = regexp.MustCompile(PermissionKeyPattern)
-
 // ValidPermissionKey reports whether key is an UPPER_SNAKE_CASE key of 2–64
 // characters.
-func ValidPermissionKey(key string) bool { return permissionKeyPattern.MatchString(key) }
+func ValidPermissionKey(key string) bool {
+	if len(key) < 2 || len(key) > 64 || key[0] < 'A' || key[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(key); i++ {
+		if c := key[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // Permission is one key of the catalog.
 type Permission struct {

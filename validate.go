@@ -3,7 +3,6 @@ package roster
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -15,11 +14,21 @@ import (
 // expression a schema can carry.
 const IDPattern = `^[A-Za-z0-9._:@-]{1,128}$`
 
-var idPattern = regexp.MustCompile(IDPattern)
-
 // ValidID reports whether s is a well-formed user or community id: 1–128
-// characters of A-Z a-z 0-9 . _ : @ -.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+// characters of A-Z a-z 0-9 . _ : @ - (IDPattern, spelled out for speed).
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == ':', c == '@', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // CheckID returns a validation error naming loc unless id is well-formed.
 func CheckID(loc, id string) error {

@@ -29,5 +29,6 @@ func (s *Server) listAPIKeys(ctx context.Context, in *struct{ PageParams }) (*li
 }
 
 func (s *Server) revokeAPIKey(ctx context.Context, in *keyPath) (*written, error) {
+	defer s.forgetKeys()
 	return wroteNothing(s.store.RevokeAPIKey(ctx, in.KeyID))
 }

@@ -37,5 +37,6 @@ func (s *Server) updateCommunity(ctx context.Context, in *struct {
 }
 
 func (s *Server) deleteCommunity(ctx context.Context, in *struct{ Scoped }) (*written, error) {
+	defer s.forgetKeys()
 	return wroteNothing(s.store.DeleteCommunity(ctx, in.scope))
 }

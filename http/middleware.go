@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"mime"
 	"net/http"
 	"regexp"
@@ -76,7 +77,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					writeProblem(sw, newProblem(ctx, roster.EINTERNAL, "internal error", nil))
 				}
 			}
-			s.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			// Checks come by the thousand each second: they are logged at
+			// debug level, unless they fail.
+			level := slog.LevelInfo
+			if strings.HasPrefix(r.URL.Path, "/v1/check") && sw.status < 400 {
+				level = slog.LevelDebug
+			}
+			s.log.Log(ctx, level, "request", "requestId", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 				"duration", time.Since(start).Round(time.Microsecond))
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
@@ -151,7 +158,7 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			fail(roster.Errorf(roster.EUNAUTHENTICATED, "this needs an API key: Authorization: Bearer <key>, or X-API-Key: <key>"))
 			return
 		}
-		key, err := s.store.Authenticate(ctx.Context(), secret)
+		key, err := s.authenticateKey(ctx.Context(), secret)
 		if err != nil {
 			fail(err)
 			return

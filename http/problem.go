@@ -88,6 +88,8 @@ var statuses = map[string]int{
 	roster.EUSERNOTFOUND:       http.StatusNotFound,
 	roster.EPERMISSIONNOTFOUND: http.StatusNotFound,
 	roster.EAPIKEYNOTFOUND:     http.StatusNotFound,
+	roster.ECHANNELNOTFOUND:    http.StatusNotFound,
+	roster.EOVERWRITENOTFOUND:  http.StatusNotFound,
 	roster.EROLENOTHELD:        http.StatusNotFound,
 	roster.EMETHODNOTALLOWED:   http.StatusMethodNotAllowed,
 	roster.ELASTADMIN:          http.StatusConflict,

@@ -21,6 +21,7 @@ const MaxBodyBytes = 1 << 20
 // Server serves the API over a store.
 type Server struct {
 	store   roster.Service
+	keys    keyCache
 	log     *slog.Logger
 	handler http.Handler
 }
@@ -30,7 +31,7 @@ func New(store roster.Service, log *slog.Logger) *Server {
 	s := &Server{store: store, log: log}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
-	s.handler = s.observe(route(mux))
+	s.handler = s.observe(s.fastChecks(route(mux)))
 	return s
 }
 

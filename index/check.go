@@ -21,9 +21,9 @@ func (ix *Index) Check(ctx context.Context, checks []roster.Check, minRevision r
 	out := make([]bool, len(checks))
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	now := micros(ix.opt.Now())
+	now := ix.clock()
 	for i, c := range checks {
-		ok, err := ix.allowed(actor, c, now)
+		ok, err := ix.allowed(actor, c, &now)
 		if err != nil {
 			return nil, 0, located(err, i)
 		}
@@ -40,8 +40,9 @@ func (ix *Index) Allowed(ctx context.Context, c roster.Check, minRevision roster
 		}
 	}
 	actor := roster.ActorFrom(ctx)
+	now := ix.clock()
 	ix.mu.RLock()
-	ok, err := ix.allowed(actor, c, micros(ix.opt.Now()))
+	ok, err := ix.allowed(actor, c, &now)
 	rev := ix.Revision()
 	ix.mu.RUnlock()
 	if err != nil {
@@ -70,9 +71,24 @@ func located(err error, i int) error {
 	return roster.Invalid(roster.FieldError{Location: loc, Message: "is not a registered permission", Value: string(key)})
 }
 
-// allowed decides one check. The caller holds the read lock; now is in
-// Unix microseconds.
-func (ix *Index) allowed(actor roster.Actor, c roster.Check, now int64) (bool, error) {
+// clock reads the time once, when a check first needs it.
+type clock struct {
+	now    roster.Clock
+	micros int64
+}
+
+func (ix *Index) clock() clock { return clock{now: ix.opt.Now} }
+
+// at returns the time in Unix microseconds.
+func (c *clock) at() int64 {
+	if c.micros == 0 {
+		c.micros = micros(c.now())
+	}
+	return c.micros
+}
+
+// allowed decides one check. The caller holds the read lock.
+func (ix *Index) allowed(actor roster.Actor, c roster.Check, now *clock) (bool, error) {
 	st := ix.st
 	b, ok := st.bits[c.Permission]
 	if !ok {
@@ -84,8 +100,14 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, now int64) (bool, e
 		}
 	}
 	var f authz.Facts
-	platform := st.scopes[roster.Platform]
-	f.All, f.Granted = platform.grants(platform.everyone, platform.members[c.UserID], b, now)
+	platform := st.platform
+	f.All, f.Granted = platform.everyoneHas(b)
+	if len(platform.holders) > 0 {
+		if m, ok := st.member(platform, c.UserID); ok {
+			all, granted := platform.grants(m, c.UserID, b, now)
+			f.All, f.Granted = f.All || all, f.Granted || granted
+		}
+	}
 	if c.CommunityID == roster.Platform {
 		return f.All || f.Granted, nil
 	}
@@ -93,33 +115,54 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, now int64) (bool, e
 	if !ok {
 		return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
 	}
-	var ch *channel
+	var ch channel
 	if c.ChannelID != "" {
-		if ch = s.channels[c.ChannelID]; ch == nil {
+		if ch, ok = s.channels[c.ChannelID]; !ok {
 			return false, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", c.ChannelID, c.CommunityID)
 		}
 	}
-	held, member := s.members[c.UserID]
+	key, check := st.members.hashes(s.n, c.UserID)
+	m, member := st.members.get(key, check)
 	if !member {
 		return f.All || f.Granted, nil
 	}
-	all, granted := s.grants(s.everyone, held, b, now)
+	all, granted := s.everyoneHas(b)
 	f.All = f.All || all || s.owner == c.UserID
 	f.Granted = f.Granted || granted
-	if ch != nil && !f.All {
-		s.overwrites(ch, c.UserID, held, b, now, &f)
+	if !f.All {
+		all, granted = s.grants(m, c.UserID, b, now)
+		f.All, f.Granted = all, f.Granted || granted
+	}
+	if c.ChannelID != "" && !f.All {
+		s.overwrites(&ch, m, c.UserID, b, now, &f)
+		if o, ok := ch.memberOverwrite(key, check); ok {
+			f.MemberDeny, f.MemberAllow = o.deny.has(b), o.allow.has(b)
+		}
 	}
 	return authz.Allowed(f), nil
 }
 
-// grants reports whether the everyone role and the live grants give
-// ADMINISTRATOR, and whether they give the permission at bit b.
-func (s *scope) grants(everyone uint16, held []grant, b uint16, now int64) (all, granted bool) {
-	e := &s.roles[everyone].perms
-	all, granted = e.lo&1 != 0, e.has(b)
-	for _, g := range held {
-		if g.live(now) {
-			p := &s.roles[g.role].perms
+// everyoneHas reports whether the scope's everyone role gives ADMINISTRATOR,
+// and whether it gives the permission at bit b.
+func (s *scope) everyoneHas(b uint16) (all, granted bool) {
+	p := &s.perms[s.everyone]
+	return p.lo&1 != 0, p.has(b)
+}
+
+// grants reports whether the member's live grants give ADMINISTRATOR, and
+// whether they give the permission at bit b.
+func (s *scope) grants(m member, user string, b uint16, now *clock) (all, granted bool) {
+	all = m.lo&1 != 0
+	if b < 64 {
+		granted = m.lo>>b&1 != 0
+	}
+	// lo answers for the first 64 keys, unless a grant may expire.
+	if b < 64 && (all || !m.expiring) {
+		return all, granted
+	}
+	for _, g := range s.holders[user] {
+		if g.expires == 0 || g.expires > now.at() {
+			p := &s.perms[g.role]
 			all = all || p.lo&1 != 0
 			granted = granted || p.has(b)
 		}
@@ -127,28 +170,34 @@ func (s *scope) grants(everyone uint16, held []grant, b uint16, now int64) (all,
 	return all, granted
 }
 
-// overwrites fills in which of the channel's overwrites name bit b for a
-// member holding held.
-func (s *scope) overwrites(ch *channel, user string, held []grant, b uint16, now int64, f *authz.Facts) {
+// overwrites fills in which of the channel's role overwrites name bit b
+// for the member.
+func (s *scope) overwrites(ch *channel, m member, user string, b uint16, now *clock, f *authz.Facts) {
 	for i := range ch.roles {
 		o := &ch.roles[i]
 		switch {
 		case o.slot == s.everyone:
 			f.EveryoneDeny, f.EveryoneAllow = o.deny.has(b), o.allow.has(b)
-		case holds(held, o.slot, now):
+		case (o.deny.has(b) || o.allow.has(b)) && s.holds(m, user, o.slot, now):
 			f.RolesDeny = f.RolesDeny || o.deny.has(b)
 			f.RolesAllow = f.RolesAllow || o.allow.has(b)
 		}
 	}
-	if o, ok := ch.members[user]; ok {
-		f.MemberDeny, f.MemberAllow = o.deny.has(b), o.allow.has(b)
-	}
 }
 
-// holds reports whether a live grant gives the role at slot.
-func holds(held []grant, slot uint16, now int64) bool {
-	for _, g := range held {
-		if g.role == slot && g.live(now) {
+// holds reports whether the member holds the role at slot through a live
+// grant.
+func (s *scope) holds(m member, user string, slot uint16, now *clock) bool {
+	for _, r := range m.roles[:m.n] {
+		if r == slot {
+			return true
+		}
+	}
+	if !m.expiring && !m.partial {
+		return false
+	}
+	for _, g := range s.holders[user] {
+		if g.role == slot && (g.expires == 0 || g.expires > now.at()) {
 			return true
 		}
 	}

@@ -17,32 +17,32 @@ func (ix *Index) EffectivePermissions(ctx context.Context, scopeID, channelID, u
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	st := ix.st
-	now := micros(ix.opt.Now())
+	now := ix.clock()
 	s, ok := st.scopes[scopeID]
 	if !ok {
 		return roster.Effective{}, 0, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", scopeID)
 	}
 	e := roster.Effective{CommunityID: roster.ScopeRef(scopeID), UserID: userID, Member: true}
-	platform := st.scopes[roster.Platform]
+	platform := st.platform
 	h := authz.Holdings{
 		PlatformEveryone: st.grantor(platform, platform.everyone, true),
-		PlatformRoles:    st.held(platform, platform.members[userID], now, true),
+		PlatformRoles:    st.held(platform, userID, now, true),
 	}
 	if scopeID != roster.Platform {
-		held, member := s.members[userID]
+		m, member := st.member(s, userID)
 		if !member {
 			return e, 0, roster.Errorf(roster.EMEMBERNOTFOUND, "user %s is not a member of community %s", userID, scopeID)
 		}
 		h.InCommunity, h.Member, h.Owner = true, true, s.owner == userID
 		h.Everyone = st.grantor(s, s.everyone, false)
-		h.Roles = st.held(s, held, now, false)
+		h.Roles = st.held(s, userID, now, false)
 		if channelID != "" {
-			ch := s.channels[channelID]
-			if ch == nil {
+			ch, ok := s.channels[channelID]
+			if !ok {
 				return e, 0, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", channelID, scopeID)
 			}
 			e.ChannelID = &channelID
-			h.Channel = st.overwritesFor(s, ch, userID, held, now)
+			h.Channel = st.overwritesFor(s, &ch, m, userID, &now)
 		}
 	}
 	perms := authz.Effective(h)
@@ -69,14 +69,15 @@ func (st *state) catalog() []string {
 // grantor is the role at slot as the rules see it.
 func (st *state) grantor(s *scope, slot uint16, platform bool) authz.Grantor {
 	r := &s.roles[slot]
-	return authz.Grantor{RoleID: r.id, RoleName: r.name, Platform: platform, Permissions: st.keysOf(r.perms)}
+	return authz.Grantor{RoleID: r.id, RoleName: r.name, Platform: platform, Permissions: st.keysOf(s.perms[slot])}
 }
 
-// held returns the roles the live grants give, bottom to top.
-func (st *state) held(s *scope, grants []grant, now int64, platform bool) []authz.Grantor {
+// held returns the roles the user's live grants give, bottom to top.
+func (st *state) held(s *scope, user string, now clock, platform bool) []authz.Grantor {
 	var out []authz.Grantor
+	grants := s.holders[user]
 	for _, slot := range s.order {
-		if holds(grants, slot, now) {
+		if slices.ContainsFunc(grants, func(g grant) bool { return g.role == slot && g.live(now.at()) }) {
 			out = append(out, st.grantor(s, slot, platform))
 		}
 	}
@@ -84,7 +85,7 @@ func (st *state) held(s *scope, grants []grant, now int64, platform bool) []auth
 }
 
 // overwritesFor returns the channel's overwrites that apply to a member.
-func (st *state) overwritesFor(s *scope, ch *channel, user string, held []grant, now int64) *authz.Overwrites {
+func (st *state) overwritesFor(s *scope, ch *channel, m member, user string, now *clock) *authz.Overwrites {
 	ows := &authz.Overwrites{}
 	bySlot := map[uint16]overwrite{}
 	for _, o := range ch.roles {
@@ -99,11 +100,11 @@ func (st *state) overwritesFor(s *scope, ch *channel, user string, held []grant,
 		a := authz.Overwrite{RoleID: r.id, RoleName: r.name, Allow: st.keysOf(o.allow), Deny: st.keysOf(o.deny)}
 		if slot == s.everyone {
 			ows.Everyone = &a
-		} else if holds(held, slot, now) {
+		} else if s.holds(m, user, slot, now) {
 			ows.Roles = append(ows.Roles, a)
 		}
 	}
-	if o, ok := ch.members[user]; ok {
+	if o, ok := ch.memberOverwrite(st.members.hashes(s.n, user)); ok {
 		ows.Member = &authz.Overwrite{UserID: user, Allow: st.keysOf(o.allow), Deny: st.keysOf(o.deny)}
 	}
 	return ows

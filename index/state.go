@@ -15,16 +15,23 @@ type state struct {
 	bits map[string]uint16
 	keys []string
 	// scopes holds the platform scope (key "") and every community.
-	scopes map[string]*scope
+	scopes   map[string]*scope
+	platform *scope
 	// users interns user ids, so that every scope's member maps share one
 	// copy of each.
 	users map[string]string
+	// members is the checks' view of every membership, and of every holder
+	// of platform roles.
+	members table
+	nscopes uint32
 	// keysChanged is the revision of the last change to API keys.
 	keysChanged roster.Revision
 }
 
 // scope is the platform scope or one community.
 type scope struct {
+	// n numbers the scope in member keys.
+	n     uint32
 	owner string
 	// roles holds the scope's roles by slot; a free slot has no id.
 	roles []role
@@ -32,16 +39,18 @@ type scope struct {
 	// order lists the slots bottom to top: a role's position is its place.
 	order    []uint16
 	everyone uint16
-	// members maps each member to their grants, sorted by role slot. At
+	// perms holds each slot's permissions, apart from the rest of the role
+	// so that checks read a dense array.
+	perms []set
+	// holders maps each member to their grants, sorted by role slot. At
 	// platform scope it holds the users with platform grants.
-	members  map[string][]grant
-	channels map[string]*channel
+	holders  map[string][]grant
+	channels map[string]channel
 }
 
 type role struct {
-	id    string
-	name  string
-	perms set
+	id   string
+	name string
 }
 
 // grant is one source's grant of a role; expires is in Unix microseconds,
@@ -68,10 +77,15 @@ func sourceOf(s roster.Source) uint8 {
 func (g grant) live(now int64) bool { return g.expires == 0 || g.expires > now }
 
 // channel holds a channel's overwrites: of roles (everyone's included),
-// sorted by slot, and of members.
+// sorted by slot, and of members, named by their member key.
 type channel struct {
 	roles   []roleOverwrite
-	members map[string]overwrite
+	members []memberOverwrite
+}
+
+type memberOverwrite struct {
+	key, check uint64
+	overwrite
 }
 
 type overwrite struct{ allow, deny set }
@@ -82,15 +96,50 @@ type roleOverwrite struct {
 }
 
 func newState() *state {
-	st := &state{bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{}}
+	st := &state{bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{},
+		members: newTable()}
 	// ADMINISTRATOR always has position 0, so that one mask tests it.
 	st.Permission(roster.PermAdministrator)
-	st.scopes[roster.Platform] = newScope("")
+	st.platform = st.newScope("")
+	st.scopes[roster.Platform] = st.platform
 	return st
 }
 
-func newScope(owner string) *scope {
-	return &scope{owner: owner, byID: map[string]uint16{}, members: map[string][]grant{}, channels: map[string]*channel{}}
+func (st *state) newScope(owner string) *scope {
+	st.nscopes++
+	return &scope{n: st.nscopes, owner: owner, byID: map[string]uint16{}, holders: map[string][]grant{}, channels: map[string]channel{}}
+}
+
+// member returns the checks' view of the user in the scope.
+func (st *state) member(s *scope, user string) (member, bool) {
+	return st.members.get(st.members.hashes(s.n, user))
+}
+
+// refresh rebuilds the checks' view of the user in the scope from their
+// grants, or removes it when they are no longer a member (or, at platform
+// scope, hold nothing).
+func (st *state) refresh(s *scope, user string) {
+	grants, ok := s.holders[user]
+	if !ok {
+		st.members.del(s.n, user)
+		return
+	}
+	var m member
+	for i, g := range grants {
+		switch {
+		case g.expires != 0:
+			m.expiring = true
+		case i > 0 && grants[i-1].role == g.role && grants[i-1].expires == 0:
+		case m.n == inlineRoles:
+			m.partial = true
+			m.lo |= s.perms[g.role].lo
+		default:
+			m.roles[m.n] = g.role
+			m.n++
+			m.lo |= s.perms[g.role].lo
+		}
+	}
+	st.members.put(s.n, user, m)
 }
 
 // user returns the interned copy of a user id.
@@ -160,12 +209,19 @@ func (st *state) Community(c roster.Community) {
 		s.owner = owner
 		return
 	}
-	st.scopes[c.ID] = newScope(owner)
+	st.scopes[c.ID] = st.newScope(owner)
 }
 
 func (st *state) dropCommunity(id string) {
-	if id != roster.Platform {
-		delete(st.scopes, id)
+	s, ok := st.scopes[id]
+	if !ok || id == roster.Platform {
+		return
+	}
+	delete(st.scopes, id)
+	users := s.holders
+	s.holders = nil
+	for u := range users {
+		st.refresh(s, u)
 	}
 }
 
@@ -194,6 +250,7 @@ func (st *state) Role(r roster.Role) {
 		}
 		if int(slot) == len(s.roles) {
 			s.roles = append(s.roles, role{})
+			s.perms = append(s.perms, set{})
 		}
 		s.byID[r.ID] = slot
 		if r.Builtin == roster.BuiltinEveryone {
@@ -202,7 +259,17 @@ func (st *state) Role(r roster.Role) {
 	} else {
 		s.order = slices.DeleteFunc(s.order, func(o uint16) bool { return o == slot })
 	}
-	s.roles[slot] = role{id: r.ID, name: r.Name, perms: st.setOf(r.Permissions)}
+	s.roles[slot] = role{id: r.ID, name: r.Name}
+	perms := st.setOf(r.Permissions)
+	changed := exists && perms.lo != s.perms[slot].lo
+	s.perms[slot] = perms
+	if changed {
+		for u, gs := range s.holders {
+			if slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
+				st.refresh(s, u)
+			}
+		}
+	}
 	pos := min(max(r.Position, 0), len(s.order))
 	s.order = slices.Insert(s.order, pos, slot)
 }
@@ -218,15 +285,20 @@ func (st *state) dropRole(r roster.Role) {
 		return
 	}
 	delete(s.byID, r.ID)
-	s.roles[slot] = role{}
+	s.roles[slot], s.perms[slot] = role{}, set{}
 	s.order = slices.DeleteFunc(s.order, func(o uint16) bool { return o == slot })
-	for u, gs := range s.members {
+	for u, gs := range s.holders {
 		if slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
-			s.members[u] = slices.DeleteFunc(slices.Clone(gs), func(g grant) bool { return g.role == slot })
+			s.holders[u] = slices.DeleteFunc(gs, func(g grant) bool { return g.role == slot })
+			if len(s.holders[u]) == 0 && s == st.platform {
+				delete(s.holders, u)
+			}
+			st.refresh(s, u)
 		}
 	}
-	for _, c := range s.channels {
+	for id, c := range s.channels {
 		c.roles = slices.DeleteFunc(c.roles, func(o roleOverwrite) bool { return o.slot == slot })
+		s.channels[id] = c
 	}
 }
 
@@ -248,15 +320,17 @@ func (st *state) reorder(community *string, ids []string) {
 // Member adds a member with no grants.
 func (st *state) Member(community, user string) {
 	if s, ok := st.scopes[community]; ok && community != roster.Platform {
-		if _, ok := s.members[user]; !ok {
-			s.members[st.user(user)] = []grant{}
+		if _, ok := s.holders[user]; !ok {
+			s.holders[st.user(user)] = []grant{}
+			st.refresh(s, user)
 		}
 	}
 }
 
 func (st *state) dropMember(community, user string) {
 	if s, ok := st.scopes[community]; ok && community != roster.Platform {
-		delete(s.members, user)
+		delete(s.holders, user)
+		st.refresh(s, user)
 	}
 }
 
@@ -270,7 +344,7 @@ func (st *state) Grant(scopeID string, a roster.Assignment) {
 	if !ok {
 		return
 	}
-	gs, member := s.members[a.UserID]
+	gs, member := s.holders[a.UserID]
 	if !member && scopeID != roster.Platform {
 		return
 	}
@@ -286,7 +360,8 @@ func (st *state) Grant(scopeID string, a roster.Assignment) {
 	}
 	out = append(out, g)
 	slices.SortFunc(out, func(a, b grant) int { return int(a.role) - int(b.role) })
-	s.members[st.user(a.UserID)] = out
+	s.holders[st.user(a.UserID)] = out
+	st.refresh(s, a.UserID)
 }
 
 // ungrant removes one source's grant of a role.
@@ -296,17 +371,18 @@ func (st *state) ungrant(scopeID string, a roster.Assignment) {
 		return
 	}
 	slot, ok := s.byID[a.RoleID]
-	gs, held := s.members[a.UserID]
+	gs, held := s.holders[a.UserID]
 	if !ok || !held {
 		return
 	}
 	src := sourceOf(a.Source)
-	out := slices.DeleteFunc(slices.Clone(gs), func(g grant) bool { return g.role == slot && g.source == src })
-	if scopeID == roster.Platform && len(out) == 0 {
-		delete(s.members, a.UserID)
-		return
+	gs = slices.DeleteFunc(gs, func(g grant) bool { return g.role == slot && g.source == src })
+	if scopeID == roster.Platform && len(gs) == 0 {
+		delete(s.holders, a.UserID)
+	} else {
+		s.holders[a.UserID] = gs
 	}
-	s.members[a.UserID] = out
+	st.refresh(s, a.UserID)
 }
 
 // Channel adds a channel with its overwrites, replacing any it had.
@@ -315,7 +391,7 @@ func (st *state) Channel(c roster.Channel) {
 	if !ok {
 		return
 	}
-	s.channels[c.ID] = &channel{}
+	s.channels[c.ID] = channel{}
 	for _, o := range c.Overwrites {
 		st.setOverwrite(c.CommunityID, o)
 	}
@@ -329,48 +405,56 @@ func (st *state) dropChannel(community, id string) {
 
 // setOverwrite sets a channel's overwrite for a role or a member.
 func (st *state) setOverwrite(community string, o roster.Overwrite) {
-	s, c := st.channel(community, o.ChannelID)
-	if c == nil {
-		return
-	}
-	ow := overwrite{allow: st.setOf(o.Allow), deny: st.setOf(o.Deny)}
-	if o.Type == roster.OverwriteMember {
-		if c.members == nil {
-			c.members = map[string]overwrite{}
+	st.editChannel(community, o, func(s *scope, c *channel) {
+		ow := overwrite{allow: st.setOf(o.Allow), deny: st.setOf(o.Deny)}
+		if o.Type == roster.OverwriteMember {
+			key, check := st.members.hashes(s.n, o.ID)
+			c.members = slices.DeleteFunc(c.members, func(m memberOverwrite) bool { return m.key == key && m.check == check })
+			c.members = append(c.members, memberOverwrite{key: key, check: check, overwrite: ow})
+			return
 		}
-		c.members[st.user(o.ID)] = ow
-		return
-	}
-	slot, ok := s.byID[o.ID]
-	if !ok {
-		return
-	}
-	roles := slices.DeleteFunc(slices.Clone(c.roles), func(r roleOverwrite) bool { return r.slot == slot })
-	roles = append(roles, roleOverwrite{slot: slot, overwrite: ow})
-	slices.SortFunc(roles, func(a, b roleOverwrite) int { return int(a.slot) - int(b.slot) })
-	c.roles = roles
+		if slot, ok := s.byID[o.ID]; ok {
+			c.roles = slices.DeleteFunc(c.roles, func(r roleOverwrite) bool { return r.slot == slot })
+			c.roles = append(c.roles, roleOverwrite{slot: slot, overwrite: ow})
+			slices.SortFunc(c.roles, func(a, b roleOverwrite) int { return int(a.slot) - int(b.slot) })
+		}
+	})
 }
 
 func (st *state) dropOverwrite(community string, o roster.Overwrite) {
-	s, c := st.channel(community, o.ChannelID)
-	if c == nil {
-		return
-	}
-	if o.Type == roster.OverwriteMember {
-		delete(c.members, o.ID)
-		return
-	}
-	if slot, ok := s.byID[o.ID]; ok {
-		c.roles = slices.DeleteFunc(slices.Clone(c.roles), func(r roleOverwrite) bool { return r.slot == slot })
-	}
+	st.editChannel(community, o, func(s *scope, c *channel) {
+		if o.Type == roster.OverwriteMember {
+			key, check := st.members.hashes(s.n, o.ID)
+			c.members = slices.DeleteFunc(c.members, func(m memberOverwrite) bool { return m.key == key && m.check == check })
+		} else if slot, ok := s.byID[o.ID]; ok {
+			c.roles = slices.DeleteFunc(c.roles, func(r roleOverwrite) bool { return r.slot == slot })
+		}
+	})
 }
 
-func (st *state) channel(community, id string) (*scope, *channel) {
+// editChannel changes the channel an overwrite belongs to, if it exists.
+func (st *state) editChannel(community string, o roster.Overwrite, edit func(*scope, *channel)) {
 	s, ok := st.scopes[community]
 	if !ok {
-		return nil, nil
+		return
 	}
-	return s, s.channels[id]
+	c, ok := s.channels[o.ChannelID]
+	if !ok {
+		return
+	}
+	edit(s, &c)
+	s.channels[o.ChannelID] = c
+}
+
+// memberOverwrite returns the channel's overwrite of the member whose key
+// and check are given.
+func (c *channel) memberOverwrite(key, check uint64) (overwrite, bool) {
+	for i := range c.members {
+		if m := &c.members[i]; m.key == key && m.check == check {
+			return m.overwrite, true
+		}
+	}
+	return overwrite{}, false
 }
 
 // micros is a time as grants store it.

@@ -254,7 +254,7 @@ func overwriteTarget(tx *Tx, community string, o *roster.Overwrite) (*authz.Role
 
 // SetOverwrite creates or replaces an overwrite in a channel.
 func (db *DB) SetOverwrite(ctx context.Context, communityID string, o roster.Overwrite) (roster.Overwrite, roster.Revision, error) {
-	requested := append(slices.Clone(o.Allow), o.Deny...)
+	requested, allowed := append(slices.Clone(o.Allow), o.Deny...), len(o.Allow)
 	if err := o.Clean(); err != nil {
 		return o, 0, err
 	}
@@ -276,10 +276,10 @@ func (db *DB) SetOverwrite(ctx context.Context, communityID string, o roster.Ove
 		return o, 0, err
 	}
 	if err := checkKeys(ctx, tx, requested, func(i int) string {
-		if i < len(requested)-len(o.Deny) {
+		if i < allowed {
 			return fmt.Sprintf("body.allow[%d]", i)
 		}
-		return fmt.Sprintf("body.deny[%d]", i-(len(requested)-len(o.Deny)))
+		return fmt.Sprintf("body.deny[%d]", i-allowed)
 	}); err != nil {
 		return o, 0, err
 	}

@@ -66,7 +66,7 @@ func (db *DB) begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: begin: %w", err)
 	}
-	return &Tx{Tx: tx, db: db, ctx: ctx, now: db.now().UTC(), actor: roster.ActorFrom(ctx)}, nil
+	return &Tx{Tx: tx, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(ctx)}, nil
 }
 
 // readTx begins a read-only transaction: one consistent view of the data.

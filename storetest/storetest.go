@@ -46,6 +46,8 @@ func Run(t *testing.T, open Opener) {
 		{"Audit", auditTests},
 		{"Page", pageTests},
 		{"APIKey", apiKeyTests},
+		{"Channel", channelTests},
+		{"ChangeLog", changeLogTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ type Config struct {
 	DataDir         string
 	DB              string
 	LogFormat       string
+	LogLevel        string
 	ShutdownTimeout time.Duration
 	// RevisionWait bounds how long a check waits for its minRevision.
 	RevisionWait time.Duration
@@ -27,7 +29,7 @@ type Config struct {
 // DefaultConfig returns the defaults: SQLite in ./roster-data, listening on
 // 127.0.0.1:8080.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", ShutdownTimeout: 30 * time.Second, RevisionWait: 2 * time.Second}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", LogLevel: "info", ShutdownTimeout: 30 * time.Second, RevisionWait: 2 * time.Second}
 }
 
 // bind registers the configuration's flags on fs, with defaults taken from
@@ -44,6 +46,7 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 	str(&c.DataDir, "data-dir", "ROSTER_DATA_DIR", "directory for the embedded database and the bootstrap key")
 	str(&c.DB, "db", "ROSTER_DB", "database: a SQLite file path (default: roster.db in the data directory)")
 	str(&c.LogFormat, "log-format", "ROSTER_LOG_FORMAT", "log format: text or json")
+	str(&c.LogLevel, "log-level", "ROSTER_LOG_LEVEL", "log level: debug (also logs every successful check), info, warn or error")
 	duration := func(p *time.Duration, name, envName, help string) {
 		if v := env(envName); v != "" {
 			d, err := time.ParseDuration(v)
@@ -69,6 +72,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--db: %q is not a SQLite file path", c.DB)
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("--log-format: %q is neither text nor json", c.LogFormat)
+	case c.level() == nil:
+		return fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", c.LogLevel)
 	case c.DataDir == "":
 		return errors.New("--data-dir must not be empty")
 	case c.ShutdownTimeout <= 0:
@@ -77,6 +82,15 @@ func (c *Config) validate() error {
 		return errors.New("--revision-wait must be positive")
 	}
 	return nil
+}
+
+// level returns the log level, or nil when it is not one.
+func (c *Config) level() *slog.Level {
+	var l slog.Level
+	if l.UnmarshalText([]byte(c.LogLevel)) != nil || strings.ContainsAny(c.LogLevel, "+-") {
+		return nil
+	}
+	return &l
 }
 
 // dbPath returns the SQLite file to use.

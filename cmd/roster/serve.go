@@ -61,9 +61,10 @@ func (m *Serve) ParseFlags(args []string) error {
 // ctx ends; then it lets in-flight requests finish.
 func (m *Serve) Run(ctx context.Context) error {
 	c := m.Config
-	var handler slog.Handler = slog.NewTextHandler(m.stderr, nil)
+	opts := &slog.HandlerOptions{Level: c.level()}
+	var handler slog.Handler = slog.NewTextHandler(m.stderr, opts)
 	if c.LogFormat == "json" {
-		handler = slog.NewJSONHandler(m.stderr, nil)
+		handler = slog.NewJSONHandler(m.stderr, opts)
 	}
 	m.log = slog.New(handler)
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {

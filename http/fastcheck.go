@@ -1,0 +1,181 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rosterhq/roster"
+)
+
+// The check routes are the hot path: a host platform calls them on every
+// request it serves. fastChecks answers their well-formed requests directly,
+// with the same answers as the documented operations; anything else (bad
+// input, a missing or unknown key, an acting user) goes on to those
+// operations, which answer it as every route does.
+func (s *Server) fastChecks(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		batch := r.URL.Path == "/v1/check/batch"
+		if r.Method != http.MethodPost || !batch && r.URL.Path != "/v1/check" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		buf := bodies.Get().(*bytes.Buffer)
+		defer bodies.Put(buf)
+		buf.Reset()
+		if !s.fastCheck(w, r, buf, batch) {
+			// Replay what was read, then the rest.
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(buf.Bytes()), r.Body), r.Body}
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// fastBody is a check request as the fast path reads it; pointers tell
+// absent optional fields from empty ones.
+type fastBody struct {
+	CommunityID *string      `json:"communityId"`
+	ChannelID   *string      `json:"channelId"`
+	UserID      string       `json:"userId"`
+	Permission  string       `json:"permission"`
+	Checks      []fastBody   `json:"checks"`
+	MinRevision *json.Number `json:"minRevision"`
+}
+
+// fastCheck answers the request and returns true, or returns false, having
+// written nothing, for the documented operation to answer it. buf holds
+// what it read of the body.
+func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, batch bool) bool {
+	if r.Header.Get("Roster-Act-As") != "" {
+		return false
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return false
+	}
+	secret := strings.TrimSpace(r.Header.Get("X-API-Key"))
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, token, _ := strings.Cut(auth, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return false
+		}
+		secret = strings.TrimSpace(token)
+	}
+	if secret == "" {
+		return false
+	}
+	key, err := s.authenticateKey(r.Context(), secret)
+	if err != nil || !roster.ScopeAllows(key.Scopes, roster.ScopeCheck) {
+		return false
+	}
+	if n, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil || n > MaxBodyBytes {
+		return false
+	}
+	var in fastBody
+	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if dec.Decode(&in) != nil || dec.More() {
+		return false
+	}
+	min, ok := in.minRevision()
+	if !ok {
+		return false
+	}
+	checks := []fastBody{in}
+	if batch {
+		if in.UserID != "" || in.Permission != "" || in.CommunityID != nil || in.ChannelID != nil ||
+			len(in.Checks) == 0 || len(in.Checks) > roster.MaxCheckBatch {
+			return false
+		}
+		checks = in.Checks
+	} else if in.Checks != nil {
+		return false
+	}
+	for _, c := range checks {
+		if !c.valid() {
+			return false
+		}
+	}
+	actor := roster.Actor{KeyID: key.ID, RequestID: requestID(r.Context())}
+	if key.CommunityID != nil {
+		actor.CommunityID = *key.CommunityID
+	}
+	ctx := roster.NewContext(r.Context(), actor)
+	out := make([]byte, 0, 64+len(checks)*18)
+	if batch {
+		list := make([]roster.Check, len(checks))
+		for i, c := range checks {
+			list[i] = c.check()
+		}
+		res, rev, err := s.store.Check(ctx, list, min)
+		if err != nil {
+			writeProblem(w, problemFrom(ctx, err))
+			return true
+		}
+		out = append(out, `{"results":[`...)
+		for i, ok := range res {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, `{"allowed":`...)
+			out = strconv.AppendBool(out, ok)
+			out = append(out, '}')
+		}
+		out = append(out, `],"revision":`...)
+		out = strconv.AppendInt(out, int64(rev), 10)
+	} else {
+		ok, rev, err := s.store.Allowed(ctx, in.check(), min)
+		if err != nil {
+			writeProblem(w, problemFrom(ctx, err))
+			return true
+		}
+		out = append(out, `{"allowed":`...)
+		out = strconv.AppendBool(out, ok)
+		out = append(out, `,"revision":`...)
+		out = strconv.AppendInt(out, int64(rev), 10)
+	}
+	out = append(out, "}\n"...)
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(out))}
+	w.Write(out)
+	return true
+}
+
+// minRevision reads minRevision: absent, or a whole number at least 0.
+func (b *fastBody) minRevision() (roster.Revision, bool) {
+	if b.MinRevision == nil {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(string(*b.MinRevision), 10, 64)
+	return roster.Revision(n), err == nil && n >= 0
+}
+
+// valid reports whether a check is one the documented operation accepts.
+func (b *fastBody) valid() bool {
+	return roster.ValidID(b.UserID) && roster.ValidPermissionKey(b.Permission) &&
+		(b.CommunityID == nil || roster.ValidID(*b.CommunityID)) &&
+		(b.ChannelID == nil || roster.ValidID(*b.ChannelID)) &&
+		b.Checks == nil && b.MinRevision == nil
+}
+
+func (b *fastBody) check() roster.Check {
+	c := roster.Check{UserID: b.UserID, Permission: b.Permission}
+	if b.CommunityID != nil {
+		c.CommunityID = *b.CommunityID
+	}
+	if b.ChannelID != nil {
+		c.ChannelID = *b.ChannelID
+	}
+	return c
+}

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// keyCacheTTL bounds how long a key found valid is trusted without asking
+// the store again: a key revoked through another replica stops working
+// within it. Revocations through this server take effect at once.
+const keyCacheTTL = time.Second
+
+// keyCache remembers the API keys recently found valid, by the hash of
+// their secret, so that the check routes do not read the database.
+type keyCache struct {
+	mu   sync.RWMutex
+	keys map[[32]byte]cachedKey
+}
+
+type cachedKey struct {
+	key     roster.APIKey
+	checked time.Time
+}
+
+// authenticate returns the key of a secret, from the cache when it was
+// checked less than keyCacheTTL ago.
+func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.APIKey, error) {
+	sum := sha256.Sum256([]byte(secret))
+	now := time.Now()
+	c := &s.keys
+	c.mu.RLock()
+	k, ok := c.keys[sum]
+	c.mu.RUnlock()
+	if ok && now.Sub(k.checked) < keyCacheTTL && (k.key.ExpiresAt == nil || k.key.ExpiresAt.After(now)) {
+		return k.key, nil
+	}
+	key, err := s.store.Authenticate(ctx, secret)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		delete(c.keys, sum)
+		return key, err
+	}
+	if c.keys == nil || len(c.keys) > 10_000 {
+		c.keys = map[[32]byte]cachedKey{}
+	}
+	c.keys[sum] = cachedKey{key: key, checked: now}
+	return key, nil
+}
+
+// forgetKeys empties the cache, after a change that may revoke keys.
+func (s *Server) forgetKeys() {
+	s.keys.mu.Lock()
+	s.keys.keys = nil
+	s.keys.mu.Unlock()
+}
