@@ -75,9 +75,9 @@ func (d *Dataset) Generate(seed uint64) {
 		}
 		joined[[2]int32{c, u}] = true
 		d.members[c] = append(d.members[c], u)
-		for _, r := range rng.Perm(d.RolesPer - 2)[:min(2, d.Assignments-len(d.grants))] {
+		for j, r := range rng.Perm(d.RolesPer - 2)[:min(2, d.Assignments-len(d.grants))] {
 			role := int32(r + 2)
-			if rng.IntN(200) == 0 {
+			if j == 0 && rng.IntN(200) == 0 {
 				role = 1
 			}
 			d.grants = append(d.grants, grantRow{community: c, user: u, role: role, expires: rng.IntN(100) == 0})
