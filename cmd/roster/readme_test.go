@@ -50,6 +50,8 @@ func TestReadmeWalkthrough(t *testing.T) {
 		`"allowed":true`,
 		`"allowed":false`,
 		`"kind":"role"`,
+		`"deny":["SEND_MESSAGES"]`,
+		`"results":[{"allowed":true},{"allowed":false},{"allowed":true}]`,
 		`"result":"removed"`,
 		`"code":"role_protected"`,
 		`"action":"member.role_removed"`,
