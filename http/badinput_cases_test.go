@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,6 +64,16 @@ func badWriteRoutes(fx badFix) []badRoute {
 		{"removePlatformUserRole", "DELETE", p + "/users/bob/roles/" + fx.plat, nil},
 		{"batchAddPlatformRoles", "POST", p + "/roles/batch-add", jsonObj{"userIds": []string{"carol"}, "roleIds": []string{fx.plat}}},
 		{"batchRemovePlatformRoles", "POST", p + "/roles/batch-remove", jsonObj{"userIds": []string{"bob"}, "roleIds": []string{fx.plat}}},
+		{"batchAddMembers", "POST", c + "/members/batch-add", jsonObj{"userIds": []string{"dave", "erin"}}},
+		// The fixture has no channel: past the kinds shared by every route,
+		// the routes below a channel answer channel_not_found (the cases
+		// that need a channel are in TestChannelBadInput).
+		{"putChannel", "PUT", c + "/channels/news", jsonObj{"name": "News"}},
+		{"deleteChannel", "DELETE", c + "/channels/news", nil},
+		{"setRoleOverwrite", "PUT", c + "/channels/news/overwrites/roles/" + fx.mod, jsonObj{"allow": []string{"SEND_MESSAGES"}, "deny": []string{}}},
+		{"deleteRoleOverwrite", "DELETE", c + "/channels/news/overwrites/roles/" + fx.mod, nil},
+		{"setMemberOverwrite", "PUT", c + "/channels/news/overwrites/members/bob", jsonObj{"allow": []string{}, "deny": []string{"SEND_MESSAGES"}}},
+		{"deleteMemberOverwrite", "DELETE", c + "/channels/news/overwrites/members/bob", nil},
 		{"check", "POST", "/v1/check", check},
 		{"checkBatch", "POST", "/v1/check/batch", jsonObj{"checks": []jsonObj{check}}},
 		{"createAPIKey", "POST", "/v1/api-keys", jsonObj{"name": "k", "scopes": []string{"read"}}},
@@ -76,6 +87,7 @@ func badListRoutes(fx badFix) []badRoute {
 		{"listPermissions", "GET", "/v1/permissions", nil},
 		{"listCommunities", "GET", "/v1/communities", nil},
 		{"listMembers", "GET", "/v1/communities/guild/members", nil},
+		{"listChannels", "GET", "/v1/communities/guild/channels", nil},
 		{"listRoles", "GET", "/v1/communities/guild/roles", nil},
 		{"listRoleHolders", "GET", "/v1/communities/guild/roles/" + fx.mod + "/members", nil},
 		{"listPlatformRoles", "GET", "/v1/platform/roles", nil},
@@ -144,7 +156,7 @@ func badGenericCases(fx badFix) []badCase {
 
 // badInputCases is the whole table: the generic kinds, then each route's own.
 func badInputCases(fx badFix) []badCase {
-	return append(badGenericCases(fx), badSpecificCases(fx)...)
+	return slices.Concat(badGenericCases(fx), badSpecificCases(fx), badChannelCases(fx))
 }
 
 // Values used across the table.
@@ -389,5 +401,71 @@ func badSpecificCases(fx badFix) []badCase {
 		bad("createAPIKey", "expiresAt in the badPast", "POST", "/v1/api-keys", jsonObj{"name": "k", "scopes": []string{"read"}, "expiresAt": badPast}, s422, vfailed, "body.expiresAt"),
 		bad("revokeAPIKey", "unknown key", "DELETE", "/v1/api-keys/nope", nil, s404, "api_key_not_found").rereads("/v1/api-keys"),
 		bad("revokeAPIKey", "malformed key id", "DELETE", "/v1/api-keys/"+badID, nil, s422, vfailed, "path.keyId"),
+	}
+}
+
+// badChannelCases are the bad values, ids and references of the channel
+// routes, of member batches and of the channel of a check that need no
+// channel to exist (the fixture has none).
+func badChannelCases(fx badFix) []badCase {
+	const c = "/v1/communities/guild"
+	ch, members := c+"/channels", c+"/members/batch-add"
+	row := c + "/channels/news/overwrites/roles/" + fx.mod
+	mow := c + "/channels/news/overwrites/members/bob"
+	ow := func(allow, deny any) jsonObj { return jsonObj{"allow": allow, "deny": deny} }
+	keys1025 := make([]string, 1025)
+	for i := range keys1025 {
+		keys1025[i] = "SEND_MESSAGES"
+	}
+	chk := jsonObj{"communityId": "guild", "channelId": "news", "userId": "bob", "permission": "SEND_MESSAGES"}
+	badChk := maps.Clone(chk)
+	badChk["channelId"] = "bad id!"
+	return []badCase{
+		bad("putChannel", "name 101 characters", "PUT", ch+"/news", jsonObj{"name": badName101}, s422, vfailed, "body.name").rereads(ch),
+		bad("putChannel", "name a number", "PUT", ch+"/news", jsonObj{"name": 5}, s422, vfailed, "body.name").rereads(ch),
+		bad("putChannel", "name with a control character", "PUT", ch+"/news", jsonObj{"name": "a\x07b"}, s422, vfailed, "body.name").rereads(ch),
+		bad("putChannel", "malformed channel id", "PUT", ch+"/"+badID, jsonObj{"name": "x"}, s422, vfailed, "path.channelId").rereads(ch),
+		bad("putChannel", "129-character channel id", "PUT", ch+"/"+badID129, nil, s422, vfailed, "path.channelId"),
+		bad("putChannel", "unknown community", "PUT", "/v1/communities/nope/channels/news", nil, s404, "community_not_found"),
+		bad("putChannel", "malformed community id", "PUT", "/v1/communities/"+badID+"/channels/news", nil, s422, vfailed, "path.communityId"),
+		bad("deleteChannel", "malformed channel id", "DELETE", ch+"/"+badID, nil, s422, vfailed, "path.channelId"),
+		bad("deleteChannel", "unknown community", "DELETE", "/v1/communities/nope/channels/news", nil, s404, "community_not_found"),
+
+		bad("setRoleOverwrite", "ADMINISTRATOR allowed", "PUT", row, ow([]string{"ADMINISTRATOR"}, []string{}), s422, vfailed, "body.allow[0]").rereads(ch),
+		bad("setRoleOverwrite", "ADMINISTRATOR denied", "PUT", row, ow([]string{}, []string{"SEND_MESSAGES", "ADMINISTRATOR"}), s422, vfailed, "body.deny[1]"),
+		bad("setRoleOverwrite", "key allowed and denied", "PUT", row, ow([]string{"SEND_MESSAGES"}, []string{"SEND_MESSAGES"}), s422, vfailed, "body.deny").rereads(ch),
+		bad("setRoleOverwrite", "key lower case", "PUT", row, ow([]string{"send_messages"}, []string{}), s422, vfailed, "body.allow[0]"),
+		bad("setRoleOverwrite", "key a number", "PUT", row, ow([]any{5}, []string{}), s422, vfailed, "body.allow[0]"),
+		bad("setRoleOverwrite", "allow a string", "PUT", row, ow("SEND_MESSAGES", []string{}), s422, vfailed, "body.allow"),
+		bad("setRoleOverwrite", "allow 1025 keys", "PUT", row, ow(keys1025, []string{}), s422, vfailed, "body.allow"),
+		bad("setRoleOverwrite", "deny 1025 keys", "PUT", row, ow([]string{}, keys1025), s422, vfailed, "body.deny"),
+		bad("setRoleOverwrite", "several bad fields", "PUT", row, ow([]string{"ADMINISTRATOR"}, []string{"x"}), s422, vfailed, "body.allow[0]", "body.deny[0]"),
+		bad("setRoleOverwrite", "malformed role id", "PUT", ch+"/news/overwrites/roles/"+badID, ow([]string{}, []string{}), s422, vfailed, "path.roleId"),
+		bad("setRoleOverwrite", "malformed channel id", "PUT", ch+"/"+badID+"/overwrites/roles/"+fx.mod, ow([]string{}, []string{}), s422, vfailed, "path.channelId"),
+		bad("setRoleOverwrite", "unknown community", "PUT", "/v1/communities/nope/channels/news/overwrites/roles/everyone", ow([]string{}, []string{}), s404, "community_not_found"),
+		bad("deleteRoleOverwrite", "malformed role id", "DELETE", ch+"/news/overwrites/roles/"+badID, nil, s422, vfailed, "path.roleId"),
+		bad("deleteRoleOverwrite", "malformed channel id", "DELETE", ch+"/"+badID+"/overwrites/roles/"+fx.mod, nil, s422, vfailed, "path.channelId"),
+		bad("deleteRoleOverwrite", "unknown community", "DELETE", "/v1/communities/nope/channels/news/overwrites/roles/everyone", nil, s404, "community_not_found"),
+		bad("setMemberOverwrite", "ADMINISTRATOR allowed", "PUT", mow, ow([]string{"SEND_MESSAGES", "ADMINISTRATOR"}, []string{}), s422, vfailed, "body.allow[1]"),
+		bad("setMemberOverwrite", "key allowed and denied", "PUT", mow, ow([]string{"ADD_REACTIONS", "SEND_MESSAGES"}, []string{"SEND_MESSAGES"}), s422, vfailed, "body.deny"),
+		bad("setMemberOverwrite", "malformed user id", "PUT", ch+"/news/overwrites/members/"+badID, ow([]string{}, []string{}), s422, vfailed, "path.userId"),
+		bad("setMemberOverwrite", "129-character user id", "PUT", ch+"/news/overwrites/members/"+badID129, ow([]string{}, []string{}), s422, vfailed, "path.userId"),
+		bad("setMemberOverwrite", "unknown community", "PUT", "/v1/communities/nope/channels/news/overwrites/members/bob", ow([]string{}, []string{}), s404, "community_not_found"),
+		bad("deleteMemberOverwrite", "malformed user id", "DELETE", ch+"/news/overwrites/members/"+badID, nil, s422, vfailed, "path.userId"),
+		bad("deleteMemberOverwrite", "unknown community", "DELETE", "/v1/communities/nope/channels/news/overwrites/members/bob", nil, s404, "community_not_found"),
+
+		bad("batchAddMembers", "userIds empty", "POST", members, jsonObj{"userIds": []string{}}, s422, vfailed, "body.userIds").rereads(c + "/members"),
+		bad("batchAddMembers", "userIds 1001", "POST", members, jsonObj{"userIds": nIDs("u", 1001)}, s422, vfailed, "body.userIds").rereads(c + "/members"),
+		bad("batchAddMembers", "userIds missing", "POST", members, jsonObj{}, s422, vfailed, "body.userIds"),
+		bad("batchAddMembers", "userIds a string", "POST", members, jsonObj{"userIds": "dave"}, s422, vfailed, "body.userIds"),
+		bad("batchAddMembers", "userIds malformed id", "POST", members, jsonObj{"userIds": []string{"dave", "bad id!"}}, s422, vfailed, "body.userIds[1]").rereads(c + "/members"),
+		bad("batchAddMembers", "malformed id after a duplicate", "POST", members, jsonObj{"userIds": []string{"dave", "dave", "bad id!"}}, s422, vfailed, "body.userIds[2]").rereads(c + "/members/dave"),
+		bad("batchAddMembers", "userIds 129-character id", "POST", members, jsonObj{"userIds": []string{badID129}}, s422, vfailed, "body.userIds[0]"),
+		bad("batchAddMembers", "userIds a number", "POST", members, jsonObj{"userIds": []any{"dave", 5}}, s422, vfailed, "body.userIds[1]"),
+		bad("batchAddMembers", "unknown community", "POST", "/v1/communities/nope/members/batch-add", jsonObj{"userIds": []string{"dave"}}, s404, "community_not_found"),
+
+		bad("check", "malformed channel id", "POST", "/v1/check", badChk, s422, vfailed, "body.channelId"),
+		bad("checkBatch", "malformed channel id", "POST", "/v1/check/batch", jsonObj{"checks": []jsonObj{chk, badChk}}, s422, vfailed, "body.checks[1].channelId"),
+		bad("getEffectivePermissions", "malformed channel id", "GET", c+"/members/bob/permissions?explain=true&channelId=bad%20id", nil, s422, vfailed, "query.channelId"),
 	}
 }

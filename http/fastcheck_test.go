@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +35,7 @@ func TestFastChecksAnswerAsOperations(t *testing.T) {
 		{"unknown community", "/v1/check", map[string]any{"communityId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
 		{"unknown channel", "/v1/check", map[string]any{"communityId": "c1", "channelId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
 		{"unregistered permission", "/v1/check", map[string]any{"communityId": "c1", "userId": "bob", "permission": "NO_SUCH_KEY"}, "", 422},
+		{"channel without community", "/v1/check", map[string]any{"channelId": "news", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
 		{"restricted key elsewhere", "/v1/check", map[string]any{"communityId": "c2", "userId": "bob", "permission": "BAN_MEMBERS"}, restricted, 404},
 		{"batch", "/v1/check/batch", map[string]any{"checks": []map[string]any{
 			{"communityId": "c1", "userId": "alice", "permission": "BAN_MEMBERS"},
@@ -45,6 +47,10 @@ func TestFastChecksAnswerAsOperations(t *testing.T) {
 			{"communityId": "c1", "channelId": "news", "userId": "alice", "permission": "SEND_MESSAGES"},
 			{"userId": "alice", "permission": "BAN_MEMBERS"},
 		}}, "", 200},
+	}
+	res := e.Must(t, http.StatusUnprocessableEntity, "GET", "/v1/platform/users/bob/permissions?channelId=news", nil)
+	if res.Code() != "validation_failed" || !strings.Contains(string(res.Raw), "query.channelId") {
+		t.Errorf("platform permissions in a channel: got %s, want validation_failed at query.channelId", res.Raw)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -108,6 +109,10 @@ func TestOpenAPI(t *testing.T) {
 		"/v1/communities/{communityId}/roles/{roleId}/members", "/v1/communities/{communityId}/members/{userId}/permissions",
 		"/v1/platform/roles", "/v1/platform/roles/{roleId}", "/v1/platform/users/{userId}/roles/{roleId}",
 		"/v1/check", "/v1/check/batch", "/v1/audit", "/v1/api-keys", "/v1/api-keys/{keyId}", "/healthz", "/readyz",
+		"/v1/communities/{communityId}/members/batch-add", "/v1/communities/{communityId}/channels",
+		"/v1/communities/{communityId}/channels/{channelId}",
+		"/v1/communities/{communityId}/channels/{channelId}/overwrites/roles/{roleId}",
+		"/v1/communities/{communityId}/channels/{channelId}/overwrites/members/{userId}",
 	} {
 		item, ok := paths[p].(map[string]any)
 		if !ok {
@@ -120,12 +125,29 @@ func TestOpenAPI(t *testing.T) {
 			if len(responses) < 2 && p != "/healthz" {
 				t.Errorf("%s %s: got %d responses, want success and errors", method, p, len(responses))
 			}
-			if (method == "post" || method == "patch") && op["requestBody"] == nil {
+			if (method == "post" || method == "patch" || strings.Contains(p, "/overwrites/") && method == "put") && op["requestBody"] == nil {
 				t.Errorf("%s %s: no request body schema", method, p)
 			}
 		}
 	}
+	ops := map[string]bool{}
+	for _, item := range paths {
+		for _, o := range item.(map[string]any) {
+			if id, ok := o.(map[string]any)["operationId"].(string); ok {
+				ops[id] = true
+			}
+		}
+	}
+	for _, id := range []string{"listChannels", "putChannel", "getChannel", "deleteChannel", "setRoleOverwrite",
+		"deleteRoleOverwrite", "setMemberOverwrite", "deleteMemberOverwrite", "batchAddMembers"} {
+		if !ops[id] {
+			t.Errorf("operation %s: missing", id)
+		}
+	}
 	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	if item, _ := schemas["CheckItem"].(map[string]any); item == nil || item["properties"].(map[string]any)["channelId"] == nil {
+		t.Errorf("CheckItem schema: got %v, want a channelId property", item)
+	}
 	problem, ok := schemas["Problem"].(map[string]any)
 	if !ok {
 		t.Fatal("the Problem schema is missing")

@@ -51,24 +51,26 @@ func (ix *Index) Allowed(ctx context.Context, c roster.Check, minRevision roster
 	return ok, rev, nil
 }
 
-// badPermission marks a check whose permission is not in the catalog; the
-// caller names its place in the request.
-type badPermission string
+// badField is a bad field of a check; the caller names its place in the
+// request.
+type badField struct {
+	field, message, value string
+}
 
-func (b badPermission) Error() string { return string(b) }
+func (b *badField) Error() string { return b.field + " " + b.message }
 
 // located names the field of a bad check: in a batch at index i, or in a
 // single check when i < 0.
 func located(err error, i int) error {
-	key, ok := err.(badPermission)
+	b, ok := err.(*badField)
 	if !ok {
 		return err
 	}
-	loc := "body.permission"
+	loc := "body." + b.field
 	if i >= 0 {
-		loc = fmt.Sprintf("body.checks[%d].permission", i)
+		loc = fmt.Sprintf("body.checks[%d].%s", i, b.field)
 	}
-	return roster.Invalid(roster.FieldError{Location: loc, Message: "is not a registered permission", Value: string(key)})
+	return roster.Invalid(roster.FieldError{Location: loc, Message: b.message, Value: b.value})
 }
 
 // clock reads the time once, when a check first needs it.
@@ -92,7 +94,10 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, now *clock) (bool, 
 	st := ix.st
 	b, ok := st.bits[c.Permission]
 	if !ok {
-		return false, badPermission(c.Permission)
+		return false, &badField{"permission", "is not a registered permission", c.Permission}
+	}
+	if c.ChannelID != "" && c.CommunityID == roster.Platform {
+		return false, &badField{"channelId", "needs a communityId: channels belong to a community", c.ChannelID}
 	}
 	if actor.CommunityID != "" {
 		if err := actor.Reach(c.CommunityID); err != nil {
@@ -117,12 +122,12 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, now *clock) (bool, 
 	}
 	var ch channel
 	if c.ChannelID != "" {
-		if ch, ok = s.channels[c.ChannelID]; !ok {
+		if ch, ok = st.channels.get(st.names.of(s.n, c.ChannelID)); !ok {
 			return false, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", c.ChannelID, c.CommunityID)
 		}
 	}
-	key, check := st.members.hashes(s.n, c.UserID)
-	m, member := st.members.get(key, check)
+	who := st.names.of(s.n, c.UserID)
+	m, member := st.members.get(who)
 	if !member {
 		return f.All || f.Granted, nil
 	}
@@ -134,10 +139,7 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, now *clock) (bool, 
 		f.All, f.Granted = all, f.Granted || granted
 	}
 	if c.ChannelID != "" && !f.All {
-		s.overwrites(&ch, m, c.UserID, b, now, &f)
-		if o, ok := ch.memberOverwrite(key, check); ok {
-			f.MemberDeny, f.MemberAllow = o.deny.has(b), o.allow.has(b)
-		}
+		s.overwrites(&ch, m, who, c.UserID, b, now, &f)
 	}
 	return authz.Allowed(f), nil
 }
@@ -170,17 +172,22 @@ func (s *scope) grants(m member, user string, b uint16, now *clock) (all, grante
 	return all, granted
 }
 
-// overwrites fills in which of the channel's role overwrites name bit b
-// for the member.
-func (s *scope) overwrites(ch *channel, m member, user string, b uint16, now *clock, f *authz.Facts) {
-	for i := range ch.roles {
-		o := &ch.roles[i]
+// overwrites fills in which of the channel's overwrites that apply to the
+// member name bit b.
+func (s *scope) overwrites(ch *channel, m member, who name, user string, b uint16, now *clock, f *authz.Facts) {
+	for i := range ch.overwrites {
+		o := &ch.overwrites[i]
+		deny, allow := o.deny.has(b), o.allow.has(b)
 		switch {
+		case !deny && !allow:
+		case o.member == who:
+			f.MemberDeny, f.MemberAllow = deny, allow
+		case o.member != name{}:
 		case o.slot == s.everyone:
-			f.EveryoneDeny, f.EveryoneAllow = o.deny.has(b), o.allow.has(b)
-		case (o.deny.has(b) || o.allow.has(b)) && s.holds(m, user, o.slot, now):
-			f.RolesDeny = f.RolesDeny || o.deny.has(b)
-			f.RolesAllow = f.RolesAllow || o.allow.has(b)
+			f.EveryoneDeny, f.EveryoneAllow = deny, allow
+		case s.holds(m, user, o.slot, now):
+			f.RolesDeny = f.RolesDeny || deny
+			f.RolesAllow = f.RolesAllow || allow
 		}
 	}
 }

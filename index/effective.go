@@ -14,6 +14,10 @@ func (ix *Index) EffectivePermissions(ctx context.Context, scopeID, channelID, u
 	if err := roster.ActorFrom(ctx).Reach(scopeID); err != nil {
 		return roster.Effective{}, 0, err
 	}
+	if channelID != "" && scopeID == roster.Platform {
+		return roster.Effective{}, 0, roster.Invalid(roster.FieldError{Location: "query.channelId",
+			Message: "applies only in a community: channels belong to one", Value: channelID})
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	st := ix.st
@@ -37,7 +41,7 @@ func (ix *Index) EffectivePermissions(ctx context.Context, scopeID, channelID, u
 		h.Everyone = st.grantor(s, s.everyone, false)
 		h.Roles = st.held(s, userID, now, false)
 		if channelID != "" {
-			ch, ok := s.channels[channelID]
+			ch, ok := st.channels.get(st.names.of(s.n, channelID))
 			if !ok {
 				return e, 0, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", channelID, scopeID)
 			}
@@ -87,9 +91,15 @@ func (st *state) held(s *scope, user string, now clock, platform bool) []authz.G
 // overwritesFor returns the channel's overwrites that apply to a member.
 func (st *state) overwritesFor(s *scope, ch *channel, m member, user string, now *clock) *authz.Overwrites {
 	ows := &authz.Overwrites{}
+	who := st.names.of(s.n, user)
 	bySlot := map[uint16]overwrite{}
-	for _, o := range ch.roles {
-		bySlot[o.slot] = o.overwrite
+	for _, o := range ch.overwrites {
+		switch {
+		case o.member == who:
+			ows.Member = &authz.Overwrite{UserID: user, Allow: st.keysOf(o.allow), Deny: st.keysOf(o.deny)}
+		case o.member == name{}:
+			bySlot[o.slot] = o
+		}
 	}
 	for _, slot := range s.order {
 		o, ok := bySlot[slot]
@@ -103,9 +113,6 @@ func (st *state) overwritesFor(s *scope, ch *channel, m member, user string, now
 		} else if s.holds(m, user, slot, now) {
 			ows.Roles = append(ows.Roles, a)
 		}
-	}
-	if o, ok := ch.memberOverwrite(st.members.hashes(s.n, user)); ok {
-		ows.Member = &authz.Overwrite{UserID: user, Allow: st.keysOf(o.allow), Deny: st.keysOf(o.deny)}
 	}
 	return ows
 }

@@ -21,9 +21,12 @@ type state struct {
 	// copy of each.
 	users map[string]string
 	// members is the checks' view of every membership, and of every holder
-	// of platform roles.
-	members table
-	nscopes uint32
+	// of platform roles; channels that of every channel. Both are named by
+	// scope and id.
+	names    names
+	members  table[member]
+	channels table[channel]
+	nscopes  uint32
 	// keysChanged is the revision of the last change to API keys.
 	keysChanged roster.Revision
 }
@@ -44,8 +47,9 @@ type scope struct {
 	perms []set
 	// holders maps each member to their grants, sorted by role slot. At
 	// platform scope it holds the users with platform grants.
-	holders  map[string][]grant
-	channels map[string]channel
+	holders map[string][]grant
+	// channels lists the ids of the scope's channels.
+	channels map[string]bool
 }
 
 type role struct {
@@ -76,28 +80,23 @@ func sourceOf(s roster.Source) uint8 {
 
 func (g grant) live(now int64) bool { return g.expires == 0 || g.expires > now }
 
-// channel holds a channel's overwrites: of roles (everyone's included),
-// sorted by slot, and of members, named by their member key.
+// channel holds a channel's overwrites, one after the other: of roles
+// (everyone's included) by slot, then of members, named as in the members
+// table.
 type channel struct {
-	roles   []roleOverwrite
-	members []memberOverwrite
+	overwrites []overwrite
 }
 
-type memberOverwrite struct {
-	key, check uint64
-	overwrite
-}
-
-type overwrite struct{ allow, deny set }
-
-type roleOverwrite struct {
-	slot uint16
-	overwrite
+// overwrite is a role's (member is zero) or a member's overwrite.
+type overwrite struct {
+	member      name
+	slot        uint16
+	allow, deny set
 }
 
 func newState() *state {
 	st := &state{bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{},
-		members: newTable()}
+		names: newNames(), members: newTable[member](), channels: newTable[channel]()}
 	// ADMINISTRATOR always has position 0, so that one mask tests it.
 	st.Permission(roster.PermAdministrator)
 	st.platform = st.newScope("")
@@ -107,12 +106,12 @@ func newState() *state {
 
 func (st *state) newScope(owner string) *scope {
 	st.nscopes++
-	return &scope{n: st.nscopes, owner: owner, byID: map[string]uint16{}, holders: map[string][]grant{}, channels: map[string]channel{}}
+	return &scope{n: st.nscopes, owner: owner, byID: map[string]uint16{}, holders: map[string][]grant{}, channels: map[string]bool{}}
 }
 
 // member returns the checks' view of the user in the scope.
 func (st *state) member(s *scope, user string) (member, bool) {
-	return st.members.get(st.members.hashes(s.n, user))
+	return st.members.get(st.names.of(s.n, user))
 }
 
 // refresh rebuilds the checks' view of the user in the scope from their
@@ -121,7 +120,7 @@ func (st *state) member(s *scope, user string) (member, bool) {
 func (st *state) refresh(s *scope, user string) {
 	grants, ok := s.holders[user]
 	if !ok {
-		st.members.del(s.n, user)
+		st.members.del(st.names.of(s.n, user))
 		return
 	}
 	var m member
@@ -139,7 +138,7 @@ func (st *state) refresh(s *scope, user string) {
 			m.lo |= s.perms[g.role].lo
 		}
 	}
-	st.members.put(s.n, user, m)
+	st.members.put(st.names.of(s.n, user), m)
 }
 
 // user returns the interned copy of a user id.
@@ -223,6 +222,9 @@ func (st *state) dropCommunity(id string) {
 	for u := range users {
 		st.refresh(s, u)
 	}
+	for id := range s.channels {
+		st.channels.del(st.names.of(s.n, id))
+	}
 }
 
 func scopeID(community *string) string {
@@ -296,9 +298,10 @@ func (st *state) dropRole(r roster.Role) {
 			st.refresh(s, u)
 		}
 	}
-	for id, c := range s.channels {
-		c.roles = slices.DeleteFunc(c.roles, func(o roleOverwrite) bool { return o.slot == slot })
-		s.channels[id] = c
+	for id := range s.channels {
+		st.editChannel(s, id, func(c *channel) {
+			c.overwrites = slices.DeleteFunc(c.overwrites, func(o overwrite) bool { return o.member == (name{}) && o.slot == slot })
+		})
 	}
 }
 
@@ -391,7 +394,8 @@ func (st *state) Channel(c roster.Channel) {
 	if !ok {
 		return
 	}
-	s.channels[c.ID] = channel{}
+	s.channels[c.ID] = true
+	st.channels.put(st.names.of(s.n, c.ID), channel{})
 	for _, o := range c.Overwrites {
 		st.setOverwrite(c.CommunityID, o)
 	}
@@ -400,61 +404,65 @@ func (st *state) Channel(c roster.Channel) {
 func (st *state) dropChannel(community, id string) {
 	if s, ok := st.scopes[community]; ok {
 		delete(s.channels, id)
+		st.channels.del(st.names.of(s.n, id))
 	}
 }
 
 // setOverwrite sets a channel's overwrite for a role or a member.
 func (st *state) setOverwrite(community string, o roster.Overwrite) {
-	st.editChannel(community, o, func(s *scope, c *channel) {
-		ow := overwrite{allow: st.setOf(o.Allow), deny: st.setOf(o.Deny)}
-		if o.Type == roster.OverwriteMember {
-			key, check := st.members.hashes(s.n, o.ID)
-			c.members = slices.DeleteFunc(c.members, func(m memberOverwrite) bool { return m.key == key && m.check == check })
-			c.members = append(c.members, memberOverwrite{key: key, check: check, overwrite: ow})
-			return
-		}
-		if slot, ok := s.byID[o.ID]; ok {
-			c.roles = slices.DeleteFunc(c.roles, func(r roleOverwrite) bool { return r.slot == slot })
-			c.roles = append(c.roles, roleOverwrite{slot: slot, overwrite: ow})
-			slices.SortFunc(c.roles, func(a, b roleOverwrite) int { return int(a.slot) - int(b.slot) })
-		}
-	})
-}
-
-func (st *state) dropOverwrite(community string, o roster.Overwrite) {
-	st.editChannel(community, o, func(s *scope, c *channel) {
-		if o.Type == roster.OverwriteMember {
-			key, check := st.members.hashes(s.n, o.ID)
-			c.members = slices.DeleteFunc(c.members, func(m memberOverwrite) bool { return m.key == key && m.check == check })
-		} else if slot, ok := s.byID[o.ID]; ok {
-			c.roles = slices.DeleteFunc(c.roles, func(r roleOverwrite) bool { return r.slot == slot })
-		}
-	})
-}
-
-// editChannel changes the channel an overwrite belongs to, if it exists.
-func (st *state) editChannel(community string, o roster.Overwrite, edit func(*scope, *channel)) {
 	s, ok := st.scopes[community]
 	if !ok {
 		return
 	}
-	c, ok := s.channels[o.ChannelID]
+	ow := overwrite{allow: st.setOf(o.Allow), deny: st.setOf(o.Deny)}
+	if o.Type == roster.OverwriteMember {
+		ow.member = st.names.of(s.n, o.ID)
+	} else if ow.slot, ok = s.byID[o.ID]; !ok {
+		return
+	}
+	st.editChannel(s, o.ChannelID, func(c *channel) {
+		c.overwrites = append(slices.DeleteFunc(c.overwrites, ow.same), ow)
+		slices.SortFunc(c.overwrites, func(a, b overwrite) int {
+			if am, bm := a.member != (name{}), b.member != (name{}); am != bm {
+				if am {
+					return 1
+				}
+				return -1
+			}
+			return int(a.slot) - int(b.slot)
+		})
+	})
+}
+
+func (st *state) dropOverwrite(community string, o roster.Overwrite) {
+	s, ok := st.scopes[community]
 	if !ok {
 		return
 	}
-	edit(s, &c)
-	s.channels[o.ChannelID] = c
+	var ow overwrite
+	if o.Type == roster.OverwriteMember {
+		ow.member = st.names.of(s.n, o.ID)
+	} else if ow.slot, ok = s.byID[o.ID]; !ok {
+		return
+	}
+	st.editChannel(s, o.ChannelID, func(c *channel) { c.overwrites = slices.DeleteFunc(c.overwrites, ow.same) })
 }
 
-// memberOverwrite returns the channel's overwrite of the member whose key
-// and check are given.
-func (c *channel) memberOverwrite(key, check uint64) (overwrite, bool) {
-	for i := range c.members {
-		if m := &c.members[i]; m.key == key && m.check == check {
-			return m.overwrite, true
-		}
+// same reports whether two overwrites have the same target.
+func (o overwrite) same(other overwrite) bool {
+	return o.member == other.member && (o.member != name{} || o.slot == other.slot)
+}
+
+// editChannel changes a channel of the scope, if it exists.
+func (st *state) editChannel(s *scope, id string, edit func(*channel)) {
+	n := st.names.of(s.n, id)
+	c, ok := st.channels.get(n)
+	if !ok {
+		return
 	}
-	return overwrite{}, false
+	c.overwrites = slices.Clone(c.overwrites)
+	edit(&c)
+	st.channels.put(n, c)
 }
 
 // micros is a time as grants store it.

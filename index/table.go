@@ -2,22 +2,115 @@ package index
 
 import "hash/maphash"
 
-// table is the checks' view of every membership: an open-addressing hash
-// table whose entries hold the member's roles inline, so that a check reads
-// one entry and no string. An entry is named by two independent 64-bit hashes
-// of the scope and the user id, with seeds drawn per process: the chance that
-// an id absent from the table matches an entry is 2^-128 per entry, far
-// below that of a memory error.
-type table struct {
-	slots []entry
+// table is an open-addressing hash table whose entries hold their values
+// inline, so that a check reads one entry and no string. An entry is named
+// by two independent 64-bit hashes of a scope and an id (see names): the
+// chance that an id absent from the table matches an entry is 2^-128 per
+// entry, far below that of a memory error.
+type table[V any] struct {
+	slots []entry[V]
 	count int
-	seeds [2]maphash.Seed
 }
 
-// entry is one membership; key 0 marks a free slot.
-type entry struct {
+// entry is one value; key 0 marks a free slot.
+type entry[V any] struct {
 	key, check uint64
-	member
+	v          V
+}
+
+// name is what a table entry is found by.
+type name struct{ key, check uint64 }
+
+// names hashes scoped ids, with seeds drawn per process.
+type names [2]maphash.Seed
+
+func newNames() names { return names{maphash.MakeSeed(), maphash.MakeSeed()} }
+
+// of returns the name of an id in a scope.
+func (ns *names) of(scope uint32, id string) name {
+	n := name{
+		key:   mix(maphash.String(ns[0], id) ^ uint64(scope)*0x9e3779b97f4a7c15),
+		check: mix(maphash.String(ns[1], id) + uint64(scope)),
+	}
+	if n.key == 0 {
+		n.key = 1
+	}
+	return n
+}
+
+// mix spreads the bits of a hash (the finalizer of MurmurHash3).
+func mix(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+func newTable[V any]() table[V] { return table[V]{slots: make([]entry[V], 64)} }
+
+// find returns the slot holding n, or the free slot where it would go.
+func (t *table[V]) find(n name) (int, bool) {
+	mask := len(t.slots) - 1
+	for i := int(n.key) & mask; ; i = (i + 1) & mask {
+		e := &t.slots[i]
+		if e.key == 0 {
+			return i, false
+		}
+		if e.key == n.key && e.check == n.check {
+			return i, true
+		}
+	}
+}
+
+// get returns the value named n.
+func (t *table[V]) get(n name) (V, bool) {
+	i, ok := t.find(n)
+	return t.slots[i].v, ok
+}
+
+func (t *table[V]) put(n name, v V) {
+	i, ok := t.find(n)
+	t.slots[i] = entry[V]{key: n.key, check: n.check, v: v}
+	if ok {
+		return
+	}
+	t.count++
+	if t.count*2 > len(t.slots) {
+		t.grow()
+	}
+}
+
+// del removes an entry, shifting back the entries after it that were
+// placed past their home slot, so that lookups need no tombstones.
+func (t *table[V]) del(n name) {
+	i, ok := t.find(n)
+	if !ok {
+		return
+	}
+	t.count--
+	mask := len(t.slots) - 1
+	for j := (i + 1) & mask; t.slots[j].key != 0; j = (j + 1) & mask {
+		home := int(t.slots[j].key) & mask
+		// Move slot j into the hole at i unless its home lies in (i, j].
+		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			t.slots[i] = t.slots[j]
+			i = j
+		}
+	}
+	t.slots[i] = entry[V]{}
+}
+
+func (t *table[V]) grow() {
+	old := t.slots
+	t.slots = make([]entry[V], 2*len(old))
+	for _, e := range old {
+		if e.key != 0 {
+			i, _ := t.find(name{e.key, e.check})
+			t.slots[i] = e
+		}
+	}
 }
 
 // member is a membership as checks read it: lo holds the first 64
@@ -34,95 +127,3 @@ type member struct {
 }
 
 const inlineRoles = 3
-
-func newTable() table {
-	return table{slots: make([]entry, 1024), seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
-}
-
-// hashes returns the key and check of a scope's user.
-func (t *table) hashes(scope uint32, user string) (key, check uint64) {
-	key = mix(maphash.String(t.seeds[0], user) ^ uint64(scope)*0x9e3779b97f4a7c15)
-	check = mix(maphash.String(t.seeds[1], user) + uint64(scope))
-	if key == 0 {
-		key = 1
-	}
-	return key, check
-}
-
-// mix spreads the bits of a hash (the finalizer of MurmurHash3).
-func mix(h uint64) uint64 {
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
-}
-
-// find returns the slot holding key and check, or the free slot where they
-// would go.
-func (t *table) find(key, check uint64) (int, bool) {
-	mask := len(t.slots) - 1
-	for i := int(key) & mask; ; i = (i + 1) & mask {
-		e := &t.slots[i]
-		if e.key == 0 {
-			return i, false
-		}
-		if e.key == key && e.check == check {
-			return i, true
-		}
-	}
-}
-
-// get returns the member whose key and check are given.
-func (t *table) get(key, check uint64) (member, bool) {
-	i, ok := t.find(key, check)
-	return t.slots[i].member, ok
-}
-
-func (t *table) put(scope uint32, user string, m member) {
-	key, check := t.hashes(scope, user)
-	i, ok := t.find(key, check)
-	t.slots[i] = entry{key: key, check: check, member: m}
-	if ok {
-		return
-	}
-	t.count++
-	if t.count*2 > len(t.slots) {
-		t.grow()
-	}
-}
-
-// del removes an entry, shifting back the entries after it that were
-// placed past their home slot, so that lookups need no tombstones.
-func (t *table) del(scope uint32, user string) {
-	i, ok := t.find(t.hashes(scope, user))
-	if !ok {
-		return
-	}
-	t.count--
-	mask := len(t.slots) - 1
-	for j := (i + 1) & mask; t.slots[j].key != 0; j = (j + 1) & mask {
-		home := int(t.slots[j].key) & mask
-		// Move slot j into the hole at i unless its home lies in (i, j].
-		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
-			t.slots[i] = t.slots[j]
-			i = j
-		}
-	}
-	t.slots[i] = entry{}
-}
-
-func (t *table) grow() {
-	old := t.slots
-	t.slots = make([]entry, 2*len(old))
-	for _, e := range old {
-		if e.key != 0 {
-			i, _ := t.find(e.key, e.check)
-			t.slots[i] = e
-		}
-	}
-}
-
-// bytes is the memory the table holds.
-func (t *table) bytes() int { return len(t.slots) * 32 }
