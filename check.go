@@ -55,8 +55,8 @@ type Effective struct {
 	Permissions   []string `json:"permissions"`
 	// Explain maps each permission to the reasons that grant it.
 	Explain map[string][]Reason `json:"explain,omitempty"`
-	// Denied maps each permission the user's roles grant but a channel
-	// overwrite takes away to the overwrites that decided it.
+	// Denied maps each permission a channel overwrite took away (one the
+	// roles, or an earlier overwrite, gave) to the overwrites that did.
 	Denied map[string][]Reason `json:"denied,omitempty"`
 }
 

@@ -87,9 +87,7 @@ func applyOverwrites(p *Perms, ow *Overwrites) {
 		}
 		for _, o := range step {
 			for _, key := range o.Allow {
-				if _, gone := p.Denied[key]; gone {
-					delete(p.Denied, key)
-				}
+				delete(p.Denied, key)
 				p.Keys[key] = append(p.Keys[key], o.reason(roster.EffectAllow))
 			}
 		}

@@ -48,8 +48,8 @@ type Perms struct {
 	// Keys maps each permission held to the roles (and overwrites) that
 	// grant it.
 	Keys map[string][]roster.Reason
-	// Denied maps each permission the roles grant but a channel overwrite
-	// takes away to the overwrites that did.
+	// Denied maps each permission a channel overwrite took away (one the
+	// roles, or an earlier overwrite, gave) to the overwrites that did.
 	Denied map[string][]roster.Reason
 }
 

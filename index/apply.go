@@ -36,7 +36,7 @@ func decode(e roster.Event) (change, error) {
 			fn = func(st *state) { st.Community(c) }
 		}
 	case roster.ActionCommunityDeleted:
-		fn = func(st *state) { st.dropCommunity(e.TargetID); st.keysChanged = e.Revision }
+		fn = func(st *state) { st.dropCommunity(e.TargetID) }
 	case roster.ActionMemberJoined:
 		fn = func(st *state) { st.Member(scope, e.TargetID) }
 	case roster.ActionMemberLeft:
@@ -77,8 +77,6 @@ func decode(e roster.Event) (change, error) {
 				fn = func(st *state) { st.dropOverwrite(scope, o) }
 			}
 		}
-	case roster.ActionAPIKeyCreated, roster.ActionAPIKeyRevoked:
-		fn = func(st *state) { st.keysChanged = e.Revision }
 	}
 	if err != nil {
 		return nil, fmt.Errorf("index: event %d (%s): %w", e.Revision, e.Action, err)

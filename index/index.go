@@ -103,14 +103,6 @@ func (ix *Index) Close() error {
 // Revision returns the revision of the last event applied.
 func (ix *Index) Revision() roster.Revision { return roster.Revision(ix.rev.Load()) }
 
-// KeysChanged returns the revision of the last change to API keys seen, so
-// that a cache of keys knows when to drop its entries.
-func (ix *Index) KeysChanged() roster.Revision {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	return ix.st.keysChanged
-}
-
 // advance moves the revision to rev, under the write lock.
 func (ix *Index) advance(rev roster.Revision) {
 	if int64(rev) > ix.rev.Load() {

@@ -10,9 +10,6 @@ type set struct {
 	hi []uint64
 }
 
-// adminBit is ADMINISTRATOR's position.
-const adminBit = 0
-
 func (s *set) has(b uint16) bool {
 	if b < 64 {
 		return s.lo>>b&1 != 0
@@ -43,6 +40,3 @@ func (s *set) each(fn func(b uint16)) {
 		}
 	}
 }
-
-// bytes is the memory the set holds outside its own struct.
-func (s *set) bytes() int { return cap(s.hi) * 8 }

@@ -27,8 +27,6 @@ type state struct {
 	members  table[member]
 	channels table[channel]
 	nscopes  uint32
-	// keysChanged is the revision of the last change to API keys.
-	keysChanged roster.Revision
 }
 
 // scope is the platform scope or one community.
