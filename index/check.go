@@ -116,18 +116,20 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, now *clock) (bool, 
 	if c.CommunityID == roster.Platform {
 		return f.All || f.Granted, nil
 	}
+	// Start reading the member's entry, then find the scope meanwhile.
+	who := st.names.of(c.CommunityID, c.UserID)
+	at, key := st.members.probe(who)
 	s, ok := st.scopes[c.CommunityID]
 	if !ok {
 		return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
 	}
 	var ch channel
 	if c.ChannelID != "" {
-		if ch, ok = st.channels.get(st.names.of(s.n, c.ChannelID)); !ok {
+		if ch, ok = st.channels.get(st.names.of(s.id, c.ChannelID)); !ok {
 			return false, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", c.ChannelID, c.CommunityID)
 		}
 	}
-	who := st.names.of(s.n, c.UserID)
-	m, member := st.members.get(who)
+	m, member := st.members.finish(who, at, key)
 	if !member {
 		return f.All || f.Granted, nil
 	}

@@ -41,7 +41,7 @@ func (ix *Index) EffectivePermissions(ctx context.Context, scopeID, channelID, u
 		h.Everyone = st.grantor(s, s.everyone, false)
 		h.Roles = st.held(s, userID, now, false)
 		if channelID != "" {
-			ch, ok := st.channels.get(st.names.of(s.n, channelID))
+			ch, ok := st.channels.get(st.names.of(s.id, channelID))
 			if !ok {
 				return e, 0, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", channelID, scopeID)
 			}
@@ -91,7 +91,7 @@ func (st *state) held(s *scope, user string, now clock, platform bool) []authz.G
 // overwritesFor returns the channel's overwrites that apply to a member.
 func (st *state) overwritesFor(s *scope, ch *channel, m member, user string, now *clock) *authz.Overwrites {
 	ows := &authz.Overwrites{}
-	who := st.names.of(s.n, user)
+	who := st.names.of(s.id, user)
 	bySlot := map[uint16]overwrite{}
 	for _, o := range ch.overwrites {
 		switch {

@@ -26,13 +26,11 @@ type state struct {
 	names    names
 	members  table[member]
 	channels table[channel]
-	nscopes  uint32
 }
 
 // scope is the platform scope or one community.
 type scope struct {
-	// n numbers the scope in member keys.
-	n     uint32
+	id    string
 	owner string
 	// roles holds the scope's roles by slot; a free slot has no id.
 	roles []role
@@ -97,19 +95,18 @@ func newState() *state {
 		names: newNames(), members: newTable[member](), channels: newTable[channel]()}
 	// ADMINISTRATOR always has position 0, so that one mask tests it.
 	st.Permission(roster.PermAdministrator)
-	st.platform = st.newScope("")
+	st.platform = st.newScope(roster.Platform, "")
 	st.scopes[roster.Platform] = st.platform
 	return st
 }
 
-func (st *state) newScope(owner string) *scope {
-	st.nscopes++
-	return &scope{n: st.nscopes, owner: owner, byID: map[string]uint16{}, holders: map[string][]grant{}, channels: map[string]bool{}}
+func (st *state) newScope(id, owner string) *scope {
+	return &scope{id: id, owner: owner, byID: map[string]uint16{}, holders: map[string][]grant{}, channels: map[string]bool{}}
 }
 
 // member returns the checks' view of the user in the scope.
 func (st *state) member(s *scope, user string) (member, bool) {
-	return st.members.get(st.names.of(s.n, user))
+	return st.members.get(st.names.of(s.id, user))
 }
 
 // refresh rebuilds the checks' view of the user in the scope from their
@@ -118,7 +115,7 @@ func (st *state) member(s *scope, user string) (member, bool) {
 func (st *state) refresh(s *scope, user string) {
 	grants, ok := s.holders[user]
 	if !ok {
-		st.members.del(st.names.of(s.n, user))
+		st.members.del(st.names.of(s.id, user))
 		return
 	}
 	var m member
@@ -136,7 +133,7 @@ func (st *state) refresh(s *scope, user string) {
 			m.lo |= s.perms[g.role].lo
 		}
 	}
-	st.members.put(st.names.of(s.n, user), m)
+	st.members.put(st.names.of(s.id, user), m)
 }
 
 // user returns the interned copy of a user id.
@@ -206,7 +203,7 @@ func (st *state) Community(c roster.Community) {
 		s.owner = owner
 		return
 	}
-	st.scopes[c.ID] = st.newScope(owner)
+	st.scopes[c.ID] = st.newScope(c.ID, owner)
 }
 
 func (st *state) dropCommunity(id string) {
@@ -221,7 +218,7 @@ func (st *state) dropCommunity(id string) {
 		st.refresh(s, u)
 	}
 	for id := range s.channels {
-		st.channels.del(st.names.of(s.n, id))
+		st.channels.del(st.names.of(s.id, id))
 	}
 }
 
@@ -393,7 +390,7 @@ func (st *state) Channel(c roster.Channel) {
 		return
 	}
 	s.channels[c.ID] = true
-	st.channels.put(st.names.of(s.n, c.ID), channel{})
+	st.channels.put(st.names.of(s.id, c.ID), channel{})
 	for _, o := range c.Overwrites {
 		st.setOverwrite(c.CommunityID, o)
 	}
@@ -402,7 +399,7 @@ func (st *state) Channel(c roster.Channel) {
 func (st *state) dropChannel(community, id string) {
 	if s, ok := st.scopes[community]; ok {
 		delete(s.channels, id)
-		st.channels.del(st.names.of(s.n, id))
+		st.channels.del(st.names.of(s.id, id))
 	}
 }
 
@@ -414,7 +411,7 @@ func (st *state) setOverwrite(community string, o roster.Overwrite) {
 	}
 	ow := overwrite{allow: st.setOf(o.Allow), deny: st.setOf(o.Deny)}
 	if o.Type == roster.OverwriteMember {
-		ow.member = st.names.of(s.n, o.ID)
+		ow.member = st.names.of(s.id, o.ID)
 	} else if ow.slot, ok = s.byID[o.ID]; !ok {
 		return
 	}
@@ -439,7 +436,7 @@ func (st *state) dropOverwrite(community string, o roster.Overwrite) {
 	}
 	var ow overwrite
 	if o.Type == roster.OverwriteMember {
-		ow.member = st.names.of(s.n, o.ID)
+		ow.member = st.names.of(s.id, o.ID)
 	} else if ow.slot, ok = s.byID[o.ID]; !ok {
 		return
 	}
@@ -453,7 +450,7 @@ func (o overwrite) same(other overwrite) bool {
 
 // editChannel changes a channel of the scope, if it exists.
 func (st *state) editChannel(s *scope, id string, edit func(*channel)) {
-	n := st.names.of(s.n, id)
+	n := st.names.of(s.id, id)
 	c, ok := st.channels.get(n)
 	if !ok {
 		return

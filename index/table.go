@@ -26,11 +26,12 @@ type names [2]maphash.Seed
 
 func newNames() names { return names{maphash.MakeSeed(), maphash.MakeSeed()} }
 
-// of returns the name of an id in a scope.
-func (ns *names) of(scope uint32, id string) name {
+// of returns the name of an id in a scope. It reads no state, so that a
+// check can start reading the table before it has found the scope.
+func (ns *names) of(scope, id string) name {
 	n := name{
-		key:   mix(maphash.String(ns[0], id) ^ uint64(scope)*0x9e3779b97f4a7c15),
-		check: mix(maphash.String(ns[1], id) + uint64(scope)),
+		key:   mix(maphash.String(ns[0], id) ^ maphash.String(ns[0], scope)*0x9e3779b97f4a7c15),
+		check: mix(maphash.String(ns[1], id) + maphash.String(ns[1], scope)),
 	}
 	if n.key == 0 {
 		n.key = 1
@@ -68,6 +69,26 @@ func (t *table[V]) find(n name) (int, bool) {
 func (t *table[V]) get(n name) (V, bool) {
 	i, ok := t.find(n)
 	return t.slots[i].v, ok
+}
+
+// probe starts a lookup of n: it reads the key of n's home slot, a read
+// from memory the processor can overlap with what the caller does before
+// it calls finish.
+func (t *table[V]) probe(n name) (int, uint64) {
+	i := int(n.key) & (len(t.slots) - 1)
+	return i, t.slots[i].key
+}
+
+// finish ends a lookup begun with probe.
+func (t *table[V]) finish(n name, i int, key uint64) (V, bool) {
+	if key == n.key && t.slots[i].check == n.check {
+		return t.slots[i].v, true
+	}
+	if key == 0 {
+		var zero V
+		return zero, false
+	}
+	return t.get(n)
 }
 
 func (t *table[V]) put(n name, v V) {
