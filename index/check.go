@@ -22,12 +22,22 @@ func (ix *Index) Check(ctx context.Context, checks []roster.Check, minRevision r
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	now := ix.clock()
-	for i, c := range checks {
-		ok, err := ix.allowed(actor, c, &now)
-		if err != nil {
-			return nil, 0, located(err, i)
+	// Checks go by runs: first every member entry of the run is asked for,
+	// so that the processor fetches them from memory together.
+	const run = 16
+	var started [run]probe
+	for at := 0; at < len(checks); at += run {
+		batch := checks[at:min(at+run, len(checks))]
+		for i, c := range batch {
+			started[i] = ix.start(c)
 		}
-		out[i] = ok
+		for i, c := range batch {
+			ok, err := ix.allowed(actor, c, started[i], &now)
+			if err != nil {
+				return nil, 0, located(err, at+i)
+			}
+			out[at+i] = ok
+		}
 	}
 	return out, ix.Revision(), nil
 }
@@ -42,7 +52,7 @@ func (ix *Index) Allowed(ctx context.Context, c roster.Check, minRevision roster
 	actor := roster.ActorFrom(ctx)
 	now := ix.clock()
 	ix.mu.RLock()
-	ok, err := ix.allowed(actor, c, &now)
+	ok, err := ix.allowed(actor, c, ix.start(c), &now)
 	rev := ix.Revision()
 	ix.mu.RUnlock()
 	if err != nil {
@@ -89,8 +99,31 @@ func (c *clock) at() int64 {
 	return c.micros
 }
 
-// allowed decides one check. The caller holds the read lock.
-func (ix *Index) allowed(actor roster.Actor, c roster.Check, now *clock) (bool, error) {
+// probe is a lookup of a check's member entry, begun before the check is
+// decided: the read from memory overlaps with the work before it is needed.
+type probe struct {
+	who, channel    name
+	at, channelAt   int
+	key, channelKey uint64
+}
+
+// start begins the lookups of the check's member and channel. The caller
+// holds the read lock.
+func (ix *Index) start(c roster.Check) probe {
+	ns := &ix.st.names
+	scope := ns.scope(c.CommunityID)
+	p := probe{who: scope.of(ns, c.UserID)}
+	p.at, p.key = ix.st.members.probe(p.who)
+	if c.ChannelID != "" {
+		p.channel = scope.of(ns, c.ChannelID)
+		p.channelAt, p.channelKey = ix.st.channels.probe(p.channel)
+	}
+	return p
+}
+
+// allowed decides one check, whose member lookup p began. The caller holds
+// the read lock.
+func (ix *Index) allowed(actor roster.Actor, c roster.Check, p probe, now *clock) (bool, error) {
 	st := ix.st
 	b, ok := st.bits[c.Permission]
 	if !ok {
@@ -109,41 +142,53 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, now *clock) (bool, 
 	f.All, f.Granted = platform.everyoneHas(b)
 	if len(platform.holders) > 0 {
 		if m, ok := st.member(platform, c.UserID); ok {
-			all, granted := platform.grants(m, c.UserID, b, now)
+			all, granted := m.has(b)
+			if !all && m.flags&expiring != 0 || b >= 64 {
+				all, granted = platform.slowGrants(c.UserID, b, now)
+			}
 			f.All, f.Granted = f.All || all, f.Granted || granted
 		}
 	}
 	if c.CommunityID == roster.Platform {
 		return f.All || f.Granted, nil
 	}
-	// Start reading the member's entry, then find the scope meanwhile.
-	who := st.names.of(c.CommunityID, c.UserID)
-	at, key := st.members.probe(who)
-	s, ok := st.scopes[c.CommunityID]
-	if !ok {
-		return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
-	}
+	// A member's entry answers for the community: the scope is read only
+	// when the entry is not enough.
+	m, member := st.members.finish(p.who, p.at, p.key)
 	var ch channel
 	if c.ChannelID != "" {
-		if ch, ok = st.channels.get(st.names.of(s.id, c.ChannelID)); !ok {
+		if ch, ok = st.channels.finish(p.channel, p.channelAt, p.channelKey); !ok {
+			if _, ok := st.scopes[c.CommunityID]; !ok {
+				return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
+			}
 			return false, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", c.ChannelID, c.CommunityID)
 		}
 	}
-	m, member := st.members.finish(who, at, key)
 	if !member {
+		if _, ok := st.scopes[c.CommunityID]; !ok && c.ChannelID == "" {
+			return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
+		}
 		return f.All || f.Granted, nil
 	}
-	all, granted := s.everyoneHas(b)
-	f.All = f.All || all || s.owner == c.UserID
-	f.Granted = f.Granted || granted
-	if !f.All {
-		all, granted = s.grants(m, c.UserID, b, now)
-		f.All, f.Granted = all, f.Granted || granted
+	var s *scope
+	if m.flags&(expiring|partial) != 0 || b >= 64 {
+		s = st.scopes[c.CommunityID]
 	}
+	all, granted := m.has(b)
+	if !all && (m.flags&expiring != 0 || b >= 64) {
+		all, granted = s.slowGrants(c.UserID, b, now)
+	}
+	f.All, f.Granted = f.All || all || m.flags&owner != 0, f.Granted || granted
 	if c.ChannelID != "" && !f.All {
-		s.overwrites(&ch, m, who, c.UserID, b, now, &f)
+		ch.decide(s, m, p.who, c.UserID, b, now, &f)
 	}
 	return authz.Allowed(f), nil
+}
+
+// has reports whether the member's entry gives ADMINISTRATOR, and whether
+// it gives the permission at bit b (when b < 64).
+func (m member) has(b uint16) (all, granted bool) {
+	return m.lo&1 != 0, b < 64 && m.lo>>b&1 != 0
 }
 
 // everyoneHas reports whether the scope's everyone role gives ADMINISTRATOR,
@@ -153,17 +198,11 @@ func (s *scope) everyoneHas(b uint16) (all, granted bool) {
 	return p.lo&1 != 0, p.has(b)
 }
 
-// grants reports whether the member's live grants give ADMINISTRATOR, and
-// whether they give the permission at bit b.
-func (s *scope) grants(m member, user string, b uint16, now *clock) (all, granted bool) {
-	all = m.lo&1 != 0
-	if b < 64 {
-		granted = m.lo>>b&1 != 0
-	}
-	// lo answers for the first 64 keys, unless a grant may expire.
-	if b < 64 && (all || !m.expiring) {
-		return all, granted
-	}
+// slowGrants reports whether the scope's everyone role and the user's live
+// grants give ADMINISTRATOR, and whether they give the permission at bit b,
+// reading the grants themselves.
+func (s *scope) slowGrants(user string, b uint16, now *clock) (all, granted bool) {
+	all, granted = s.everyoneHas(b)
 	for _, g := range s.holders[user] {
 		if g.expires == 0 || g.expires > now.at() {
 			p := &s.perms[g.role]
@@ -174,20 +213,26 @@ func (s *scope) grants(m member, user string, b uint16, now *clock) (all, grante
 	return all, granted
 }
 
-// overwrites fills in which of the channel's overwrites that apply to the
-// member name bit b.
-func (s *scope) overwrites(ch *channel, m member, who name, user string, b uint16, now *clock, f *authz.Facts) {
-	for i := range ch.overwrites {
-		o := &ch.overwrites[i]
+// decide fills in which of the channel's overwrites that apply to the
+// member name bit b. s is the member's scope, needed only when their entry
+// is flagged.
+func (ch *channel) decide(s *scope, m member, who name, user string, b uint16, now *clock, f *authz.Facts) {
+	for i := range ch.n {
+		var o *overwrite
+		if i < len(ch.first) {
+			o = &ch.first[i]
+		} else {
+			o = &ch.more[i-len(ch.first)]
+		}
 		deny, allow := o.deny.has(b), o.allow.has(b)
 		switch {
 		case !deny && !allow:
 		case o.member == who:
 			f.MemberDeny, f.MemberAllow = deny, allow
 		case o.member != name{}:
-		case o.slot == s.everyone:
+		case o.everyone:
 			f.EveryoneDeny, f.EveryoneAllow = deny, allow
-		case s.holds(m, user, o.slot, now):
+		case m.holds(s, user, o.slot, now):
 			f.RolesDeny = f.RolesDeny || deny
 			f.RolesAllow = f.RolesAllow || allow
 		}
@@ -195,14 +240,14 @@ func (s *scope) overwrites(ch *channel, m member, who name, user string, b uint1
 }
 
 // holds reports whether the member holds the role at slot through a live
-// grant.
-func (s *scope) holds(m member, user string, slot uint16, now *clock) bool {
+// grant; s is their scope, needed only when their entry is flagged.
+func (m member) holds(s *scope, user string, slot uint16, now *clock) bool {
 	for _, r := range m.roles[:m.n] {
 		if r == slot {
 			return true
 		}
 	}
-	if !m.expiring && !m.partial {
+	if m.flags&(expiring|partial) == 0 {
 		return false
 	}
 	for _, g := range s.holders[user] {

@@ -93,7 +93,7 @@ func (st *state) overwritesFor(s *scope, ch *channel, m member, user string, now
 	ows := &authz.Overwrites{}
 	who := st.names.of(s.id, user)
 	bySlot := map[uint16]overwrite{}
-	for _, o := range ch.overwrites {
+	for _, o := range ch.overwrites() {
 		switch {
 		case o.member == who:
 			ows.Member = &authz.Overwrite{UserID: user, Allow: st.keysOf(o.allow), Deny: st.keysOf(o.deny)}
@@ -110,7 +110,7 @@ func (st *state) overwritesFor(s *scope, ch *channel, m member, user string, now
 		a := authz.Overwrite{RoleID: r.id, RoleName: r.name, Allow: st.keysOf(o.allow), Deny: st.keysOf(o.deny)}
 		if slot == s.everyone {
 			ows.Everyone = &a
-		} else if s.holds(m, user, slot, now) {
+		} else if m.holds(s, user, slot, now) {
 			ows.Roles = append(ows.Roles, a)
 		}
 	}

@@ -76,17 +76,36 @@ func sourceOf(s roster.Source) uint8 {
 
 func (g grant) live(now int64) bool { return g.expires == 0 || g.expires > now }
 
-// channel holds a channel's overwrites, one after the other: of roles
-// (everyone's included) by slot, then of members, named as in the members
-// table.
+// channel holds a channel's overwrites: of roles (everyone's included) by
+// slot, then of members, named as in the members table. The first few live
+// in the channel's table entry, the rest in more.
 type channel struct {
-	overwrites []overwrite
+	n     int
+	first [inlineOverwrites]overwrite
+	more  []overwrite
+}
+
+const inlineOverwrites = 4
+
+func channelOf(list []overwrite) channel {
+	c := channel{n: len(list)}
+	copy(c.first[:], list)
+	if len(list) > len(c.first) {
+		c.more = slices.Clone(list[len(c.first):])
+	}
+	return c
+}
+
+// overwrites returns the channel's overwrites, in a new slice.
+func (c *channel) overwrites() []overwrite {
+	return append(slices.Clone(c.first[:min(c.n, len(c.first))]), c.more...)
 }
 
 // overwrite is a role's (member is zero) or a member's overwrite.
 type overwrite struct {
 	member      name
 	slot        uint16
+	everyone    bool
 	allow, deny set
 }
 
@@ -119,13 +138,19 @@ func (st *state) refresh(s *scope, user string) {
 		return
 	}
 	var m member
+	if s != st.platform {
+		m.lo = s.perms[s.everyone].lo
+		if s.owner == user {
+			m.flags |= owner
+		}
+	}
 	for i, g := range grants {
 		switch {
 		case g.expires != 0:
-			m.expiring = true
+			m.flags |= expiring
 		case i > 0 && grants[i-1].role == g.role && grants[i-1].expires == 0:
 		case m.n == inlineRoles:
-			m.partial = true
+			m.flags |= partial
 			m.lo |= s.perms[g.role].lo
 		default:
 			m.roles[m.n] = g.role
@@ -200,7 +225,10 @@ func (st *state) Community(c roster.Community) {
 		owner = st.user(*c.OwnerID)
 	}
 	if s, ok := st.scopes[c.ID]; ok {
+		was := s.owner
 		s.owner = owner
+		st.refresh(s, was)
+		st.refresh(s, owner)
 		return
 	}
 	st.scopes[c.ID] = st.newScope(c.ID, owner)
@@ -262,7 +290,7 @@ func (st *state) Role(r roster.Role) {
 	s.perms[slot] = perms
 	if changed {
 		for u, gs := range s.holders {
-			if slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
+			if slot == s.everyone || slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
 				st.refresh(s, u)
 			}
 		}
@@ -294,8 +322,8 @@ func (st *state) dropRole(r roster.Role) {
 		}
 	}
 	for id := range s.channels {
-		st.editChannel(s, id, func(c *channel) {
-			c.overwrites = slices.DeleteFunc(c.overwrites, func(o overwrite) bool { return o.member == (name{}) && o.slot == slot })
+		st.editChannel(s, id, func(list []overwrite) []overwrite {
+			return slices.DeleteFunc(list, func(o overwrite) bool { return o.member == (name{}) && o.slot == slot })
 		})
 	}
 }
@@ -415,9 +443,10 @@ func (st *state) setOverwrite(community string, o roster.Overwrite) {
 	} else if ow.slot, ok = s.byID[o.ID]; !ok {
 		return
 	}
-	st.editChannel(s, o.ChannelID, func(c *channel) {
-		c.overwrites = append(slices.DeleteFunc(c.overwrites, ow.same), ow)
-		slices.SortFunc(c.overwrites, func(a, b overwrite) int {
+	ow.everyone = ow.member == name{} && ow.slot == s.everyone
+	st.editChannel(s, o.ChannelID, func(list []overwrite) []overwrite {
+		list = append(slices.DeleteFunc(list, ow.same), ow)
+		slices.SortFunc(list, func(a, b overwrite) int {
 			if am, bm := a.member != (name{}), b.member != (name{}); am != bm {
 				if am {
 					return 1
@@ -426,6 +455,7 @@ func (st *state) setOverwrite(community string, o roster.Overwrite) {
 			}
 			return int(a.slot) - int(b.slot)
 		})
+		return list
 	})
 }
 
@@ -440,7 +470,7 @@ func (st *state) dropOverwrite(community string, o roster.Overwrite) {
 	} else if ow.slot, ok = s.byID[o.ID]; !ok {
 		return
 	}
-	st.editChannel(s, o.ChannelID, func(c *channel) { c.overwrites = slices.DeleteFunc(c.overwrites, ow.same) })
+	st.editChannel(s, o.ChannelID, func(list []overwrite) []overwrite { return slices.DeleteFunc(list, ow.same) })
 }
 
 // same reports whether two overwrites have the same target.
@@ -448,16 +478,15 @@ func (o overwrite) same(other overwrite) bool {
 	return o.member == other.member && (o.member != name{} || o.slot == other.slot)
 }
 
-// editChannel changes a channel of the scope, if it exists.
-func (st *state) editChannel(s *scope, id string, edit func(*channel)) {
+// editChannel changes the overwrites of a channel of the scope, if it
+// exists.
+func (st *state) editChannel(s *scope, id string, edit func([]overwrite) []overwrite) {
 	n := st.names.of(s.id, id)
 	c, ok := st.channels.get(n)
 	if !ok {
 		return
 	}
-	c.overwrites = slices.Clone(c.overwrites)
-	edit(&c)
-	st.channels.put(n, c)
+	st.channels.put(n, channelOf(edit(c.overwrites())))
 }
 
 // micros is a time as grants store it.

@@ -28,10 +28,20 @@ func newNames() names { return names{maphash.MakeSeed(), maphash.MakeSeed()} }
 
 // of returns the name of an id in a scope. It reads no state, so that a
 // check can start reading the table before it has found the scope.
-func (ns *names) of(scope, id string) name {
+func (ns *names) of(scope, id string) name { return ns.scope(scope).of(ns, id) }
+
+// scopeHash is the hash of a scope, from which the names of its ids derive.
+type scopeHash [2]uint64
+
+func (ns *names) scope(scope string) scopeHash {
+	return scopeHash{maphash.String(ns[0], scope), maphash.String(ns[1], scope)}
+}
+
+// of returns the name of an id in the scope.
+func (h scopeHash) of(ns *names, id string) name {
 	n := name{
-		key:   mix(maphash.String(ns[0], id) ^ maphash.String(ns[0], scope)*0x9e3779b97f4a7c15),
-		check: mix(maphash.String(ns[1], id) + maphash.String(ns[1], scope)),
+		key:   mix(maphash.String(ns[0], id) ^ h[0]*0x9e3779b97f4a7c15),
+		check: mix(maphash.String(ns[1], id) + h[1]),
 	}
 	if n.key == 0 {
 		n.key = 1
@@ -135,16 +145,23 @@ func (t *table[V]) grow() {
 }
 
 // member is a membership as checks read it: lo holds the first 64
-// permission bits of the roles held for good, and roles lists them when
-// they fit. Grants that expire are left out and flagged by expiring; a list
-// that does not fit is flagged by partial. Flagged members are read from the
-// scope's holders where it matters.
+// permission bits of what the member holds for good (the community's
+// everyone role and their roles; not the platform's), and roles lists their
+// roles when they fit. Grants that expire are left out and flagged, as is a
+// list that does not fit; flagged members are read from the scope's holders
+// where it matters.
 type member struct {
-	lo       uint64
-	roles    [inlineRoles]uint16
-	n        uint8
-	expiring bool
-	partial  bool
+	lo    uint64
+	roles [inlineRoles]uint16
+	n     uint8
+	flags uint8
 }
 
 const inlineRoles = 3
+
+// Member flags.
+const (
+	expiring uint8 = 1 << iota
+	partial
+	owner
+)
