@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
@@ -41,17 +40,6 @@ func (s *Server) fastChecks(next http.Handler) http.Handler {
 
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// fastBody is a check request as the fast path reads it; pointers tell
-// absent optional fields from empty ones.
-type fastBody struct {
-	CommunityID *string      `json:"communityId"`
-	ChannelID   *string      `json:"channelId"`
-	UserID      string       `json:"userId"`
-	Permission  string       `json:"permission"`
-	Checks      []fastBody   `json:"checks"`
-	MinRevision *json.Number `json:"minRevision"`
-}
-
 // fastCheck answers the request and returns true, or returns false, having
 // written nothing, for the documented operation to answer it. buf holds
 // what it read of the body.
@@ -80,29 +68,14 @@ func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Bu
 	if n, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil || n > MaxBodyBytes {
 		return false
 	}
-	var in fastBody
-	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	if dec.Decode(&in) != nil || dec.More() {
+	in, ok := parseCheckBody(buf.String(), batch)
+	if !ok || len(in.checks) > roster.MaxCheckBatch {
 		return false
 	}
-	min, ok := in.minRevision()
-	if !ok {
-		return false
-	}
-	checks := []fastBody{in}
-	if batch {
-		if in.UserID != "" || in.Permission != "" || in.CommunityID != nil || in.ChannelID != nil ||
-			len(in.Checks) == 0 || len(in.Checks) > roster.MaxCheckBatch {
-			return false
-		}
-		checks = in.Checks
-	} else if in.Checks != nil {
-		return false
-	}
-	for _, c := range checks {
-		if !c.valid() {
+	for _, c := range in.checks {
+		// An empty string where an id goes is refused by the operation.
+		if !roster.ValidID(c.UserID) || !roster.ValidPermissionKey(c.Permission) ||
+			c.CommunityID != "" && !roster.ValidID(c.CommunityID) || c.ChannelID != "" && !roster.ValidID(c.ChannelID) {
 			return false
 		}
 	}
@@ -111,13 +84,9 @@ func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Bu
 		actor.CommunityID = *key.CommunityID
 	}
 	ctx := roster.NewContext(r.Context(), actor)
-	out := make([]byte, 0, 64+len(checks)*18)
+	out := make([]byte, 0, 64+len(in.checks)*18)
 	if batch {
-		list := make([]roster.Check, len(checks))
-		for i, c := range checks {
-			list[i] = c.check()
-		}
-		res, rev, err := s.store.Check(ctx, list, min)
+		res, rev, err := s.store.Check(ctx, in.checks, in.min)
 		if err != nil {
 			writeProblem(w, problemFrom(ctx, err))
 			return true
@@ -134,7 +103,7 @@ func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Bu
 		out = append(out, `],"revision":`...)
 		out = strconv.AppendInt(out, int64(rev), 10)
 	} else {
-		ok, rev, err := s.store.Allowed(ctx, in.check(), min)
+		ok, rev, err := s.store.Allowed(ctx, in.checks[0], in.min)
 		if err != nil {
 			writeProblem(w, problemFrom(ctx, err))
 			return true
@@ -150,32 +119,4 @@ func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Bu
 	h["Content-Length"] = []string{strconv.Itoa(len(out))}
 	w.Write(out)
 	return true
-}
-
-// minRevision reads minRevision: absent, or a whole number at least 0.
-func (b *fastBody) minRevision() (roster.Revision, bool) {
-	if b.MinRevision == nil {
-		return 0, true
-	}
-	n, err := strconv.ParseInt(string(*b.MinRevision), 10, 64)
-	return roster.Revision(n), err == nil && n >= 0
-}
-
-// valid reports whether a check is one the documented operation accepts.
-func (b *fastBody) valid() bool {
-	return roster.ValidID(b.UserID) && roster.ValidPermissionKey(b.Permission) &&
-		(b.CommunityID == nil || roster.ValidID(*b.CommunityID)) &&
-		(b.ChannelID == nil || roster.ValidID(*b.ChannelID)) &&
-		b.Checks == nil && b.MinRevision == nil
-}
-
-func (b *fastBody) check() roster.Check {
-	c := roster.Check{UserID: b.UserID, Permission: b.Permission}
-	if b.CommunityID != nil {
-		c.CommunityID = *b.CommunityID
-	}
-	if b.ChannelID != nil {
-		c.ChannelID = *b.ChannelID
-	}
-	return c
 }

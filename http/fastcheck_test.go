@@ -35,6 +35,7 @@ func TestFastChecksAnswerAsOperations(t *testing.T) {
 		{"unknown community", "/v1/check", map[string]any{"communityId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
 		{"unknown channel", "/v1/check", map[string]any{"communityId": "c1", "channelId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
 		{"unregistered permission", "/v1/check", map[string]any{"communityId": "c1", "userId": "bob", "permission": "NO_SUCH_KEY"}, "", 422},
+		{"empty community", "/v1/check", map[string]any{"communityId": "", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
 		{"channel without community", "/v1/check", map[string]any{"channelId": "news", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
 		{"restricted key elsewhere", "/v1/check", map[string]any{"communityId": "c2", "userId": "bob", "permission": "BAN_MEMBERS"}, restricted, 404},
 		{"batch", "/v1/check/batch", map[string]any{"checks": []map[string]any{
