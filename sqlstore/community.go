@@ -125,7 +125,7 @@ func (db *DB) CreateCommunity(ctx context.Context, c roster.Community) (roster.C
 		return c, 0, err
 	}
 	if owner != nil {
-		if _, _, err := tx.join(c.ID, *owner, nil); err != nil {
+		if _, err := tx.join(c.ID, *owner, nil); err != nil {
 			return c, 0, err
 		}
 		if c, err = tx.setOwner(c, owner); err != nil {

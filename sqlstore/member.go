@@ -11,48 +11,67 @@ import (
 
 // join makes the user a member of the community with its default roles, or
 // updates their display name if they are one. It reports whether they joined.
-func (tx *Tx) join(community, user string, displayName *string) (roster.Member, bool, error) {
+func (tx *Tx) join(community, user string, displayName *string) (bool, error) {
 	if _, err := tx.ensureUser(user); err != nil {
-		return roster.Member{}, false, err
+		return false, err
 	}
-	before, err := findMember(tx.ctx, tx, community, user, tx.now)
-	switch roster.ErrorCode(err) {
-	case "":
-		if displayName == nil || *displayName == before.DisplayName {
-			return before, false, nil
+	member, err := isMember(tx.ctx, tx, community, user)
+	if err != nil {
+		return false, err
+	}
+	if member {
+		if displayName == nil {
+			return false, nil
+		}
+		before, err := findMember(tx.ctx, tx, community, user, tx.now)
+		if err != nil || *displayName == before.DisplayName {
+			return false, err
 		}
 		after := before
 		after.DisplayName = *displayName
 		if _, err := tx.ExecContext(tx.ctx, `UPDATE members SET display_name = ? WHERE community_id = ? AND user_id = ?`, after.DisplayName, community, user); err != nil {
-			return before, false, fmt.Errorf("sqlstore: update member: %w", err)
+			return false, fmt.Errorf("sqlstore: update member: %w", err)
 		}
-		return after, false, tx.event(community, roster.ActionMemberUpdated, roster.TargetMember, user, before, after)
-	case roster.EMEMBERNOTFOUND:
-	default:
-		return before, false, err
+		return false, tx.event(community, roster.ActionMemberUpdated, roster.TargetMember, user, before, after)
 	}
 	m := roster.Member{CommunityID: &community, UserID: user, JoinedAt: &tx.now, Roles: []roster.HeldRole{}}
 	if displayName != nil {
 		m.DisplayName = *displayName
 	}
-	if _, err := tx.ExecContext(tx.ctx, `INSERT INTO members (community_id, user_id, display_name, joined_at) VALUES (?, ?, ?, ?)`,
+	if err := tx.exec(`INSERT INTO members (community_id, user_id, display_name, joined_at) VALUES (?, ?, ?, ?)`,
 		community, user, m.DisplayName, micros(tx.now)); err != nil {
-		return m, false, fmt.Errorf("sqlstore: join: %w", err)
+		return false, fmt.Errorf("sqlstore: join: %w", err)
 	}
 	if err := tx.event(community, roster.ActionMemberJoined, roster.TargetMember, user, nil, m); err != nil {
-		return m, false, err
+		return false, err
 	}
-	defaults, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND is_default = 1 AND builtin != 'everyone' ORDER BY position`, community)
+	defaults, err := tx.defaultRoles(community)
 	if err != nil {
-		return m, false, err
+		return false, err
 	}
 	for _, r := range defaults {
 		if err := tx.grant(community, roster.Assignment{UserID: user, RoleID: r.ID, RoleName: r.Name}, roster.SourceManual, nil); err != nil {
-			return m, false, err
+			return false, err
 		}
 	}
-	m, err = findMember(tx.ctx, tx, community, user, tx.now)
-	return m, true, err
+	return true, nil
+}
+
+// defaultRoles returns the roles every new member of the community
+// receives, read once per transaction.
+func (tx *Tx) defaultRoles(community string) ([]roster.Role, error) {
+	if roles, ok := tx.defaults[community]; ok {
+		return roles, nil
+	}
+	roles, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND is_default = 1 AND builtin != 'everyone' ORDER BY position`, community)
+	if err != nil {
+		return nil, err
+	}
+	if tx.defaults == nil {
+		tx.defaults = map[string][]roster.Role{}
+	}
+	tx.defaults[community] = roles
+	return roles, nil
 }
 
 // AddMember makes a user a member of a community.
@@ -79,7 +98,11 @@ func (db *DB) AddMember(ctx context.Context, communityID, userID string, display
 	if err := authz.Self(s, userID, roster.PermManageMembers); err != nil {
 		return roster.Member{}, false, 0, err
 	}
-	m, joined, err := tx.join(communityID, userID, displayName)
+	joined, err := tx.join(communityID, userID, displayName)
+	if err != nil {
+		return roster.Member{}, false, 0, err
+	}
+	m, err := findMember(ctx, tx, communityID, userID, tx.now)
 	if err != nil {
 		return m, false, 0, err
 	}
@@ -118,7 +141,7 @@ func (db *DB) AddMembers(ctx context.Context, communityID string, userIDs []stri
 	}
 	out := make([]roster.JoinResult, len(users))
 	for i, u := range users {
-		_, joined, err := tx.join(communityID, u, nil)
+		joined, err := tx.join(communityID, u, nil)
 		if err != nil {
 			return nil, 0, err
 		}

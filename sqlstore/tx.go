@@ -34,6 +34,8 @@ type Tx struct {
 	// stmts holds the statements prepared for statements a call runs many
 	// times (one per pair of a batch); they close with the transaction.
 	stmts map[string]*sql.Stmt
+	// defaults caches each community's default roles for joins.
+	defaults map[string][]roster.Role
 }
 
 // prepared returns the transaction's prepared statement for query.
