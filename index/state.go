@@ -289,11 +289,7 @@ func (st *state) Role(r roster.Role) {
 	changed := exists && perms.lo != s.perms[slot].lo
 	s.perms[slot] = perms
 	if changed {
-		for u, gs := range s.holders {
-			if slot == s.everyone || slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
-				st.refresh(s, u)
-			}
-		}
+		st.eachHolder(s, slot, func(string, []grant) []grant { return nil })
 	}
 	pos := min(max(r.Position, 0), len(s.order))
 	s.order = slices.Insert(s.order, pos, slot)
@@ -312,19 +308,31 @@ func (st *state) dropRole(r roster.Role) {
 	delete(s.byID, r.ID)
 	s.roles[slot], s.perms[slot] = role{}, set{}
 	s.order = slices.DeleteFunc(s.order, func(o uint16) bool { return o == slot })
-	for u, gs := range s.holders {
-		if slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
-			s.holders[u] = slices.DeleteFunc(gs, func(g grant) bool { return g.role == slot })
-			if len(s.holders[u]) == 0 && s == st.platform {
-				delete(s.holders, u)
-			}
-			st.refresh(s, u)
-		}
-	}
+	st.eachHolder(s, slot, func(_ string, gs []grant) []grant {
+		return slices.DeleteFunc(gs, func(g grant) bool { return g.role == slot })
+	})
 	for id := range s.channels {
 		st.editChannel(s, id, func(list []overwrite) []overwrite {
 			return slices.DeleteFunc(list, func(o overwrite) bool { return o.member == (name{}) && o.slot == slot })
 		})
+	}
+}
+
+// eachHolder calls edit for each user holding the role at slot (every
+// member, for everyone's slot); when it returns grants, they replace the
+// user's. Then it refreshes the user's entry.
+func (st *state) eachHolder(s *scope, slot uint16, edit func(user string, grants []grant) []grant) {
+	for u, gs := range s.holders {
+		if slot != s.everyone && !slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
+			continue
+		}
+		if gs := edit(u, gs); gs != nil {
+			s.holders[u] = gs
+			if len(gs) == 0 && s == st.platform {
+				delete(s.holders, u)
+			}
+		}
+		st.refresh(s, u)
 	}
 }
 

@@ -142,15 +142,11 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 	if remove {
 		c.ExpiresAt = nil
 	}
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, c.Scope)
 	if err != nil {
 		return nil, m, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, c.Scope)
-	if err != nil {
-		return nil, m, 0, err
-	}
 	roles, err := resolveRoles(tx, c.Scope, c.RoleIDs)
 	if err != nil {
 		return nil, m, 0, err

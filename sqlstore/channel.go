@@ -147,15 +147,11 @@ func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel,
 	if err := c.Clean(); err != nil {
 		return c, false, 0, err
 	}
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, c.CommunityID)
 	if err != nil {
 		return c, false, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, c.CommunityID)
-	if err != nil {
-		return c, false, 0, err
-	}
 	s, err := tx.subject(c.CommunityID, owner)
 	if err != nil {
 		return c, false, 0, err
@@ -204,15 +200,11 @@ func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel,
 
 // DeleteChannel removes a channel and its overwrites.
 func (db *DB) DeleteChannel(ctx context.Context, communityID, id string) (roster.Revision, error) {
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, communityID)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, communityID)
-	if err != nil {
-		return 0, err
-	}
 	c, err := findChannel(ctx, tx, communityID, id)
 	if err != nil {
 		return 0, err
@@ -258,15 +250,11 @@ func (db *DB) SetOverwrite(ctx context.Context, communityID string, o roster.Ove
 	if err := o.Clean(); err != nil {
 		return o, 0, err
 	}
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, communityID)
 	if err != nil {
 		return o, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, communityID)
-	if err != nil {
-		return o, 0, err
-	}
 	c, err := findChannel(ctx, tx, communityID, o.ChannelID)
 	if err != nil {
 		return o, 0, err
@@ -341,15 +329,11 @@ func overwriteIn(c roster.Channel, o roster.Overwrite) (roster.Overwrite, bool) 
 
 // DeleteOverwrite removes an overwrite from a channel.
 func (db *DB) DeleteOverwrite(ctx context.Context, communityID string, o roster.Overwrite) (roster.Revision, error) {
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, communityID)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, communityID)
-	if err != nil {
-		return 0, err
-	}
 	c, err := findChannel(ctx, tx, communityID, o.ChannelID)
 	if err != nil {
 		return 0, err

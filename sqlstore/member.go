@@ -82,15 +82,11 @@ func (db *DB) AddMember(ctx context.Context, communityID, userID string, display
 	if err := roster.CleanDisplayName(displayName); err != nil {
 		return roster.Member{}, false, 0, err
 	}
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, communityID)
 	if err != nil {
 		return roster.Member{}, false, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, communityID)
-	if err != nil {
-		return roster.Member{}, false, 0, err
-	}
 	s, err := tx.subject(communityID, owner)
 	if err != nil {
 		return roster.Member{}, false, 0, err
@@ -120,15 +116,11 @@ func (db *DB) AddMembers(ctx context.Context, communityID string, userIDs []stri
 			return nil, 0, err
 		}
 	}
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, communityID)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, communityID)
-	if err != nil {
-		return nil, 0, err
-	}
 	s, err := tx.subject(communityID, owner)
 	if err != nil {
 		return nil, 0, err
@@ -219,15 +211,11 @@ func (db *DB) ListMembers(ctx context.Context, communityID string, f roster.Memb
 
 // RemoveMember removes a user and their roles from a community.
 func (db *DB) RemoveMember(ctx context.Context, communityID, userID string) (roster.Revision, error) {
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, communityID)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, communityID)
-	if err != nil {
-		return 0, err
-	}
 	m, err := findMember(ctx, tx, communityID, userID, tx.now)
 	if err != nil {
 		return 0, err

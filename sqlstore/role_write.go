@@ -79,15 +79,11 @@ func (db *DB) CreateRole(ctx context.Context, scope string, r roster.Role) (rost
 	if err := r.Clean(); err != nil {
 		return r, 0, err
 	}
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, scope)
 	if err != nil {
 		return r, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, scope)
-	if err != nil {
-		return r, 0, err
-	}
 	if err := checkKeys(ctx, tx, requested, permissionAt); err != nil {
 		return r, 0, err
 	}
@@ -130,15 +126,11 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 	if err := upd.Clean(); err != nil {
 		return roster.Role{}, 0, err
 	}
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, scope)
 	if err != nil {
 		return roster.Role{}, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, scope)
-	if err != nil {
-		return roster.Role{}, 0, err
-	}
 	before, err := findRole(ctx, tx, scope, id)
 	if err != nil {
 		return before, 0, err
@@ -245,15 +237,11 @@ func versionMismatch(current int) error {
 
 // DeleteRole removes a role.
 func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleDelete) (roster.Revision, error) {
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, scope)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, scope)
-	if err != nil {
-		return 0, err
-	}
 	role, err := findRole(ctx, tx, scope, id)
 	if err != nil {
 		return 0, err
@@ -300,15 +288,11 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 
 // ReorderRoles sets the order of the scope's roles, bottom to top.
 func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]roster.Role, roster.Revision, error) {
-	tx, err := db.begin(ctx)
+	tx, owner, err := db.beginScope(ctx, scope)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer tx.Rollback()
-	owner, err := scopeOwner(ctx, tx, scope)
-	if err != nil {
-		return nil, 0, err
-	}
 	roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND builtin != 'everyone' ORDER BY position`, scope)
 	if err != nil {
 		return nil, 0, err

@@ -95,6 +95,21 @@ func (db *DB) readScope(ctx context.Context, scope string) (*sql.Tx, string, err
 	return tx, owner, nil
 }
 
+// beginScope begins a write transaction in which scope exists, and returns
+// the scope's owner ("" for none). The caller rolls it back.
+func (db *DB) beginScope(ctx context.Context, scope string) (*Tx, string, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	owner, err := scopeOwner(ctx, tx, scope)
+	if err != nil {
+		tx.Rollback()
+		return nil, "", err
+	}
+	return tx, owner, nil
+}
+
 // commit commits and returns the revision the change is visible at: that of
 // its last event, or the current one when it changed nothing. When it wrote
 // events, the commit hooks run before it returns.
