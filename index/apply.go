@@ -59,10 +59,10 @@ func decode(e roster.Event) (change, error) {
 }
 
 // with decodes an event's document into a T and makes its change.
-func with[T any](doc json.RawMessage, make func(T) change) (change, error) {
+func with[T any](doc json.RawMessage, changeOf func(T) change) (change, error) {
 	var v T
 	if err := json.Unmarshal(doc, &v); err != nil {
 		return nil, err
 	}
-	return make(v), nil
+	return changeOf(v), nil
 }
