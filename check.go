@@ -77,4 +77,8 @@ type CheckService interface {
 	// the channel when channelID is set), and why. In a community, returns
 	// EMEMBERNOTFOUND for a user who is not a member.
 	EffectivePermissions(ctx context.Context, scope, channelID, userID string) (Effective, Revision, error)
+
+	// Ready returns ENOTREADY when checks cannot be answered from current
+	// state.
+	Ready(ctx context.Context) error
 }

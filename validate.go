@@ -37,6 +37,16 @@ func CheckID(loc, id string) error {
 	return f.err()
 }
 
+// CheckIDs returns a validation error naming each malformed id of a list,
+// located as loc[i].
+func CheckIDs(loc string, ids []string) error {
+	var f fields
+	for i, id := range ids {
+		f.id(fmt.Sprintf("%s[%d]", loc, i), id)
+	}
+	return f.err()
+}
+
 // fields collects the bad fields of an input.
 type fields []FieldError
 

@@ -21,5 +21,8 @@ func (s *Server) ready(ctx context.Context, _ *struct{}) (*body[healthBody], err
 		s.log.Error("not ready", "err", err)
 		return nil, newProblem(ctx, roster.ENOTREADY, "the database does not answer", nil)
 	}
+	if err := s.store.Ready(ctx); err != nil {
+		return nil, err
+	}
 	return read(healthBody{Status: "ok", Revision: int64(rev)}, nil)
 }

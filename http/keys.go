@@ -19,6 +19,9 @@ const keyCacheTTL = time.Second
 type keyCache struct {
 	mu   sync.RWMutex
 	keys map[[32]byte]cachedKey
+	// gen counts the times the cache was emptied: a key read from the
+	// store before then is not cached after.
+	gen uint64
 }
 
 type cachedKey struct {
@@ -34,6 +37,7 @@ func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.API
 	c := &s.keys
 	c.mu.RLock()
 	k, ok := c.keys[sum]
+	gen := c.gen
 	c.mu.RUnlock()
 	if ok && now.Sub(k.checked) < keyCacheTTL && (k.key.ExpiresAt == nil || k.key.ExpiresAt.After(now)) {
 		return k.key, nil
@@ -44,6 +48,9 @@ func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.API
 	if err != nil {
 		delete(c.keys, sum)
 		return key, err
+	}
+	if gen != c.gen {
+		return key, nil
 	}
 	if c.keys == nil || len(c.keys) > 10_000 {
 		c.keys = map[[32]byte]cachedKey{}
@@ -56,5 +63,6 @@ func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.API
 func (s *Server) forgetKeys() {
 	s.keys.mu.Lock()
 	s.keys.keys = nil
+	s.keys.gen++
 	s.keys.mu.Unlock()
 }

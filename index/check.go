@@ -14,6 +14,9 @@ func (ix *Index) Check(ctx context.Context, checks []roster.Check, minRevision r
 	if len(checks) == 0 || len(checks) > roster.MaxCheckBatch {
 		return nil, 0, roster.Invalid(roster.FieldError{Location: "body.checks", Message: "must list 1 to 1000 checks", Value: len(checks)})
 	}
+	if err := ix.validate(checks); err != nil {
+		return nil, 0, err
+	}
 	if err := ix.reach(ctx, minRevision); err != nil {
 		return nil, 0, err
 	}
@@ -59,6 +62,34 @@ func (ix *Index) Allowed(ctx context.Context, c roster.Check, minRevision roster
 		return false, 0, located(err, -1)
 	}
 	return ok, rev, nil
+}
+
+// validate names every bad field of a batch of checks at once.
+func (ix *Index) validate(checks []roster.Check) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var bad []roster.FieldError
+	for i, c := range checks {
+		if err := ix.st.valid(c); err != nil {
+			bad = append(bad, located(err, i).(*roster.Error).Fields...)
+		}
+	}
+	if len(bad) > 0 {
+		return roster.Invalid(bad...)
+	}
+	return nil
+}
+
+// valid returns a *badField when the check names an unregistered
+// permission, or a channel without a community.
+func (st *state) valid(c roster.Check) error {
+	if _, ok := st.bits[c.Permission]; !ok {
+		return &badField{"permission", "is not a registered permission", c.Permission}
+	}
+	if c.ChannelID != "" && c.CommunityID == roster.Platform {
+		return &badField{"channelId", "needs a communityId: channels belong to a community", c.ChannelID}
+	}
+	return nil
 }
 
 // badField is a bad field of a check; the caller names its place in the
@@ -126,11 +157,8 @@ func (ix *Index) start(c roster.Check) probe {
 func (ix *Index) allowed(actor roster.Actor, c roster.Check, p probe, now *clock) (bool, error) {
 	st := ix.st
 	b, ok := st.bits[c.Permission]
-	if !ok {
-		return false, &badField{"permission", "is not a registered permission", c.Permission}
-	}
-	if c.ChannelID != "" && c.CommunityID == roster.Platform {
-		return false, &badField{"channelId", "needs a communityId: channels belong to a community", c.ChannelID}
+	if !ok || c.ChannelID != "" && c.CommunityID == roster.Platform {
+		return false, st.valid(c)
 	}
 	if actor.CommunityID != "" {
 		if err := actor.Reach(c.CommunityID); err != nil {
@@ -194,7 +222,7 @@ func (m member) has(b uint16) (all, granted bool) {
 // everyoneHas reports whether the scope's everyone role gives ADMINISTRATOR,
 // and whether it gives the permission at bit b.
 func (s *scope) everyoneHas(b uint16) (all, granted bool) {
-	p := &s.perms[s.everyone]
+	p := s.everyonePerms()
 	return p.lo&1 != 0, p.has(b)
 }
 

@@ -30,7 +30,7 @@ func (ix *Index) EffectivePermissions(ctx context.Context, scopeID, channelID, u
 	platform := st.platform
 	h := authz.Holdings{
 		PlatformEveryone: st.grantor(platform, platform.everyone, true),
-		PlatformRoles:    st.held(platform, userID, now, true),
+		PlatformRoles:    st.held(platform, userID, &now, true),
 	}
 	if scopeID != roster.Platform {
 		m, member := st.member(s, userID)
@@ -39,7 +39,7 @@ func (ix *Index) EffectivePermissions(ctx context.Context, scopeID, channelID, u
 		}
 		h.InCommunity, h.Member, h.Owner = true, true, s.owner == userID
 		h.Everyone = st.grantor(s, s.everyone, false)
-		h.Roles = st.held(s, userID, now, false)
+		h.Roles = st.held(s, userID, &now, false)
 		if channelID != "" {
 			ch, ok := st.channels.get(st.names.of(s.id, channelID))
 			if !ok {
@@ -77,7 +77,7 @@ func (st *state) grantor(s *scope, slot uint16, platform bool) authz.Grantor {
 }
 
 // held returns the roles the user's live grants give, bottom to top.
-func (st *state) held(s *scope, user string, now clock, platform bool) []authz.Grantor {
+func (st *state) held(s *scope, user string, now *clock, platform bool) []authz.Grantor {
 	var out []authz.Grantor
 	grants := s.holders[user]
 	for _, slot := range s.order {

@@ -67,10 +67,12 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 	if err := ix.load(ctx); err != nil {
 		return nil, err
 	}
-	log.OnCommit(func(roster.Revision) { ix.catchUp(context.Background()) })
 	if err := ix.catchUp(ctx); err != nil {
 		return nil, err
 	}
+	// Events committed before the hook is in place are read by the next
+	// catch-up, which starts from the index's revision.
+	log.OnCommit(func(roster.Revision) { ix.catchUp(context.Background()) })
 	poll, stop := context.WithCancel(context.Background())
 	ix.stop, ix.done = stop, make(chan struct{})
 	go ix.poll(poll)
@@ -112,37 +114,67 @@ func (ix *Index) advance(rev roster.Revision) {
 	}
 }
 
-// catchUp reads and applies every event after the index's revision.
+// catchUp reads and applies every event after the index's revision. An
+// event it cannot read makes it load the whole state again, so that the
+// index never stays behind.
 func (ix *Index) catchUp(ctx context.Context) error {
 	ix.follow.Lock()
 	defer ix.follow.Unlock()
 	for {
 		events, err := ix.log.Changes(ctx, ix.Revision(), 1000)
 		if err != nil {
-			ix.opt.Log.Error("index: reading the change log", "err", err)
-			return err
+			return ix.failed(ctx, fmt.Errorf("index: reading the change log: %w", err))
 		}
 		if len(events) == 0 {
-			return nil
+			return ix.failed(ctx, nil)
 		}
 		changes := make([]change, 0, len(events))
 		for _, e := range events {
 			fn, err := decode(e)
 			if err != nil {
-				ix.opt.Log.Error("index: an event cannot be applied", "err", err)
-				return err
+				ix.opt.Log.Error("index: an event cannot be applied; loading the state again", "err", err)
+				if err := ix.load(ctx); err != nil {
+					return ix.failed(ctx, err)
+				}
+				changes = nil
+				break
 			}
 			if fn != nil {
 				changes = append(changes, fn)
 			}
 		}
-		ix.mu.Lock()
-		for _, fn := range changes {
-			fn(ix.st)
+		if changes != nil {
+			ix.apply(changes, events[len(events)-1].Revision)
 		}
-		ix.advance(events[len(events)-1].Revision)
-		ix.mu.Unlock()
 	}
+}
+
+// apply makes the changes and moves the revision to rev.
+func (ix *Index) apply(changes []change, rev roster.Revision) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for _, fn := range changes {
+		fn(ix.st)
+	}
+	ix.advance(rev)
+}
+
+// failed records the outcome of following the log, logging a failure that
+// is not the caller's context ending.
+func (ix *Index) failed(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() == nil {
+		ix.opt.Log.Error("index: following the change log", "err", err)
+	}
+	return err
+}
+
+// Ready reads the log up to its newest event, and reports ENOTREADY when
+// it cannot: checks would then answer from old state.
+func (ix *Index) Ready(ctx context.Context) error {
+	if err := ix.catchUp(ctx); err != nil {
+		return roster.Errorf(roster.ENOTREADY, "the check index cannot follow the change log")
+	}
+	return nil
 }
 
 func (ix *Index) poll(ctx context.Context) {

@@ -86,7 +86,7 @@ func TestFollowMatchesLoad(t *testing.T) {
 	if followed.Revision() != loaded.Revision() {
 		t.Fatalf("revisions: followed %d, loaded %d", followed.Revision(), loaded.Revision())
 	}
-	keys := append(slices.Clone(roster.BuiltinPermissions), "CUSTOM_ONE")
+	keys := append(slices.Clone(roster.BuiltinPermissions), "CUSTOM_ONE", "CUSTOM_K00", "CUSTOM_K50", "CUSTOM_K69")
 	compared := 0
 	for _, c := range append(w.communities, roster.Platform) {
 		channels := []string{""}
@@ -128,29 +128,45 @@ type world struct {
 	roles       map[string][]string
 }
 
+// custom are the keys the world registers beside the built-in ones: more
+// than fit in the first 64 bits.
+var custom = func() []string {
+	keys := []string{"CUSTOM_ONE"}
+	for i := range 70 {
+		keys = append(keys, fmt.Sprintf("CUSTOM_K%02d", i))
+	}
+	return keys
+}()
+
 func (w *world) setUp() {
-	storetest.MustCreatePermission(w.t, w.ctx, w.db, "CUSTOM_ONE")
-	w.roles = map[string][]string{}
+	for _, k := range custom {
+		storetest.MustCreatePermission(w.t, w.ctx, w.db, k)
+	}
+	w.roles = map[string][]string{roster.Platform: {roster.BuiltinAdmin}}
 	for i := range 8 {
 		w.users = append(w.users, fmt.Sprintf("user%d", i))
 	}
 	for i := range 3 {
 		c := fmt.Sprintf("c%d", i)
-		storetest.MustCreateOwned(w.t, w.ctx, w.db, c, w.users[i])
 		w.communities = append(w.communities, c)
-		for _, ch := range []string{"general", "news"} {
-			if _, _, _, err := w.db.PutChannel(w.ctx, roster.Channel{CommunityID: c, ID: ch}); err != nil {
-				w.t.Fatal(err)
-			}
-		}
-		w.roles[c] = []string{roster.BuiltinEveryone, roster.BuiltinAdmin}
+		w.createCommunity(c, w.users[i])
 	}
-	w.roles[roster.Platform] = []string{roster.BuiltinAdmin}
+}
+
+// createCommunity creates a community with an owner and two channels.
+func (w *world) createCommunity(c, owner string) {
+	storetest.MustCreateOwned(w.t, w.ctx, w.db, c, owner)
+	for _, ch := range []string{"general", "news"} {
+		if _, _, _, err := w.db.PutChannel(w.ctx, roster.Channel{CommunityID: c, ID: ch}); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	w.roles[c] = []string{roster.BuiltinEveryone, roster.BuiltinAdmin}
 }
 
 // perms draws a few permissions, ADMINISTRATOR now and then.
 func (w *world) perms(admin bool) []string {
-	keys := append(slices.Clone(roster.BuiltinPermissions[1:]), "CUSTOM_ONE")
+	keys := append(slices.Clone(roster.BuiltinPermissions[1:]), custom[0], custom[1], custom[50], custom[70])
 	var out []string
 	for range w.rng.IntN(4) {
 		out = append(out, keys[w.rng.IntN(len(keys))])
@@ -173,7 +189,7 @@ func (w *world) step() {
 		scope = roster.Platform
 	}
 	var err error
-	switch w.rng.IntN(12) {
+	switch w.rng.IntN(16) {
 	case 0:
 		var r roster.Role
 		r, _, err = w.db.CreateRole(w.ctx, scope, roster.Role{Name: fmt.Sprintf("r%d", w.rng.Uint32()), Permissions: w.perms(true)})
@@ -228,8 +244,87 @@ func (w *world) step() {
 			w.rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 			_, _, err = w.db.ReorderRoles(w.ctx, scope, ids)
 		}
+	case 12:
+		if w.rng.IntN(4) == 0 {
+			if _, err = w.db.DeleteCommunity(w.ctx, c); err == nil {
+				w.createCommunity(c, u)
+			}
+		}
+	case 13:
+		key := w.pick(custom)
+		if _, err = w.db.DeletePermission(w.ctx, key); err == nil {
+			storetest.MustCreatePermission(w.t, w.ctx, w.db, key)
+		}
+	case 14:
+		ch := w.pick([]string{"general", "news"})
+		if _, err = w.db.DeleteChannel(w.ctx, c, ch); err == nil {
+			_, _, _, err = w.db.PutChannel(w.ctx, roster.Channel{CommunityID: c, ID: ch})
+		}
+	case 15:
+		_, _, err = w.db.AddMembers(w.ctx, c, []string{u, w.pick(w.users), w.pick(w.users)})
 	}
 	if code := roster.ErrorCode(err); code == roster.EINTERNAL {
 		w.t.Fatalf("step: %v", err)
+	}
+}
+
+// scriptLog is a change log whose state and events a test sets.
+type scriptLog struct {
+	loads  int
+	rev    roster.Revision
+	events []roster.Event
+	fail   error
+}
+
+func (l *scriptLog) LoadState(_ context.Context, sink roster.StateSink) (roster.Revision, error) {
+	l.loads++
+	community := "c1"
+	sink.Community(roster.Community{ID: community})
+	sink.Role(roster.Role{ID: "e", CommunityID: &community, Name: "everyone", Builtin: roster.BuiltinEveryone, Permissions: []string{roster.PermViewChannel}})
+	sink.Member(community, "alice")
+	return l.rev, nil
+}
+
+func (l *scriptLog) Changes(_ context.Context, after roster.Revision, _ int) ([]roster.Event, error) {
+	if l.fail != nil {
+		return nil, l.fail
+	}
+	var out []roster.Event
+	for _, e := range l.events {
+		if e.Revision > after {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (*scriptLog) OnCommit(func(roster.Revision)) {}
+
+// TestUnreadableEventReloads checks that an event the index cannot read
+// makes it load the state again rather than stay behind, and that Ready
+// reports a log it cannot read.
+func TestUnreadableEventReloads(t *testing.T) {
+	log := &scriptLog{rev: 1}
+	ix, err := index.Open(t.Context(), log, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	community := "c1"
+	log.events = []roster.Event{{Revision: 2, CommunityID: &community, Action: roster.ActionRoleCreated, TargetType: roster.TargetRole, After: []byte(`{"id": 5}`)}}
+	log.rev = 2
+	if err := ix.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	if log.loads != 2 || ix.Revision() != 2 {
+		t.Errorf("after an unreadable event: %d loads at revision %d, want 2 loads at revision 2", log.loads, ix.Revision())
+	}
+	ok, _, err := ix.Allowed(t.Context(), roster.Check{CommunityID: "c1", UserID: "alice", Permission: roster.PermViewChannel}, 2)
+	if err != nil || !ok {
+		t.Errorf("check after the reload: got %v, %v; want allowed", ok, err)
+	}
+	log.fail = fmt.Errorf("the database is gone")
+	if err := ix.Ready(t.Context()); roster.ErrorCode(err) != roster.ENOTREADY {
+		t.Errorf("Ready with an unreadable log: got %v, want %s", err, roster.ENOTREADY)
 	}
 }

@@ -112,8 +112,11 @@ type overwrite struct {
 func newState() *state {
 	st := &state{bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{},
 		names: newNames(), members: newTable[member](), channels: newTable[channel]()}
-	// ADMINISTRATOR always has position 0, so that one mask tests it.
-	st.Permission(roster.PermAdministrator)
+	// ADMINISTRATOR always has position 0, so that one mask tests it, and
+	// the built-in keys come next, within the first 64 whatever the catalog.
+	for _, k := range roster.BuiltinPermissions {
+		st.Permission(k)
+	}
 	st.platform = st.newScope(roster.Platform, "")
 	st.scopes[roster.Platform] = st.platform
 	return st
@@ -121,6 +124,17 @@ func newState() *state {
 
 func (st *state) newScope(id, owner string) *scope {
 	return &scope{id: id, owner: owner, byID: map[string]uint16{}, holders: map[string][]grant{}, channels: map[string]bool{}}
+}
+
+var noPerms set
+
+// everyonePerms returns the permissions of the scope's everyone role (none
+// before the role is known).
+func (s *scope) everyonePerms() *set {
+	if int(s.everyone) >= len(s.perms) {
+		return &noPerms
+	}
+	return &s.perms[s.everyone]
 }
 
 // member returns the checks' view of the user in the scope.
@@ -139,7 +153,7 @@ func (st *state) refresh(s *scope, user string) {
 	}
 	var m member
 	if s != st.platform {
-		m.lo = s.perms[s.everyone].lo
+		m.lo = s.everyonePerms().lo
 		if s.owner == user {
 			m.flags |= owner
 		}

@@ -156,12 +156,11 @@ func loadChannels(ctx context.Context, q querier, sink roster.StateSink) error {
 		if err != nil {
 			return err
 		}
+		grouped := byChannel(ows)
 		for ; i < len(channels) && channels[i].CommunityID == community; i++ {
 			c := channels[i]
-			for _, o := range ows {
-				if o.ChannelID == c.ID {
-					c.Overwrites = append(c.Overwrites, o)
-				}
+			if list := grouped[c.ID]; list != nil {
+				c.Overwrites = list
 			}
 			sink.Channel(c)
 		}

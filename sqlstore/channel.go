@@ -52,15 +52,22 @@ func channelsOf(ctx context.Context, q querier, community string, ids []string, 
 	if err != nil {
 		return nil, err
 	}
+	byChannel := byChannel(ows)
 	for i := range out {
-		c := &out[i]
-		for _, o := range ows {
-			if o.ChannelID == c.ID {
-				c.Overwrites = append(c.Overwrites, o)
-			}
+		if list := byChannel[out[i].ID]; list != nil {
+			out[i].Overwrites = list
 		}
 	}
 	return out, nil
+}
+
+// byChannel groups overwrites by channel.
+func byChannel(ows []roster.Overwrite) map[string][]roster.Overwrite {
+	out := map[string][]roster.Overwrite{}
+	for _, o := range ows {
+		out[o.ChannelID] = append(out[o.ChannelID], o)
+	}
+	return out
 }
 
 // overwritesOf reads the overwrites of a community that match where: role

@@ -111,10 +111,8 @@ func (db *DB) AddMembers(ctx context.Context, communityID string, userIDs []stri
 	if len(userIDs) == 0 || len(userIDs) > roster.MaxMemberBatch {
 		return nil, 0, roster.Invalid(roster.FieldError{Location: "body.userIds", Message: "must list 1 to 1000 ids", Value: len(userIDs)})
 	}
-	for i, u := range userIDs {
-		if err := roster.CheckID(fmt.Sprintf("body.userIds[%d]", i), u); err != nil {
-			return nil, 0, err
-		}
+	if err := roster.CheckIDs("body.userIds", userIDs); err != nil {
+		return nil, 0, err
 	}
 	tx, owner, err := db.beginScope(ctx, communityID)
 	if err != nil {
