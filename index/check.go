@@ -207,7 +207,7 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p probe, now *clock
 		all, granted = s.slowGrants(c.UserID, b, now)
 	}
 	f.All, f.Granted = f.All || all || m.flags&owner != 0, f.Granted || granted
-	if c.ChannelID != "" && !f.All {
+	if c.ChannelID != "" && !f.All && (b >= 64 || ch.named>>b&1 != 0) {
 		ch.decide(s, m, p.who, c.UserID, b, now, &f)
 	}
 	return authz.Allowed(f), nil

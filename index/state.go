@@ -80,6 +80,8 @@ func (g grant) live(now int64) bool { return g.expires == 0 || g.expires > now }
 // slot, then of members, named as in the members table. The first few live
 // in the channel's table entry, the rest in more.
 type channel struct {
+	// named holds the first 64 bits of every key an overwrite names.
+	named uint64
 	n     int
 	first [inlineOverwrites]overwrite
 	more  []overwrite
@@ -89,6 +91,9 @@ const inlineOverwrites = 4
 
 func channelOf(list []overwrite) channel {
 	c := channel{n: len(list)}
+	for _, o := range list {
+		c.named |= o.allow.lo | o.deny.lo
+	}
 	copy(c.first[:], list)
 	if len(list) > len(c.first) {
 		c.more = slices.Clone(list[len(c.first):])
