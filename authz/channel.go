@@ -42,17 +42,23 @@ func Allowed(f Facts) bool {
 		return true
 	}
 	has := f.Granted
-	for _, step := range [3][2]bool{
-		{f.EveryoneDeny, f.EveryoneAllow},
-		{f.RolesDeny, f.RolesAllow},
-		{f.MemberDeny, f.MemberAllow},
-	} {
-		if step[0] {
-			has = false
-		}
-		if step[1] {
-			has = true
-		}
+	if f.EveryoneDeny {
+		has = false
+	}
+	if f.EveryoneAllow {
+		has = true
+	}
+	if f.RolesDeny {
+		has = false
+	}
+	if f.RolesAllow {
+		has = true
+	}
+	if f.MemberDeny {
+		has = false
+	}
+	if f.MemberAllow {
+		has = true
 	}
 	return has
 }

@@ -32,10 +32,10 @@ func (ix *Index) Check(ctx context.Context, checks []roster.Check, minRevision r
 	for at := 0; at < len(checks); at += run {
 		batch := checks[at:min(at+run, len(checks))]
 		for i, c := range batch {
-			started[i] = ix.start(c)
+			ix.start(c, &started[i])
 		}
 		for i, c := range batch {
-			ok, err := ix.allowed(actor, c, started[i], &now)
+			ok, err := ix.allowed(actor, c, &started[i], &now)
 			if err != nil {
 				return nil, 0, located(err, at+i)
 			}
@@ -55,7 +55,9 @@ func (ix *Index) Allowed(ctx context.Context, c roster.Check, minRevision roster
 	actor := roster.ActorFrom(ctx)
 	now := ix.clock()
 	ix.mu.RLock()
-	ok, err := ix.allowed(actor, c, ix.start(c), &now)
+	var p probe
+	ix.start(c, &p)
+	ok, err := ix.allowed(actor, c, &p, &now)
 	rev := ix.Revision()
 	ix.mu.RUnlock()
 	if err != nil {
@@ -138,23 +140,22 @@ type probe struct {
 	key, channelKey uint64
 }
 
-// start begins the lookups of the check's member and channel. The caller
-// holds the read lock.
-func (ix *Index) start(c roster.Check) probe {
+// start begins the lookups of the check's member and channel into p. The
+// caller holds the read lock.
+func (ix *Index) start(c roster.Check, p *probe) {
 	ns := &ix.st.names
 	scope := ns.scope(c.CommunityID)
-	p := probe{who: scope.of(ns, c.UserID)}
+	p.who = scope.of(ns, c.UserID)
 	p.at, p.key = ix.st.members.probe(p.who)
 	if c.ChannelID != "" {
 		p.channel = scope.of(ns, c.ChannelID)
 		p.channelAt, p.channelKey = ix.st.channels.probe(p.channel)
 	}
-	return p
 }
 
 // allowed decides one check, whose member lookup p began. The caller holds
 // the read lock.
-func (ix *Index) allowed(actor roster.Actor, c roster.Check, p probe, now *clock) (bool, error) {
+func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *clock) (bool, error) {
 	st := ix.st
 	b, ok := st.bits[c.Permission]
 	if !ok || c.ChannelID != "" && c.CommunityID == roster.Platform {
@@ -182,17 +183,17 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p probe, now *clock
 	}
 	// A member's entry answers for the community: the scope is read only
 	// when the entry is not enough.
-	m, member := st.members.finish(p.who, p.at, p.key)
-	var ch channel
+	m := st.members.finish(p.who, p.at, p.key)
+	var ch *channel
 	if c.ChannelID != "" {
-		if ch, ok = st.channels.finish(p.channel, p.channelAt, p.channelKey); !ok {
+		if ch = st.channels.finish(p.channel, p.channelAt, p.channelKey); ch == nil {
 			if _, ok := st.scopes[c.CommunityID]; !ok {
 				return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
 			}
 			return false, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", c.ChannelID, c.CommunityID)
 		}
 	}
-	if !member {
+	if m == nil {
 		if _, ok := st.scopes[c.CommunityID]; !ok && c.ChannelID == "" {
 			return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
 		}
@@ -207,9 +208,10 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p probe, now *clock
 		all, granted = s.slowGrants(c.UserID, b, now)
 	}
 	f.All, f.Granted = f.All || all || m.flags&owner != 0, f.Granted || granted
-	if c.ChannelID != "" && !f.All && (b >= 64 || ch.named>>b&1 != 0) {
-		ch.decide(s, m, p.who, c.UserID, b, now, &f)
+	if c.ChannelID == "" || f.All || b < 64 && ch.named>>b&1 == 0 {
+		return f.All || f.Granted, nil
 	}
+	ch.decide(s, *m, p.who, c.UserID, b, now, &f)
 	return authz.Allowed(f), nil
 }
 

@@ -89,16 +89,19 @@ func (t *table[V]) probe(n name) (int, uint64) {
 	return i, t.slots[i].key
 }
 
-// finish ends a lookup begun with probe.
-func (t *table[V]) finish(n name, i int, key uint64) (V, bool) {
+// finish ends a lookup begun with probe, and returns the value in place
+// (valid while the table does not change), or nil.
+func (t *table[V]) finish(n name, i int, key uint64) *V {
 	if key == n.key && t.slots[i].check == n.check {
-		return t.slots[i].v, true
+		return &t.slots[i].v
 	}
 	if key == 0 {
-		var zero V
-		return zero, false
+		return nil
 	}
-	return t.get(n)
+	if i, ok := t.find(n); ok {
+		return &t.slots[i].v
+	}
+	return nil
 }
 
 func (t *table[V]) put(n name, v V) {
