@@ -328,3 +328,62 @@ func TestUnreadableEventReloads(t *testing.T) {
 		t.Errorf("Ready with an unreadable log: got %v, want %s", err, roster.ENOTREADY)
 	}
 }
+
+// TestChecksDuringWrites answers checks from several goroutines while the
+// store changes, for the race detector to watch the index's locking.
+func TestChecksDuringWrites(t *testing.T) {
+	ctx := storetest.AsKey(t.Context())
+	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "roster.db"), sqlstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now, Poll: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	w := &world{t: t, ctx: ctx, db: db, rng: rand.New(rand.NewPCG(11, 11)), clock: clock}
+	w.setUp()
+	done := make(chan struct{})
+	errs := make(chan error, 2)
+	for g := range 2 {
+		go func() {
+			rng := rand.New(rand.NewPCG(uint64(g), 1))
+			var last roster.Revision
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				c := roster.Check{CommunityID: fmt.Sprintf("c%d", rng.IntN(3)), UserID: fmt.Sprintf("user%d", rng.IntN(8)),
+					Permission: roster.BuiltinPermissions[rng.IntN(len(roster.BuiltinPermissions))]}
+				if rng.IntN(2) == 0 {
+					c.ChannelID = "general"
+				}
+				_, rev, err := ix.Allowed(ctx, c, 0)
+				code := roster.ErrorCode(err)
+				if code == roster.EINTERNAL || err == nil && rev < last {
+					errs <- fmt.Errorf("check %+v: revision %d after %d, %v", c, rev, last, err)
+					return
+				}
+				if err == nil {
+					last = rev
+				}
+				ix.EffectivePermissions(ctx, c.CommunityID, c.ChannelID, c.UserID)
+			}
+		}()
+	}
+	for range 300 {
+		w.step()
+	}
+	close(done)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
