@@ -58,21 +58,8 @@ func TestFastPathAgreesWithRules(t *testing.T) {
 // that the index that followed them answers every check as an index loaded
 // afresh from the database does.
 func TestFollowMatchesLoad(t *testing.T) {
-	ctx := storetest.AsKey(t.Context())
-	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
-	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "roster.db"), sqlstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	followed, err := index.Open(ctx, db, index.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer followed.Close()
-
-	w := &world{t: t, ctx: ctx, db: db, rng: rand.New(rand.NewPCG(9, 9)), clock: clock}
-	w.setUp()
+	w, followed := newWorld(t, 9, time.Second)
+	ctx, db, clock := w.ctx, w.db, w.clock
 	for range 1000 {
 		w.step()
 	}
@@ -113,6 +100,26 @@ func TestFollowMatchesLoad(t *testing.T) {
 		}
 	}
 	t.Logf("compared %d checks after %d changes", compared, followed.Revision())
+}
+
+// newWorld opens a store on a clock the test moves and an index following
+// it (polling as often as given), and sets up a world of random changes.
+func newWorld(t *testing.T, seed uint64, poll time.Duration) (*world, *index.Index) {
+	ctx := storetest.AsKey(t.Context())
+	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "roster.db"), sqlstore.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now, Poll: poll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	w := &world{t: t, ctx: ctx, db: db, rng: rand.New(rand.NewPCG(seed, seed)), clock: clock}
+	w.setUp()
+	return w, ix
 }
 
 // world makes random changes to a store, keeping what it needs to draw the
@@ -332,20 +339,8 @@ func TestUnreadableEventReloads(t *testing.T) {
 // TestChecksDuringWrites answers checks from several goroutines while the
 // store changes, for the race detector to watch the index's locking.
 func TestChecksDuringWrites(t *testing.T) {
-	ctx := storetest.AsKey(t.Context())
-	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
-	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "roster.db"), sqlstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now, Poll: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	w := &world{t: t, ctx: ctx, db: db, rng: rand.New(rand.NewPCG(11, 11)), clock: clock}
-	w.setUp()
+	w, ix := newWorld(t, 11, time.Millisecond)
+	ctx := w.ctx
 	done := make(chan struct{})
 	errs := make(chan error, 2)
 	for g := range 2 {
