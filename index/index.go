@@ -81,7 +81,7 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 
 // load replaces the state with the log's current state.
 func (ix *Index) load(ctx context.Context) error {
-	st := newState()
+	st := newState(ix.opt.Now)
 	rev, err := ix.log.LoadState(ctx, st)
 	if err != nil {
 		return fmt.Errorf("index: load: %w", err)
@@ -187,6 +187,9 @@ func (ix *Index) poll(ctx context.Context) {
 			return
 		case <-t.C:
 			ix.catchUp(ctx)
+			ix.mu.Lock()
+			ix.st.sweep()
+			ix.mu.Unlock()
 		}
 	}
 }

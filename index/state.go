@@ -20,6 +20,10 @@ type state struct {
 	// users interns user ids, so that every scope's member maps share one
 	// copy of each.
 	users map[string]string
+	// now is the clock; expiries holds, for each member with grants yet to
+	// expire, the first such expiry, when their entry must be refreshed.
+	now      roster.Clock
+	expiries map[expiryKey]int64
 	// members is the checks' view of every membership, and of every holder
 	// of platform roles; channels that of every channel. Both are named by
 	// scope and id.
@@ -114,8 +118,14 @@ type overwrite struct {
 	allow, deny set
 }
 
-func newState() *state {
-	st := &state{bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{},
+// expiryKey names a member for their next expiry.
+type expiryKey struct {
+	scope *scope
+	user  string
+}
+
+func newState(now roster.Clock) *state {
+	st := &state{now: now, expiries: map[expiryKey]int64{},bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{},
 		names: newNames(), members: newTable[member](), channels: newTable[channel]()}
 	// ADMINISTRATOR always has position 0, so that one mask tests it, and
 	// the built-in keys come next, within the first 64 whatever the catalog.
@@ -152,11 +162,13 @@ func (st *state) member(s *scope, user string) (member, bool) {
 // scope, hold nothing).
 func (st *state) refresh(s *scope, user string) {
 	grants, ok := s.holders[user]
+	delete(st.expiries, expiryKey{s, user})
 	if !ok {
 		st.members.del(st.names.of(s.id, user))
 		return
 	}
 	var m member
+	var now, next int64
 	if s != st.platform {
 		m.lo = s.everyonePerms().lo
 		if s.owner == user {
@@ -164,9 +176,17 @@ func (st *state) refresh(s *scope, user string) {
 		}
 	}
 	for i, g := range grants {
+		if g.expires != 0 && now == 0 {
+			now = micros(st.now())
+		}
 		switch {
+		case g.expires != 0 && g.expires <= now:
+			// Expired: it counts no more.
 		case g.expires != 0:
 			m.flags |= expiring
+			if next == 0 || g.expires < next {
+				next = g.expires
+			}
 		case i > 0 && grants[i-1].role == g.role && grants[i-1].expires == 0:
 		case m.n == inlineRoles:
 			m.flags |= partial
@@ -178,6 +198,20 @@ func (st *state) refresh(s *scope, user string) {
 		}
 	}
 	st.members.put(st.names.of(s.id, user), m)
+	if next != 0 {
+		st.expiries[expiryKey{s, st.user(user)}] = next
+	}
+}
+
+// sweep refreshes the members whose grants have expired since their entry
+// was made, so that their checks read the entry alone again.
+func (st *state) sweep() {
+	now := micros(st.now())
+	for k, at := range st.expiries {
+		if at <= now {
+			st.refresh(k.scope, k.user)
+		}
+	}
 }
 
 // user returns the interned copy of a user id.
