@@ -125,7 +125,7 @@ type expiryKey struct {
 }
 
 func newState(now roster.Clock) *state {
-	st := &state{now: now, expiries: map[expiryKey]int64{},bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{},
+	st := &state{now: now, expiries: map[expiryKey]int64{}, bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{},
 		names: newNames(), members: newTable[member](), channels: newTable[channel]()}
 	// ADMINISTRATOR always has position 0, so that one mask tests it, and
 	// the built-in keys come next, within the first 64 whatever the catalog.
