@@ -144,11 +144,10 @@ type probe struct {
 // caller holds the read lock.
 func (ix *Index) start(c roster.Check, p *probe) {
 	ns := &ix.st.names
-	scope := ns.scope(c.CommunityID)
-	p.who = scope.of(ns, c.UserID)
+	p.who = ns.of(c.CommunityID, c.UserID)
 	p.at, p.key = ix.st.members.probe(p.who)
 	if c.ChannelID != "" {
-		p.channel = scope.of(ns, c.ChannelID)
+		p.channel = ns.of(c.CommunityID, c.ChannelID)
 		p.channelAt, p.channelKey = ix.st.channels.probe(p.channel)
 	}
 }

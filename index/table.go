@@ -26,38 +26,19 @@ type names [2]maphash.Seed
 
 func newNames() names { return names{maphash.MakeSeed(), maphash.MakeSeed()} }
 
-// of returns the name of an id in a scope. It reads no state, so that a
-// check can start reading the table before it has found the scope.
-func (ns *names) of(scope, id string) name { return ns.scope(scope).of(ns, id) }
-
-// scopeHash is the hash of a scope, from which the names of its ids derive.
-type scopeHash [2]uint64
-
-func (ns *names) scope(scope string) scopeHash {
-	return scopeHash{maphash.String(ns[0], scope), maphash.String(ns[1], scope)}
-}
-
-// of returns the name of an id in the scope.
-func (h scopeHash) of(ns *names, id string) name {
-	n := name{
-		key:   mix(maphash.String(ns[0], id) ^ h[0]*0x9e3779b97f4a7c15),
-		check: mix(maphash.String(ns[1], id) + h[1]),
-	}
+// of returns the name of an id in a scope: two independently seeded
+// hashes of the pair. It reads no state, so that a check can start reading
+// the table before it has found the scope.
+func (ns *names) of(scope, id string) name {
+	pair := scopedID{scope, id}
+	n := name{key: maphash.Comparable(ns[0], pair), check: maphash.Comparable(ns[1], pair)}
 	if n.key == 0 {
 		n.key = 1
 	}
 	return n
 }
 
-// mix spreads the bits of a hash (the finalizer of MurmurHash3).
-func mix(h uint64) uint64 {
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
-}
+type scopedID struct{ scope, id string }
 
 func newTable[V any]() table[V] { return table[V]{slots: make([]entry[V], 64)} }
 
