@@ -1,9 +1,6 @@
 package roster
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // ChangeLog is the ordered log of changes, as an index of the data follows
 // it: the state at one revision, then every event after it.
@@ -40,9 +37,4 @@ type Assignment struct {
 	RoleID   string `json:"roleId"`
 	RoleName string `json:"roleName"`
 	Grant
-}
-
-// Expired reports whether the grant has ended at now.
-func (g Grant) Expired(now time.Time) bool {
-	return g.ExpiresAt != nil && !g.ExpiresAt.After(now)
 }

@@ -170,10 +170,7 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 	f.All, f.Granted = platform.everyoneHas(b)
 	if len(platform.holders) > 0 {
 		if m, ok := st.member(platform, c.UserID); ok {
-			all, granted := m.has(b)
-			if !all && m.flags&expiring != 0 || b >= 64 {
-				all, granted = platform.slowGrants(c.UserID, b, now)
-			}
+			all, granted := m.grants(platform, c.UserID, b, now)
 			f.All, f.Granted = f.All || all, f.Granted || granted
 		}
 	}
@@ -202,10 +199,7 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 	if m.flags&(expiring|partial) != 0 || b >= 64 {
 		s = st.scopes[c.CommunityID]
 	}
-	all, granted := m.has(b)
-	if !all && (m.flags&expiring != 0 || b >= 64) {
-		all, granted = s.slowGrants(c.UserID, b, now)
-	}
+	all, granted := m.grants(s, c.UserID, b, now)
 	f.All, f.Granted = f.All || all || m.flags&owner != 0, f.Granted || granted
 	if c.ChannelID == "" || f.All || b < 64 && ch.named>>b&1 == 0 {
 		return f.All || f.Granted, nil
@@ -214,10 +208,16 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 	return authz.Allowed(f), nil
 }
 
-// has reports whether the member's entry gives ADMINISTRATOR, and whether
-// it gives the permission at bit b (when b < 64).
-func (m member) has(b uint16) (all, granted bool) {
-	return m.lo&1 != 0, b < 64 && m.lo>>b&1 != 0
+// grants reports whether what the member holds gives ADMINISTRATOR, and
+// whether it gives the permission at bit b: from their entry, or from
+// their grants in s when the entry cannot tell (a grant may have expired,
+// or the key is past the entry's 64 bits).
+func (m member) grants(s *scope, user string, b uint16, now *clock) (all, granted bool) {
+	all, granted = m.lo&1 != 0, b < 64 && m.lo>>b&1 != 0
+	if all || m.flags&expiring == 0 && b < 64 {
+		return all, granted
+	}
+	return s.slowGrants(user, b, now)
 }
 
 // everyoneHas reports whether the scope's everyone role gives ADMINISTRATOR,
@@ -233,7 +233,7 @@ func (s *scope) everyoneHas(b uint16) (all, granted bool) {
 func (s *scope) slowGrants(user string, b uint16, now *clock) (all, granted bool) {
 	all, granted = s.everyoneHas(b)
 	for _, g := range s.holders[user] {
-		if g.expires == 0 || g.expires > now.at() {
+		if g.live(now.at()) {
 			p := &s.perms[g.role]
 			all = all || p.lo&1 != 0
 			granted = granted || p.has(b)
@@ -280,7 +280,7 @@ func (m member) holds(s *scope, user string, slot uint16, now *clock) bool {
 		return false
 	}
 	for _, g := range s.holders[user] {
-		if g.role == slot && (g.expires == 0 || g.expires > now.at()) {
+		if g.role == slot && g.live(now.at()) {
 			return true
 		}
 	}

@@ -123,10 +123,10 @@ func (ix *Index) catchUp(ctx context.Context) error {
 	for {
 		events, err := ix.log.Changes(ctx, ix.Revision(), 1000)
 		if err != nil {
-			return ix.failed(ctx, fmt.Errorf("index: reading the change log: %w", err))
+			return ix.logged(ctx, fmt.Errorf("index: reading the change log: %w", err))
 		}
 		if len(events) == 0 {
-			return ix.failed(ctx, nil)
+			return ix.logged(ctx, nil)
 		}
 		changes := make([]change, 0, len(events))
 		for _, e := range events {
@@ -134,7 +134,7 @@ func (ix *Index) catchUp(ctx context.Context) error {
 			if err != nil {
 				ix.opt.Log.Error("index: an event cannot be applied; loading the state again", "err", err)
 				if err := ix.load(ctx); err != nil {
-					return ix.failed(ctx, err)
+					return ix.logged(ctx, err)
 				}
 				changes = nil
 				break
@@ -159,9 +159,9 @@ func (ix *Index) apply(changes []change, rev roster.Revision) {
 	ix.advance(rev)
 }
 
-// failed records the outcome of following the log, logging a failure that
-// is not the caller's context ending.
-func (ix *Index) failed(ctx context.Context, err error) error {
+// logged returns err, having logged it unless it is the caller's context
+// ending.
+func (ix *Index) logged(ctx context.Context, err error) error {
 	if err != nil && ctx.Err() == nil {
 		ix.opt.Log.Error("index: following the change log", "err", err)
 	}
@@ -187,10 +187,21 @@ func (ix *Index) poll(ctx context.Context) {
 			return
 		case <-t.C:
 			ix.catchUp(ctx)
-			ix.mu.Lock()
-			ix.st.sweep()
-			ix.mu.Unlock()
+			ix.sweep()
 		}
+	}
+}
+
+// sweep refreshes the members whose grants have expired, taking the write
+// lock only when some have.
+func (ix *Index) sweep() {
+	ix.mu.RLock()
+	due := ix.st.due()
+	ix.mu.RUnlock()
+	if due {
+		ix.mu.Lock()
+		ix.st.sweep()
+		ix.mu.Unlock()
 	}
 }
 

@@ -180,7 +180,7 @@ func (st *state) refresh(s *scope, user string) {
 			now = micros(st.now())
 		}
 		switch {
-		case g.expires != 0 && g.expires <= now:
+		case !g.live(now):
 			// Expired: it counts no more.
 		case g.expires != 0:
 			m.flags |= expiring
@@ -201,6 +201,18 @@ func (st *state) refresh(s *scope, user string) {
 	if next != 0 {
 		st.expiries[expiryKey{s, st.user(user)}] = next
 	}
+}
+
+// due reports whether some member's grant has expired since their entry
+// was made.
+func (st *state) due() bool {
+	now := micros(st.now())
+	for _, at := range st.expiries {
+		if at <= now {
+			return true
+		}
+	}
+	return false
 }
 
 // sweep refreshes the members whose grants have expired since their entry
