@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/rosterhq/roster"
@@ -50,18 +49,7 @@ func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Bu
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return false
 	}
-	secret := strings.TrimSpace(r.Header.Get("X-API-Key"))
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		scheme, token, _ := strings.Cut(auth, " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			return false
-		}
-		secret = strings.TrimSpace(token)
-	}
-	if secret == "" {
-		return false
-	}
-	key, err := s.authenticateKey(r.Context(), secret)
+	key, err := s.keyOf(r.Context(), r.Header.Get)
 	if err != nil || !roster.ScopeAllows(key.Scopes, roster.ScopeCheck) {
 		return false
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +30,24 @@ type cachedKey struct {
 	checked time.Time
 }
 
-// authenticate returns the key of a secret, from the cache when it was
+// keyOf returns the API key a request's headers carry: Authorization:
+// Bearer <key>, or X-API-Key: <key>.
+func (s *Server) keyOf(ctx context.Context, header func(string) string) (roster.APIKey, error) {
+	secret := strings.TrimSpace(header("X-API-Key"))
+	if auth := header("Authorization"); auth != "" {
+		scheme, token, _ := strings.Cut(auth, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return roster.APIKey{}, roster.Errorf(roster.EUNAUTHENTICATED, "the Authorization header must be: Bearer <key>")
+		}
+		secret = strings.TrimSpace(token)
+	}
+	if secret == "" {
+		return roster.APIKey{}, roster.Errorf(roster.EUNAUTHENTICATED, "this needs an API key: Authorization: Bearer <key>, or X-API-Key: <key>")
+	}
+	return s.authenticateKey(ctx, secret)
+}
+
+// authenticateKey returns the key of a secret, from the cache when it was
 // checked less than keyCacheTTL ago.
 func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.APIKey, error) {
 	sum := sha256.Sum256([]byte(secret))

@@ -145,20 +145,7 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			}
 			huma.WriteErr(api, ctx, p.Status, p.Detail, p)
 		}
-		secret := strings.TrimSpace(ctx.Header("X-API-Key"))
-		if auth := ctx.Header("Authorization"); auth != "" {
-			scheme, token, _ := strings.Cut(auth, " ")
-			if !strings.EqualFold(scheme, "Bearer") {
-				fail(roster.Errorf(roster.EUNAUTHENTICATED, "the Authorization header must be: Bearer <key>"))
-				return
-			}
-			secret = strings.TrimSpace(token)
-		}
-		if secret == "" {
-			fail(roster.Errorf(roster.EUNAUTHENTICATED, "this needs an API key: Authorization: Bearer <key>, or X-API-Key: <key>"))
-			return
-		}
-		key, err := s.authenticateKey(ctx.Context(), secret)
+		key, err := s.keyOf(ctx.Context(), ctx.Header)
 		if err != nil {
 			fail(err)
 			return
