@@ -506,17 +506,10 @@ func (st *state) dropChannel(community, id string) {
 
 // setOverwrite sets a channel's overwrite for a role or a member.
 func (st *state) setOverwrite(community string, o roster.Overwrite) {
-	s, ok := st.scopes[community]
+	s, ow, ok := st.overwriteOf(community, o)
 	if !ok {
 		return
 	}
-	ow := overwrite{allow: st.setOf(o.Allow), deny: st.setOf(o.Deny)}
-	if o.Type == roster.OverwriteMember {
-		ow.member = st.names.of(s.id, o.ID)
-	} else if ow.slot, ok = s.byID[o.ID]; !ok {
-		return
-	}
-	ow.everyone = ow.member == name{} && ow.slot == s.everyone
 	st.editChannel(s, o.ChannelID, func(list []overwrite) []overwrite {
 		list = append(slices.DeleteFunc(list, ow.same), ow)
 		slices.SortFunc(list, func(a, b overwrite) int {
@@ -533,17 +526,28 @@ func (st *state) setOverwrite(community string, o roster.Overwrite) {
 }
 
 func (st *state) dropOverwrite(community string, o roster.Overwrite) {
-	s, ok := st.scopes[community]
+	s, ow, ok := st.overwriteOf(community, o)
 	if !ok {
 		return
 	}
-	var ow overwrite
+	st.editChannel(s, o.ChannelID, func(list []overwrite) []overwrite { return slices.DeleteFunc(list, ow.same) })
+}
+
+// overwriteOf returns an overwrite as the index holds it, with its scope;
+// false when its community or role is unknown.
+func (st *state) overwriteOf(community string, o roster.Overwrite) (*scope, overwrite, bool) {
+	s, ok := st.scopes[community]
+	if !ok {
+		return nil, overwrite{}, false
+	}
+	ow := overwrite{allow: st.setOf(o.Allow), deny: st.setOf(o.Deny)}
 	if o.Type == roster.OverwriteMember {
 		ow.member = st.names.of(s.id, o.ID)
 	} else if ow.slot, ok = s.byID[o.ID]; !ok {
-		return
+		return nil, overwrite{}, false
 	}
-	st.editChannel(s, o.ChannelID, func(list []overwrite) []overwrite { return slices.DeleteFunc(list, ow.same) })
+	ow.everyone = ow.member == name{} && ow.slot == s.everyone
+	return s, ow, true
 }
 
 // same reports whether two overwrites have the same target.
