@@ -43,9 +43,7 @@ func testPlatformLastAdmin(t *testing.T, open Opener) {
 }
 
 func testOwnerlessLastAdmin(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	f := newCommunityFixture(t, open, "alice", "bob")
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{roster.BuiltinAdmin}})
 	_, _, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
 	wantCode(t, "removing one of two admins", err, "")
@@ -63,9 +61,7 @@ func testOwnerlessLastAdmin(t *testing.T, open Opener) {
 }
 
 func testLastAdminLeaves(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	f := newCommunityFixture(t, open, "alice", "bob")
 	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
 	before := MustRevision(t, f.key, f)
 	for _, tc := range []struct {
@@ -105,9 +101,7 @@ func testOwnedNoLastAdmin(t *testing.T, open Opener) {
 }
 
 func testRetainedAdmin(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
 	MustProvision(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
 	res, m, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)

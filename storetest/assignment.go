@@ -47,9 +47,7 @@ func pr(user, role, result string) roster.PairResult {
 }
 
 func testAddAndRemoveOne(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 
 	before := MustRevision(t, f.key, f)
@@ -96,9 +94,7 @@ func testAddAndRemoveOne(t *testing.T, open Opener) {
 }
 
 func testRemoveOneNotHeld(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	before := MustRevision(t, f.key, f)
 	_, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
@@ -116,9 +112,7 @@ func testRemoveOneNotHeld(t *testing.T, open Opener) {
 }
 
 func testAddNotFound(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	before := MustRevision(t, f.key, f)
 	for _, tc := range []struct {
@@ -145,9 +139,7 @@ func testAddNotFound(t *testing.T, open Opener) {
 }
 
 func testEveryoneNotAssignable(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	everyone := MustFindRole(t, f.key, f, "c1", roster.BuiltinEveryone)
 	before := MustRevision(t, f.key, f)
 	for _, id := range []string{roster.BuiltinEveryone, everyone.ID} {
@@ -163,9 +155,7 @@ func testEveryoneNotAssignable(t *testing.T, open Opener) {
 }
 
 func testBatchOutcomes(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	f := newCommunityFixture(t, open, "alice", "bob")
 	r1 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R1"})
 	r2 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R2"})
 	MustGrant(t, f.key, f, "c1", "bob", r2.ID)
@@ -210,9 +200,7 @@ func testBatchOutcomes(t *testing.T, open Opener) {
 }
 
 func testBatchAllOrNothing(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	f := newCommunityFixture(t, open, "alice", "bob")
 	r1 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R1"})
 	r2 := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R2"})
 	MustGrant(t, f.key, f, "c1", "bob", r2.ID)
@@ -252,9 +240,7 @@ func testBatchAllOrNothing(t *testing.T, open Opener) {
 }
 
 func testBatchInvalid(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R"})
 	many := make([]string, roster.MaxBatch+1)
 	for i := range many {
@@ -282,9 +268,7 @@ func testBatchInvalid(t *testing.T, open Opener) {
 }
 
 func testProvisioning(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
 	prov := roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning}
 	res, m, _, err := f.AddRoles(f.key, prov)
@@ -398,9 +382,7 @@ func testPlatformAssignment(t *testing.T, open Opener) {
 // testConcurrentAdd adds the same role to the same user at once: one call
 // adds it, the others find it held, and none fails.
 func testConcurrentAdd(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R"})
 	before := MustRevision(t, f.key, f)
 	const n = 6

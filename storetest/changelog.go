@@ -284,9 +284,7 @@ func testLoadState(t *testing.T, open Opener) {
 }
 
 func testAddMembers(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	def := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Newcomer", IsDefault: true})
 	before := MustRevision(t, f.key, f)
 	res, rev, err := f.AddMembers(f.key, "c1", []string{"bob", "alice", "carol", "bob"})

@@ -140,9 +140,7 @@ func testAddMember(t *testing.T, open Opener) {
 }
 
 func testAddMemberAgain(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice")
+	f := newCommunityFixture(t, open, "alice")
 	mods := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	MustGrant(t, f.key, f, "c1", "alice", mods.ID)
 
@@ -241,9 +239,7 @@ func testFindMemberNotFound(t *testing.T, open Opener) {
 }
 
 func testListMembersByRole(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "carol", "alice", "bob")
+	f := newCommunityFixture(t, open, "carol", "alice", "bob")
 	mods := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"carol", "alice"}, RoleIDs: []string{mods.ID}})
 	MustGrant(t, f.key, f, "c1", "bob", roster.BuiltinAdmin)

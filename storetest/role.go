@@ -353,9 +353,7 @@ func testDeleteRoleProtected(t *testing.T, open Opener) {
 }
 
 func testDeleteRoleInUse(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	f := newCommunityFixture(t, open, "alice", "bob")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r.ID}})
 	MustProvision(t, f.key, f, "c1", "alice", r.ID)
@@ -372,9 +370,7 @@ func testDeleteRoleInUse(t *testing.T, open Opener) {
 }
 
 func testDeleteRoleForce(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	f := newCommunityFixture(t, open, "alice", "bob")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r.ID}})
 	MustProvision(t, f.key, f, "c1", "alice", r.ID)
@@ -420,9 +416,7 @@ func testDeleteRoleVersionMismatch(t *testing.T, open Opener) {
 }
 
 func testListRoleHolders(t *testing.T, open Opener) {
-	f := newFixture(t, open)
-	MustCreateOwned(t, f.key, f, "c1", "")
-	MustAddMember(t, f.key, f, "c1", "carol", "alice", "bob")
+	f := newCommunityFixture(t, open, "carol", "alice", "bob")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"carol", "alice"}, RoleIDs: []string{r.ID}})
 	MustProvision(t, f.key, f, "c1", "alice", r.ID)

@@ -117,6 +117,16 @@ func newFixture(t *testing.T, open Opener) *fixture {
 	return &fixture{Service: open(t, nil), key: AsKey(t.Context())}
 }
 
+// newCommunityFixture opens a fresh store holding community c1, with no
+// owner, and the given members.
+func newCommunityFixture(t *testing.T, open Opener, members ...string) *fixture {
+	t.Helper()
+	f := newFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", members...)
+	return f
+}
+
 // newClockFixture opens a fresh store on a clock the test moves.
 func newClockFixture(t *testing.T, open Opener) *fixture {
 	t.Helper()
