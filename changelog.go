@@ -15,8 +15,11 @@ type ChangeLog interface {
 	Changes(ctx context.Context, after Revision, limit int) ([]Event, error)
 
 	// OnCommit registers fn to be called after each commit that wrote
-	// events, with the revision of its last event, before the writing call
-	// returns.
+	// events, with the revision of its last event: for a commit through
+	// this store before the writing call returns, and, where the database
+	// is shared, soon after a commit by another process. It is also called
+	// with revision 0 when commits may have been missed, such as after the
+	// database connection is restored.
 	OnCommit(fn func(Revision))
 }
 

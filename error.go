@@ -52,6 +52,9 @@ const (
 	EOWNERCANNOTLEAVE  = "owner_cannot_leave"
 	EAPIKEYREVOKED     = "api_key_revoked"
 	ELASTADMINKEY      = "last_admin_key"
+	// EWRITECONFLICT: the write kept conflicting with concurrent writes
+	// and was not made; sending it again is safe.
+	EWRITECONFLICT = "write_conflict"
 )
 
 // Error is the one error type of Roster's domain. Code is one of the E*

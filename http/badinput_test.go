@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 	"net/http"
 	"slices"
 	"sort"
@@ -58,38 +59,40 @@ func mustBadFix(t *testing.T, e *Env) badFix {
 // pagination to each list), and checks the problem document answered and
 // that nothing changed.
 func TestBadInput(t *testing.T) {
-	e := MustEnv(t)
-	fx := mustBadFix(t, e)
-	cases := badInputCases(fx)
-	seen := map[string]bool{}
-	for _, tc := range cases {
-		if seen[tc.name] {
-			t.Fatalf("case %q is listed twice", tc.name)
-		}
-		seen[tc.name] = true
-		t.Run(tc.name, func(t *testing.T) {
-			var before Res
-			if tc.reread != "" {
-				before = e.Do(t, "GET", tc.reread, nil)
+	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		e := MustEnv(t, eng)
+		fx := mustBadFix(t, e)
+		cases := badInputCases(fx)
+		seen := map[string]bool{}
+		for _, tc := range cases {
+			if seen[tc.name] {
+				t.Fatalf("case %q is listed twice", tc.name)
 			}
-			rev := e.Revision(t)
-			res := e.Do(t, tc.method, tc.path, tc.body, tc.req)
-			if res.Status >= 500 {
-				t.Errorf("%s %s: got status %d, want no 5xx ever: %.300s", tc.method, tc.path, res.Status, res.Raw)
-			}
-			wantProblem(t, res, tc.status, tc.code, tc.locs)
-			if got := e.Revision(t); got != rev {
-				t.Errorf("revision: got %d, want %d (the refused request changed something)", got, rev)
-			}
-			if tc.reread != "" {
-				after := e.Do(t, "GET", tc.reread, nil)
-				if after.Status != before.Status || (after.Status == http.StatusOK && !bytes.Equal(after.Raw, before.Raw)) {
-					t.Errorf("GET %s: got %d %.300s, want it unchanged: %d %.300s", tc.reread, after.Status, after.Raw, before.Status, before.Raw)
+			seen[tc.name] = true
+			t.Run(tc.name, func(t *testing.T) {
+				var before Res
+				if tc.reread != "" {
+					before = e.Do(t, "GET", tc.reread, nil)
 				}
-			}
-		})
-	}
-	t.Logf("%d bad-input cases", len(cases))
+				rev := e.Revision(t)
+				res := e.Do(t, tc.method, tc.path, tc.body, tc.req)
+				if res.Status >= 500 {
+					t.Errorf("%s %s: got status %d, want no 5xx ever: %.300s", tc.method, tc.path, res.Status, res.Raw)
+				}
+				wantProblem(t, res, tc.status, tc.code, tc.locs)
+				if got := e.Revision(t); got != rev {
+					t.Errorf("revision: got %d, want %d (the refused request changed something)", got, rev)
+				}
+				if tc.reread != "" {
+					after := e.Do(t, "GET", tc.reread, nil)
+					if after.Status != before.Status || (after.Status == http.StatusOK && !bytes.Equal(after.Raw, before.Raw)) {
+						t.Errorf("GET %s: got %d %.300s, want it unchanged: %d %.300s", tc.reread, after.Status, after.Raw, before.Status, before.Raw)
+					}
+				}
+			})
+		}
+		t.Logf("%d bad-input cases", len(cases))
+	})
 }
 
 // wantProblem checks that res is a problem document with the status and
@@ -153,33 +156,35 @@ func wantProblem(t *testing.T, res Res, status int, code string, locs []string) 
 // TestBatchDuplicatesCollapsed checks that a batch naming a user or a role
 // twice answers (and audits) one result per distinct pair.
 func TestBatchDuplicatesCollapsed(t *testing.T) {
-	e := MustEnv(t)
-	e.MustCommunity(t, "guild", "alice", "bob", "carol")
-	mod := e.MustRole(t, "guild", "Mod")
-	for _, tc := range []struct {
-		badRoute, want string
-	}{
-		{"batch-add", "added"},
-		{"batch-remove", "removed"},
-	} {
-		t.Run(tc.badRoute, func(t *testing.T) {
-			rev := e.Revision(t)
-			res := e.Must(t, http.StatusOK, "POST", "/v1/communities/guild/roles/"+tc.badRoute,
-				map[string]any{"userIds": []string{"bob", "carol", "bob"}, "roleIds": []string{mod, mod}})
-			var got []string
-			for _, r := range res.JSON["results"].([]any) {
-				m := r.(map[string]any)
-				got = append(got, m["userId"].(string)+" "+m["roleId"].(string)+" "+m["result"].(string))
-			}
-			want := []string{"bob " + mod + " " + tc.want, "carol " + mod + " " + tc.want}
-			if !slices.Equal(got, want) {
-				t.Errorf("results: got %q, want %q", got, want)
-			}
-			if got := e.Revision(t); got != rev+2 {
-				t.Errorf("revision: got %d, want %d (one event per distinct pair)", got, rev+2)
-			}
-		})
-	}
+	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		e := MustEnv(t, eng)
+		e.MustCommunity(t, "guild", "alice", "bob", "carol")
+		mod := e.MustRole(t, "guild", "Mod")
+		for _, tc := range []struct {
+			badRoute, want string
+		}{
+			{"batch-add", "added"},
+			{"batch-remove", "removed"},
+		} {
+			t.Run(tc.badRoute, func(t *testing.T) {
+				rev := e.Revision(t)
+				res := e.Must(t, http.StatusOK, "POST", "/v1/communities/guild/roles/"+tc.badRoute,
+					map[string]any{"userIds": []string{"bob", "carol", "bob"}, "roleIds": []string{mod, mod}})
+				var got []string
+				for _, r := range res.JSON["results"].([]any) {
+					m := r.(map[string]any)
+					got = append(got, m["userId"].(string)+" "+m["roleId"].(string)+" "+m["result"].(string))
+				}
+				want := []string{"bob " + mod + " " + tc.want, "carol " + mod + " " + tc.want}
+				if !slices.Equal(got, want) {
+					t.Errorf("results: got %q, want %q", got, want)
+				}
+				if got := e.Revision(t); got != rev+2 {
+					t.Errorf("revision: got %d, want %d (one event per distinct pair)", got, rev+2)
+				}
+			})
+		}
+	})
 }
 
 // nChars returns a string of n characters.

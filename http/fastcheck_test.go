@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 	"net/http"
 	"reflect"
 	"strings"
@@ -11,63 +12,65 @@ import (
 // which the lean check path answers, and as application/vnd.roster+json,
 // which it leaves to the documented operation; the answers must match.
 func TestFastChecksAnswerAsOperations(t *testing.T) {
-	e := MustEnv(t)
-	e.MustCommunity(t, "c1", "owner", "alice", "bob")
-	mod := e.MustRole(t, "c1", "mod", "BAN_MEMBERS")
-	e.Must(t, http.StatusOK, "PUT", "/v1/communities/c1/members/alice/roles/"+mod, nil)
-	e.Must(t, http.StatusCreated, "PUT", "/v1/communities/c1/channels/news", nil)
-	e.Must(t, http.StatusOK, "PUT", "/v1/communities/c1/channels/news/overwrites/roles/everyone", map[string]any{"deny": []string{"SEND_MESSAGES"}})
-	restricted := e.MustKey(t, map[string]any{"name": "c2 only", "scopes": []string{"check"}, "communityId": "c1"})
-	e.MustCommunity(t, "c2", "")
-	rev := e.Revision(t)
+	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		e := MustEnv(t, eng)
+		e.MustCommunity(t, "c1", "owner", "alice", "bob")
+		mod := e.MustRole(t, "c1", "mod", "BAN_MEMBERS")
+		e.Must(t, http.StatusOK, "PUT", "/v1/communities/c1/members/alice/roles/"+mod, nil)
+		e.Must(t, http.StatusCreated, "PUT", "/v1/communities/c1/channels/news", nil)
+		e.Must(t, http.StatusOK, "PUT", "/v1/communities/c1/channels/news/overwrites/roles/everyone", map[string]any{"deny": []string{"SEND_MESSAGES"}})
+		restricted := e.MustKey(t, map[string]any{"name": "c2 only", "scopes": []string{"check"}, "communityId": "c1"})
+		e.MustCommunity(t, "c2", "")
+		rev := e.Revision(t)
 
-	cases := []struct {
-		name, path string
-		body       map[string]any
-		key        string
-		status     int
-	}{
-		{"allowed", "/v1/check", map[string]any{"communityId": "c1", "userId": "alice", "permission": "BAN_MEMBERS"}, "", 200},
-		{"denied", "/v1/check", map[string]any{"communityId": "c1", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 200},
-		{"channel", "/v1/check", map[string]any{"communityId": "c1", "channelId": "news", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 200},
-		{"platform", "/v1/check", map[string]any{"userId": "bob", "permission": "CREATE_COMMUNITY"}, "", 200},
-		{"min revision", "/v1/check", map[string]any{"communityId": "c1", "userId": "owner", "permission": "VIEW_AUDIT_LOG", "minRevision": rev}, "", 200},
-		{"unknown community", "/v1/check", map[string]any{"communityId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
-		{"unknown channel", "/v1/check", map[string]any{"communityId": "c1", "channelId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
-		{"unregistered permission", "/v1/check", map[string]any{"communityId": "c1", "userId": "bob", "permission": "NO_SUCH_KEY"}, "", 422},
-		{"empty community", "/v1/check", map[string]any{"communityId": "", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
-		{"channel without community", "/v1/check", map[string]any{"channelId": "news", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
-		{"restricted key elsewhere", "/v1/check", map[string]any{"communityId": "c2", "userId": "bob", "permission": "BAN_MEMBERS"}, restricted, 404},
-		{"batch", "/v1/check/batch", map[string]any{"checks": []map[string]any{
-			{"communityId": "c1", "userId": "alice", "permission": "BAN_MEMBERS"},
-			{"communityId": "c1", "channelId": "news", "userId": "alice", "permission": "SEND_MESSAGES"},
-			{"communityId": "c1", "userId": "owner", "permission": "NO_SUCH_KEY"},
-		}}, "", 422},
-		{"batch allowed and denied", "/v1/check/batch", map[string]any{"minRevision": rev, "checks": []map[string]any{
-			{"communityId": "c1", "userId": "alice", "permission": "BAN_MEMBERS"},
-			{"communityId": "c1", "channelId": "news", "userId": "alice", "permission": "SEND_MESSAGES"},
-			{"userId": "alice", "permission": "BAN_MEMBERS"},
-		}}, "", 200},
-	}
-	res := e.Must(t, http.StatusUnprocessableEntity, "GET", "/v1/platform/users/bob/permissions?channelId=news", nil)
-	if res.Code() != "validation_failed" || !strings.Contains(string(res.Raw), "query.channelId") {
-		t.Errorf("platform permissions in a channel: got %s, want validation_failed at query.channelId", res.Raw)
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			fast := e.Do(t, "POST", tc.path, tc.body, Req{Key: tc.key})
-			slow := e.Do(t, "POST", tc.path, tc.body, Req{Key: tc.key, Header: map[string]string{"Content-Type": "application/vnd.roster+json"}})
-			if fast.Status != tc.status || slow.Status != tc.status {
-				t.Fatalf("status: lean %d, operation %d, want %d: %s / %s", fast.Status, slow.Status, tc.status, fast.Raw, slow.Raw)
-			}
-			delete(fast.JSON, "requestId")
-			delete(slow.JSON, "requestId")
-			if !reflect.DeepEqual(fast.JSON, slow.JSON) {
-				t.Errorf("lean path answered %s\noperation answered %s", fast.Raw, slow.Raw)
-			}
-			if got, want := fast.Header.Get("Content-Type"), slow.Header.Get("Content-Type"); got != want {
-				t.Errorf("Content-Type: lean %q, operation %q", got, want)
-			}
-		})
-	}
+		cases := []struct {
+			name, path string
+			body       map[string]any
+			key        string
+			status     int
+		}{
+			{"allowed", "/v1/check", map[string]any{"communityId": "c1", "userId": "alice", "permission": "BAN_MEMBERS"}, "", 200},
+			{"denied", "/v1/check", map[string]any{"communityId": "c1", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 200},
+			{"channel", "/v1/check", map[string]any{"communityId": "c1", "channelId": "news", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 200},
+			{"platform", "/v1/check", map[string]any{"userId": "bob", "permission": "CREATE_COMMUNITY"}, "", 200},
+			{"min revision", "/v1/check", map[string]any{"communityId": "c1", "userId": "owner", "permission": "VIEW_AUDIT_LOG", "minRevision": rev}, "", 200},
+			{"unknown community", "/v1/check", map[string]any{"communityId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
+			{"unknown channel", "/v1/check", map[string]any{"communityId": "c1", "channelId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
+			{"unregistered permission", "/v1/check", map[string]any{"communityId": "c1", "userId": "bob", "permission": "NO_SUCH_KEY"}, "", 422},
+			{"empty community", "/v1/check", map[string]any{"communityId": "", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
+			{"channel without community", "/v1/check", map[string]any{"channelId": "news", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
+			{"restricted key elsewhere", "/v1/check", map[string]any{"communityId": "c2", "userId": "bob", "permission": "BAN_MEMBERS"}, restricted, 404},
+			{"batch", "/v1/check/batch", map[string]any{"checks": []map[string]any{
+				{"communityId": "c1", "userId": "alice", "permission": "BAN_MEMBERS"},
+				{"communityId": "c1", "channelId": "news", "userId": "alice", "permission": "SEND_MESSAGES"},
+				{"communityId": "c1", "userId": "owner", "permission": "NO_SUCH_KEY"},
+			}}, "", 422},
+			{"batch allowed and denied", "/v1/check/batch", map[string]any{"minRevision": rev, "checks": []map[string]any{
+				{"communityId": "c1", "userId": "alice", "permission": "BAN_MEMBERS"},
+				{"communityId": "c1", "channelId": "news", "userId": "alice", "permission": "SEND_MESSAGES"},
+				{"userId": "alice", "permission": "BAN_MEMBERS"},
+			}}, "", 200},
+		}
+		res := e.Must(t, http.StatusUnprocessableEntity, "GET", "/v1/platform/users/bob/permissions?channelId=news", nil)
+		if res.Code() != "validation_failed" || !strings.Contains(string(res.Raw), "query.channelId") {
+			t.Errorf("platform permissions in a channel: got %s, want validation_failed at query.channelId", res.Raw)
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				fast := e.Do(t, "POST", tc.path, tc.body, Req{Key: tc.key})
+				slow := e.Do(t, "POST", tc.path, tc.body, Req{Key: tc.key, Header: map[string]string{"Content-Type": "application/vnd.roster+json"}})
+				if fast.Status != tc.status || slow.Status != tc.status {
+					t.Fatalf("status: lean %d, operation %d, want %d: %s / %s", fast.Status, slow.Status, tc.status, fast.Raw, slow.Raw)
+				}
+				delete(fast.JSON, "requestId")
+				delete(slow.JSON, "requestId")
+				if !reflect.DeepEqual(fast.JSON, slow.JSON) {
+					t.Errorf("lean path answered %s\noperation answered %s", fast.Raw, slow.Raw)
+				}
+				if got, want := fast.Header.Get("Content-Type"), slow.Header.Get("Content-Type"); got != want {
+					t.Errorf("Content-Type: lean %q, operation %q", got, want)
+				}
+			})
+		}
+	})
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 	"net/http"
 	"slices"
 	"strings"
@@ -29,9 +30,9 @@ type guardFix struct {
 	vars map[string]string
 }
 
-func mustGuardFix(t *testing.T) *guardFix {
+func mustGuardFix(t *testing.T, eng sqltest.Engine) *guardFix {
 	t.Helper()
-	e := MustEnv(t)
+	e := MustEnv(t, eng)
 	f := &guardFix{e: e, vars: map[string]string{}}
 	f.act = e.MustKey(t, map[string]any{"name": "act", "scopes": []string{"write"}, "actAs": true})
 	f.readAct = e.MustKey(t, map[string]any{"name": "read act", "scopes": []string{"read"}, "actAs": true})
@@ -481,60 +482,62 @@ func forceDelete(t *testing.T, f *guardFix, res Res) {
 // TestGuards runs every guard of SPEC §3 over HTTP, each case on a fresh
 // server.
 func TestGuards(t *testing.T) {
-	for _, tc := range guardCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			f := mustGuardFix(t)
-			if tc.setup != nil {
-				tc.setup(t, f)
-			}
-			req := Req{Header: map[string]string{}}
-			switch {
-			case tc.key == "read":
-				req.Key = f.readAct
-			case tc.key == "bad":
-				req.Key = "roster_no-such-key"
-			case tc.key == "none":
-				req.Key = "-"
-			case tc.as != "":
-				req.Key = f.act
-			}
-			if tc.as != "" {
-				req.ActAs = tc.as
-			}
-			for k, v := range tc.header {
-				req.Header[k] = f.expand(v)
-			}
-			if tc.body != nil {
-				b, err := json.Marshal(tc.body)
-				if err != nil {
-					t.Fatal(err)
+	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		for _, tc := range guardCases() {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				f := mustGuardFix(t, eng)
+				if tc.setup != nil {
+					tc.setup(t, f)
 				}
-				req.RawBody = f.expand(string(b))
-			}
-			before := f.e.Revision(t)
-			res := f.e.Do(t, tc.method, f.expand(tc.path), nil, req)
-			after := f.e.Revision(t)
-			if res.Status != tc.status {
-				t.Fatalf("status: got %d, want %d: %s", res.Status, tc.status, res.Raw)
-			}
-			if got := res.Code(); got != tc.code {
-				t.Fatalf("code: got %q, want %q: %s", got, tc.code, res.Raw)
-			}
-			if (tc.code != "" || tc.noop) && after != before {
-				t.Errorf("revision: got %d after the request, want %d (unchanged)", after, before)
-			}
-			if tc.code == "" && !tc.noop && after <= before {
-				t.Errorf("revision: got %d after the change, want above %d", after, before)
-			}
-			if tc.perm != "" {
-				if got := res.Str("permission"); got != tc.perm {
-					t.Errorf("problem permission: got %q, want %q", got, tc.perm)
+				req := Req{Header: map[string]string{}}
+				switch {
+				case tc.key == "read":
+					req.Key = f.readAct
+				case tc.key == "bad":
+					req.Key = "roster_no-such-key"
+				case tc.key == "none":
+					req.Key = "-"
+				case tc.as != "":
+					req.Key = f.act
 				}
-			}
-			if tc.check != nil {
-				tc.check(t, f, res)
-			}
-		})
-	}
+				if tc.as != "" {
+					req.ActAs = tc.as
+				}
+				for k, v := range tc.header {
+					req.Header[k] = f.expand(v)
+				}
+				if tc.body != nil {
+					b, err := json.Marshal(tc.body)
+					if err != nil {
+						t.Fatal(err)
+					}
+					req.RawBody = f.expand(string(b))
+				}
+				before := f.e.Revision(t)
+				res := f.e.Do(t, tc.method, f.expand(tc.path), nil, req)
+				after := f.e.Revision(t)
+				if res.Status != tc.status {
+					t.Fatalf("status: got %d, want %d: %s", res.Status, tc.status, res.Raw)
+				}
+				if got := res.Code(); got != tc.code {
+					t.Fatalf("code: got %q, want %q: %s", got, tc.code, res.Raw)
+				}
+				if (tc.code != "" || tc.noop) && after != before {
+					t.Errorf("revision: got %d after the request, want %d (unchanged)", after, before)
+				}
+				if tc.code == "" && !tc.noop && after <= before {
+					t.Errorf("revision: got %d after the change, want above %d", after, before)
+				}
+				if tc.perm != "" {
+					if got := res.Str("permission"); got != tc.perm {
+						t.Errorf("problem permission: got %q, want %q", got, tc.perm)
+					}
+				}
+				if tc.check != nil {
+					tc.check(t, f, res)
+				}
+			})
+		}
+	})
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,24 +15,25 @@ import (
 	api "github.com/rosterhq/roster/http"
 	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
-// Env is a real Roster server on a loopback port over a temp SQLite
-// database, with its bootstrap admin key.
+// Env is a real Roster server on a loopback port over a new database of
+// one engine, with its bootstrap admin key.
 type Env struct {
 	URL   string
 	Key   string
 	Store *sqlstore.DB
-	// Path is the database file.
-	Path string
+	// DSN names the database: on SQLite, its file.
+	DSN string
 }
 
 // MustEnv starts a server for the test; it stops when the test ends.
-func MustEnv(tb testing.TB) *Env {
+func MustEnv(tb testing.TB, eng sqltest.Engine) *Env {
 	tb.Helper()
 	ctx := context.Background()
-	path := filepath.Join(tb.TempDir(), "roster.db")
-	db, err := sqlstore.Open(ctx, path, sqlstore.Options{})
+	dsn := eng.DSN(tb)
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func MustEnv(tb testing.TB) *Env {
 		ix.Close()
 		db.Close()
 	})
-	return &Env{URL: srv.URL, Key: key, Store: db, Path: path}
+	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn}
 }
 
 // Res is an answer: its status, headers, raw body and the body decoded.

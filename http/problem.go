@@ -106,6 +106,7 @@ var statuses = map[string]int{
 	roster.EOWNERCANNOTLEAVE:   http.StatusConflict,
 	roster.EAPIKEYREVOKED:      http.StatusConflict,
 	roster.ELASTADMINKEY:       http.StatusConflict,
+	roster.EWRITECONFLICT:      http.StatusConflict,
 	roster.EVERSIONMISMATCH:    http.StatusPreconditionFailed,
 	roster.EBODYTOOLARGE:       http.StatusRequestEntityTooLarge,
 	roster.EUNSUPPORTEDMEDIA:   http.StatusUnsupportedMediaType,

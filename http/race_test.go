@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 	"io"
 	"net/http"
 	"slices"
@@ -126,165 +127,171 @@ func raceAdminHolders(t *testing.T, e *Env, community string) []string {
 // holders of an ownerless community, in several ways: exactly one removal
 // may succeed, the other answers last_admin, and one holder remains.
 func TestLastAdminRace(t *testing.T) {
-	const rounds = 20
-	remove := func(u string) raceReq { return raceReq{"DELETE", "/members/" + u + "/roles/admin", nil} }
-	batch := func(u string) raceReq {
-		return raceReq{"POST", "/roles/batch-remove", map[string]any{"userIds": []string{u}, "roleIds": []string{"admin"}}}
-	}
-	leave := func(u string) raceReq { return raceReq{"DELETE", "/members/" + u, nil} }
-	for _, tc := range []struct {
-		name string
-		a, b raceReq
-		// aLeaves and bLeaves are true when a (b) takes u1 (u2) out of the
-		// community.
-		aLeaves, bLeaves bool
-	}{
-		{"role removals", remove("u1"), remove("u2"), false, false},
-		{"batch-removes", batch("u1"), batch("u2"), false, false},
-		{"role removal and batch-remove", remove("u1"), batch("u2"), false, false},
-		{"role removal and member removal", remove("u1"), leave("u2"), false, true},
-		{"member removals", leave("u1"), leave("u2"), true, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			e := MustEnv(t)
-			seen := map[int64]string{}
-			for i := range rounds {
-				c := fmt.Sprintf("race-%d", i)
-				e.MustCommunity(t, c, "", "u1", "u2")
-				e.MustGrant(t, c, "u1", "admin")
-				e.MustGrant(t, c, "u2", "admin")
-				prefix := "/v1/communities/" + c
-				a, b := tc.a, tc.b
-				a.path, b.path = prefix+a.path, prefix+b.path
-				res := race(e, a, b)
-				for _, r := range res {
-					if r.err != nil {
-						t.Fatalf("round %d: %s: %v", i, r.req, r.err)
+	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		const rounds = 20
+		remove := func(u string) raceReq { return raceReq{"DELETE", "/members/" + u + "/roles/admin", nil} }
+		batch := func(u string) raceReq {
+			return raceReq{"POST", "/roles/batch-remove", map[string]any{"userIds": []string{u}, "roleIds": []string{"admin"}}}
+		}
+		leave := func(u string) raceReq { return raceReq{"DELETE", "/members/" + u, nil} }
+		for _, tc := range []struct {
+			name string
+			a, b raceReq
+			// aLeaves and bLeaves are true when a (b) takes u1 (u2) out of the
+			// community.
+			aLeaves, bLeaves bool
+		}{
+			{"role removals", remove("u1"), remove("u2"), false, false},
+			{"batch-removes", batch("u1"), batch("u2"), false, false},
+			{"role removal and batch-remove", remove("u1"), batch("u2"), false, false},
+			{"role removal and member removal", remove("u1"), leave("u2"), false, true},
+			{"member removals", leave("u1"), leave("u2"), true, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				e := MustEnv(t, eng)
+				seen := map[int64]string{}
+				for i := range rounds {
+					c := fmt.Sprintf("race-%d", i)
+					e.MustCommunity(t, c, "", "u1", "u2")
+					e.MustGrant(t, c, "u1", "admin")
+					e.MustGrant(t, c, "u2", "admin")
+					prefix := "/v1/communities/" + c
+					a, b := tc.a, tc.b
+					a.path, b.path = prefix+a.path, prefix+b.path
+					res := race(e, a, b)
+					for _, r := range res {
+						if r.err != nil {
+							t.Fatalf("round %d: %s: %v", i, r.req, r.err)
+						}
+						if r.status >= 500 {
+							t.Errorf("round %d: %s: got status %d, want no 5xx", i, r.req, r.status)
+						}
 					}
-					if r.status >= 500 {
-						t.Errorf("round %d: %s: got status %d, want no 5xx", i, r.req, r.status)
+					ok := func(r raceRes) bool { return r.status == http.StatusOK || r.status == http.StatusNoContent }
+					refused := func(r raceRes) bool { return r.status == http.StatusConflict && r.code == "last_admin" }
+					var winner, loser string
+					switch {
+					case ok(res[0]) && refused(res[1]):
+						winner, loser = "u1", "u2"
+					case ok(res[1]) && refused(res[0]):
+						winner, loser = "u2", "u1"
+					default:
+						t.Fatalf("round %d: got %s → %d %q and %s → %d %q, want one success and one 409 last_admin",
+							i, res[0].req, res[0].status, res[0].code, res[1].req, res[1].status, res[1].code)
+					}
+					revisions(t, seen, res)
+					if got := raceAdminHolders(t, e, c); !slices.Equal(got, []string{loser}) {
+						t.Fatalf("round %d: admin holders: got %v, want [%s] (%s won)", i, got, loser, winner)
+					}
+					leaver := winner == "u1" && tc.aLeaves || winner == "u2" && tc.bLeaves
+					member := e.Do(t, "GET", prefix+"/members/"+winner, nil)
+					if leaver && member.Status != http.StatusNotFound {
+						t.Errorf("round %d: %s removed from the community: got status %d for GET member, want 404", i, winner, member.Status)
+					}
+					if !leaver && member.Status != http.StatusOK {
+						t.Errorf("round %d: %s kept in the community: got status %d for GET member, want 200", i, winner, member.Status)
 					}
 				}
-				ok := func(r raceRes) bool { return r.status == http.StatusOK || r.status == http.StatusNoContent }
-				refused := func(r raceRes) bool { return r.status == http.StatusConflict && r.code == "last_admin" }
-				var winner, loser string
-				switch {
-				case ok(res[0]) && refused(res[1]):
-					winner, loser = "u1", "u2"
-				case ok(res[1]) && refused(res[0]):
-					winner, loser = "u2", "u1"
-				default:
-					t.Fatalf("round %d: got %s → %d %q and %s → %d %q, want one success and one 409 last_admin",
-						i, res[0].req, res[0].status, res[0].code, res[1].req, res[1].status, res[1].code)
-				}
-				revisions(t, seen, res)
-				if got := raceAdminHolders(t, e, c); !slices.Equal(got, []string{loser}) {
-					t.Fatalf("round %d: admin holders: got %v, want [%s] (%s won)", i, got, loser, winner)
-				}
-				leaver := winner == "u1" && tc.aLeaves || winner == "u2" && tc.bLeaves
-				member := e.Do(t, "GET", prefix+"/members/"+winner, nil)
-				if leaver && member.Status != http.StatusNotFound {
-					t.Errorf("round %d: %s removed from the community: got status %d for GET member, want 404", i, winner, member.Status)
-				}
-				if !leaver && member.Status != http.StatusOK {
-					t.Errorf("round %d: %s kept in the community: got status %d for GET member, want 200", i, winner, member.Status)
-				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 // TestConcurrentWrites sends many different writes at once: none may answer
 // 5xx, each gets its own revision, and role positions stay 0..n.
 func TestConcurrentWrites(t *testing.T) {
-	e := MustEnv(t)
-	e.MustCommunity(t, "busy", "", "m0", "m1", "m2", "m3")
-	grantRoles := []string{e.MustRole(t, "busy", "g0"), e.MustRole(t, "busy", "g1")}
-	const n = 12
-	var reqs []raceReq
-	var wants []int
-	add := func(want int, method, path string, body any) {
-		reqs, wants = append(reqs, raceReq{method, path, body}), append(wants, want)
-	}
-	for i := range n {
-		add(http.StatusCreated, "PUT", fmt.Sprintf("/v1/communities/busy/members/new%d", i), nil)
-		add(http.StatusCreated, "POST", "/v1/communities/busy/roles", map[string]any{"name": fmt.Sprintf("r%d", i), "permissions": []string{"MUTE_MEMBERS"}})
-		add(http.StatusCreated, "PUT", fmt.Sprintf("/v1/users/user%d", i), map[string]any{"displayName": fmt.Sprintf("User %d", i)})
-		add(http.StatusCreated, "POST", "/v1/permissions", map[string]any{"key": fmt.Sprintf("RACE_KEY_%d", i)})
-		add(http.StatusCreated, "POST", "/v1/communities", map[string]any{"id": fmt.Sprintf("c%d", i), "name": fmt.Sprintf("C %d", i)})
-		if i < 4 {
-			for _, r := range grantRoles {
-				add(http.StatusOK, "PUT", fmt.Sprintf("/v1/communities/busy/members/m%d/roles/%s", i, r), nil)
+	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		e := MustEnv(t, eng)
+		e.MustCommunity(t, "busy", "", "m0", "m1", "m2", "m3")
+		grantRoles := []string{e.MustRole(t, "busy", "g0"), e.MustRole(t, "busy", "g1")}
+		const n = 12
+		var reqs []raceReq
+		var wants []int
+		add := func(want int, method, path string, body any) {
+			reqs, wants = append(reqs, raceReq{method, path, body}), append(wants, want)
+		}
+		for i := range n {
+			add(http.StatusCreated, "PUT", fmt.Sprintf("/v1/communities/busy/members/new%d", i), nil)
+			add(http.StatusCreated, "POST", "/v1/communities/busy/roles", map[string]any{"name": fmt.Sprintf("r%d", i), "permissions": []string{"MUTE_MEMBERS"}})
+			add(http.StatusCreated, "PUT", fmt.Sprintf("/v1/users/user%d", i), map[string]any{"displayName": fmt.Sprintf("User %d", i)})
+			add(http.StatusCreated, "POST", "/v1/permissions", map[string]any{"key": fmt.Sprintf("RACE_KEY_%d", i)})
+			add(http.StatusCreated, "POST", "/v1/communities", map[string]any{"id": fmt.Sprintf("c%d", i), "name": fmt.Sprintf("C %d", i)})
+			if i < 4 {
+				for _, r := range grantRoles {
+					add(http.StatusOK, "PUT", fmt.Sprintf("/v1/communities/busy/members/m%d/roles/%s", i, r), nil)
+				}
 			}
 		}
-	}
-	res := race(e, reqs...)
-	for i, r := range res {
-		if r.err != nil {
-			t.Fatalf("%s: %v", r.req, r.err)
+		res := race(e, reqs...)
+		for i, r := range res {
+			if r.err != nil {
+				t.Fatalf("%s: %v", r.req, r.err)
+			}
+			if r.status != wants[i] {
+				t.Errorf("%s: got %d %q, want %d", r.req, r.status, r.code, wants[i])
+			}
 		}
-		if r.status != wants[i] {
-			t.Errorf("%s: got %d %q, want %d", r.req, r.status, r.code, wants[i])
-		}
-	}
-	revisions(t, map[int64]string{}, res)
+		revisions(t, map[int64]string{}, res)
 
-	roles := e.Must(t, http.StatusOK, "GET", "/v1/communities/busy/roles?limit=1000", nil).Items()
-	if len(roles) != n+4 {
-		t.Fatalf("roles of busy: got %d, want %d", len(roles), n+4)
-	}
-	for i, r := range roles {
-		if r["position"] != float64(i) {
-			t.Errorf("role %v: got position %v, want %d (positions 0..n, bottom to top)", r["name"], r["position"], i)
+		roles := e.Must(t, http.StatusOK, "GET", "/v1/communities/busy/roles?limit=1000", nil).Items()
+		if len(roles) != n+4 {
+			t.Fatalf("roles of busy: got %d, want %d", len(roles), n+4)
 		}
-	}
-	if got := len(e.Must(t, http.StatusOK, "GET", "/v1/audit?communityId=busy&action=role.created&limit=1000", nil).Items()); got != n+4 {
-		t.Errorf("role.created events: got %d, want %d", got, n+4)
-	}
+		for i, r := range roles {
+			if r["position"] != float64(i) {
+				t.Errorf("role %v: got position %v, want %d (positions 0..n, bottom to top)", r["name"], r["position"], i)
+			}
+		}
+		if got := len(e.Must(t, http.StatusOK, "GET", "/v1/audit?communityId=busy&action=role.created&limit=1000", nil).Items()); got != n+4 {
+			t.Errorf("role.created events: got %d, want %d", got, n+4)
+		}
+	})
 }
 
 // TestConcurrentAdminRemovals races a role deletion and admin removals
 // against each other in one community with three admin holders: at most two
 // removals succeed and an admin always remains.
 func TestConcurrentAdminRemovals(t *testing.T) {
-	e := MustEnv(t)
-	seen := map[int64]string{}
-	for i := range 10 {
-		c := fmt.Sprintf("three-%d", i)
-		e.MustCommunity(t, c, "", "u1", "u2", "u3")
-		for _, u := range []string{"u1", "u2", "u3"} {
-			e.MustGrant(t, c, u, "admin")
-		}
-		extra := e.MustRole(t, c, "extra")
-		e.MustGrant(t, c, "u1", extra)
-		p := "/v1/communities/" + c
-		res := race(e,
-			raceReq{"DELETE", p + "/members/u1/roles/admin", nil},
-			raceReq{"POST", p + "/roles/batch-remove", map[string]any{"userIds": []string{"u2"}, "roleIds": []string{"admin"}}},
-			raceReq{"DELETE", p + "/members/u3", nil},
-			raceReq{"DELETE", p + "/roles/" + extra + "?force=true", nil},
-		)
-		wins := 0
-		for j, r := range res[:3] {
-			switch {
-			case r.err != nil:
-				t.Fatalf("round %d: %s: %v", i, r.req, r.err)
-			case r.status == http.StatusOK || r.status == http.StatusNoContent:
-				wins++
-			case r.status != http.StatusConflict || r.code != "last_admin":
-				t.Errorf("round %d: request %d %s: got %d %q, want success or 409 last_admin", i, j, r.req, r.status, r.code)
+	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		e := MustEnv(t, eng)
+		seen := map[int64]string{}
+		for i := range 10 {
+			c := fmt.Sprintf("three-%d", i)
+			e.MustCommunity(t, c, "", "u1", "u2", "u3")
+			for _, u := range []string{"u1", "u2", "u3"} {
+				e.MustGrant(t, c, u, "admin")
+			}
+			extra := e.MustRole(t, c, "extra")
+			e.MustGrant(t, c, "u1", extra)
+			p := "/v1/communities/" + c
+			res := race(e,
+				raceReq{"DELETE", p + "/members/u1/roles/admin", nil},
+				raceReq{"POST", p + "/roles/batch-remove", map[string]any{"userIds": []string{"u2"}, "roleIds": []string{"admin"}}},
+				raceReq{"DELETE", p + "/members/u3", nil},
+				raceReq{"DELETE", p + "/roles/" + extra + "?force=true", nil},
+			)
+			wins := 0
+			for j, r := range res[:3] {
+				switch {
+				case r.err != nil:
+					t.Fatalf("round %d: %s: %v", i, r.req, r.err)
+				case r.status == http.StatusOK || r.status == http.StatusNoContent:
+					wins++
+				case r.status != http.StatusConflict || r.code != "last_admin":
+					t.Errorf("round %d: request %d %s: got %d %q, want success or 409 last_admin", i, j, r.req, r.status, r.code)
+				}
+			}
+			if wins != 2 {
+				t.Errorf("round %d: got %d successful admin removals, want 2 of 3", i, wins)
+			}
+			if r := res[3]; r.err != nil || r.status != http.StatusNoContent {
+				t.Errorf("round %d: %s: got %d %q (%v), want 204", i, r.req, r.status, r.code, r.err)
+			}
+			revisions(t, seen, res)
+			if got := raceAdminHolders(t, e, c); len(got) != 1 {
+				t.Errorf("round %d: admin holders: got %v, want exactly one", i, got)
 			}
 		}
-		if wins != 2 {
-			t.Errorf("round %d: got %d successful admin removals, want 2 of 3", i, wins)
-		}
-		if r := res[3]; r.err != nil || r.status != http.StatusNoContent {
-			t.Errorf("round %d: %s: got %d %q (%v), want 204", i, r.req, r.status, r.code, r.err)
-		}
-		revisions(t, seen, res)
-		if got := raceAdminHolders(t, e, c); len(got) != 1 {
-			t.Errorf("round %d: admin holders: got %v, want exactly one", i, got)
-		}
-	}
+	})
 }

@@ -69,24 +69,24 @@ func (db *DB) CreateAPIKey(ctx context.Context, k roster.APIKey) (roster.APIKey,
 	if err := k.Clean(db.now()); err != nil {
 		return k, 0, err
 	}
-	tx, err := db.begin(ctx)
+	var created roster.APIKey
+	rev, err := db.update(ctx, func(tx *Tx) error {
+		if k.CommunityID != nil {
+			if _, err := scopeOwner(ctx, tx, *k.CommunityID); err != nil {
+				return err
+			}
+		}
+		if err := tx.requireKeyAdmin(); err != nil {
+			return err
+		}
+		var err error
+		created, err = tx.insertKey(k, newSecret())
+		return err
+	})
 	if err != nil {
 		return k, 0, err
 	}
-	defer tx.Rollback()
-	if k.CommunityID != nil {
-		if _, err := scopeOwner(ctx, tx, *k.CommunityID); err != nil {
-			return k, 0, err
-		}
-	}
-	if err := tx.requireKeyAdmin(); err != nil {
-		return k, 0, err
-	}
-	if k, err = tx.insertKey(k, newSecret()); err != nil {
-		return k, 0, err
-	}
-	rev, err := tx.commit()
-	return k, rev, err
+	return created, rev, nil
 }
 
 func (tx *Tx) insertKey(k roster.APIKey, secret string) (roster.APIKey, error) {
@@ -144,30 +144,24 @@ func (db *DB) ListAPIKeys(ctx context.Context, p roster.Page) ([]roster.APIKey, 
 
 // RevokeAPIKey revokes a key.
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) (roster.Revision, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, id))
-	if err != nil {
-		return 0, notFound(err, roster.EAPIKEYNOTFOUND, "API key %s not found", id)
-	}
-	if err := tx.requireKeyAdmin(); err != nil {
-		return 0, err
-	}
-	if k.RevokedAt != nil {
-		return 0, roster.Errorf(roster.EAPIKEYREVOKED, "API key %s is already revoked", id)
-	}
-	if live, err := tx.rootKeys(); err != nil {
-		return 0, err
-	} else if len(live) == 1 && live[0] == k.ID {
-		return 0, roster.Errorf(roster.ELASTADMINKEY, "API key %s is the last live admin key: create another before revoking it", id)
-	}
-	if err := tx.revoke(k); err != nil {
-		return 0, err
-	}
-	return tx.commit()
+	return db.update(ctx, func(tx *Tx) error {
+		k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, id))
+		if err != nil {
+			return notFound(err, roster.EAPIKEYNOTFOUND, "API key %s not found", id)
+		}
+		if err := tx.requireKeyAdmin(); err != nil {
+			return err
+		}
+		if k.RevokedAt != nil {
+			return roster.Errorf(roster.EAPIKEYREVOKED, "API key %s is already revoked", id)
+		}
+		if live, err := tx.rootKeys(); err != nil {
+			return err
+		} else if len(live) == 1 && live[0] == k.ID {
+			return roster.Errorf(roster.ELASTADMINKEY, "API key %s is the last live admin key: create another before revoking it", id)
+		}
+		return tx.revoke(k)
+	})
 }
 
 func (tx *Tx) revoke(k roster.APIKey) error {
@@ -233,31 +227,34 @@ func (db *DB) EnsureBootstrapKey(ctx context.Context, secret string) (string, er
 	if secret != "" && len(secret) < MinSecretLength {
 		return "", fmt.Errorf("sqlstore: the admin key must be at least %d characters", MinSecretLength)
 	}
-	tx, err := db.begin(roster.NewContext(ctx, roster.SystemActor))
+	// created is the secret of the key created, "" when one existed.
+	var created string
+	_, err := db.update(roster.NewContext(ctx, roster.SystemActor), func(tx *Tx) error {
+		created = ""
+		secret := secret // a copy: each run starts from the parameter
+		if secret != "" {
+			k, err := scanKey(tx.QueryRowContext(tx.ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, hashSecret(secret)))
+			switch {
+			case err == nil && (k.RevokedAt != nil || k.ExpiresAt != nil && !k.ExpiresAt.After(tx.now)):
+				return fmt.Errorf("sqlstore: the admin key set is API key %s, which is revoked or expired: set a new one", k.ID)
+			case err == nil:
+				return nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("sqlstore: keys: %w", err)
+			}
+		} else if live, err := tx.rootKeys(); err != nil || len(live) > 0 {
+			return err
+		} else {
+			secret = newSecret()
+		}
+		if _, err := tx.insertKey(roster.APIKey{Name: "bootstrap admin", Scopes: []string{roster.ScopeAdmin}}, secret); err != nil {
+			return err
+		}
+		created = secret
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}
-	defer tx.Rollback()
-	if secret != "" {
-		k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, hashSecret(secret)))
-		switch {
-		case err == nil && (k.RevokedAt != nil || k.ExpiresAt != nil && !k.ExpiresAt.After(tx.now)):
-			return "", fmt.Errorf("sqlstore: the admin key set is API key %s, which is revoked or expired: set a new one", k.ID)
-		case err == nil:
-			return "", nil
-		case !errors.Is(err, sql.ErrNoRows):
-			return "", fmt.Errorf("sqlstore: keys: %w", err)
-		}
-	} else if live, err := tx.rootKeys(); err != nil || len(live) > 0 {
-		return "", err
-	} else {
-		secret = newSecret()
-	}
-	if _, err := tx.insertKey(roster.APIKey{Name: "bootstrap admin", Scopes: []string{roster.ScopeAdmin}}, secret); err != nil {
-		return "", err
-	}
-	if _, err := tx.commit(); err != nil {
-		return "", err
-	}
-	return secret, nil
+	return created, nil
 }

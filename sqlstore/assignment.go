@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -142,65 +143,73 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 	if remove {
 		c.ExpiresAt = nil
 	}
-	tx, owner, err := db.beginScope(ctx, c.Scope)
-	if err != nil {
-		return nil, m, 0, err
-	}
-	defer tx.Rollback()
-	roles, err := resolveRoles(tx, c.Scope, c.RoleIDs)
-	if err != nil {
-		return nil, m, 0, err
-	}
-	if err := checkHolders(tx, c.Scope, c.UserIDs, !remove); err != nil {
-		return nil, m, 0, err
-	}
-	users := roster.Unique(c.UserIDs)
-	rc := authz.RoleChange{Remove: remove, Single: single, Source: c.Source, HasOwner: owner != "", Platform: c.Scope == roster.Platform}
-	if rc.Actor, err = tx.subject(c.Scope, owner); err != nil {
-		return nil, m, 0, err
-	}
-	held, err := heldBy(ctx, tx, c.Scope, users, tx.now)
-	if err != nil {
-		return nil, m, 0, err
-	}
-	var names []string
-	for _, u := range users {
-		for _, r := range roles {
-			rc.Pairs = append(rc.Pairs, authz.Pair{User: u, Role: facts(r), Held: sources(held[u], r.ID)})
-			names = append(names, r.Name)
+	var results []roster.PairResult
+	rev, err := db.updateScope(ctx, c.Scope, func(tx *Tx, owner string) error {
+		roles, err := resolveRoles(tx, c.Scope, c.RoleIDs)
+		if err != nil {
+			return err
 		}
-	}
-	if remove {
-		if rc.AdminHolders, err = adminHolders(tx, c.Scope); err != nil {
-			return nil, m, 0, err
+		if err := checkHolders(tx, c.Scope, c.UserIDs, !remove); err != nil {
+			return err
 		}
-	}
-	outcomes, err := authz.ChangeRoles(rc)
-	if err != nil {
-		return nil, m, 0, err
-	}
-	results := make([]roster.PairResult, len(rc.Pairs))
-	for i, p := range rc.Pairs {
-		results[i] = roster.PairResult{UserID: p.User, RoleID: p.Role.ID, Result: outcomes[i]}
-		a := roster.Assignment{UserID: p.User, RoleID: p.Role.ID, RoleName: names[i]}
-		switch outcomes[i] {
-		case roster.Added:
-			err = tx.grant(c.Scope, a, c.Source, c.ExpiresAt)
-		case roster.Removed, roster.Retained:
-			a.Grant = grantOf(held[p.User], p.Role.ID, c.Source)
-			err = tx.ungrant(c.Scope, a)
+		users := roster.Unique(c.UserIDs)
+		rc := authz.RoleChange{Remove: remove, Single: single, Source: c.Source, HasOwner: owner != "", Platform: c.Scope == roster.Platform}
+		if rc.Actor, err = tx.subject(c.Scope, owner); err != nil {
+			return err
+		}
+		held, err := heldBy(ctx, tx, c.Scope, users, tx.now)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, u := range users {
+			for _, r := range roles {
+				rc.Pairs = append(rc.Pairs, authz.Pair{User: u, Role: facts(r), Held: sources(held[u], r.ID)})
+				names = append(names, r.Name)
+			}
+		}
+		if remove {
+			if rc.AdminHolders, err = adminHolders(tx, c.Scope); err != nil {
+				return err
+			}
+		}
+		outcomes, err := authz.ChangeRoles(rc)
+		if err != nil {
+			return err
+		}
+		results = make([]roster.PairResult, len(rc.Pairs))
+		var changed []roster.Assignment
+		for i, p := range rc.Pairs {
+			results[i] = roster.PairResult{UserID: p.User, RoleID: p.Role.ID, Result: outcomes[i]}
+			a := roster.Assignment{UserID: p.User, RoleID: p.Role.ID, RoleName: names[i]}
+			switch outcomes[i] {
+			case roster.Added:
+				changed = append(changed, a)
+			case roster.Removed, roster.Retained:
+				a.Grant = grantOf(held[p.User], p.Role.ID, c.Source)
+				changed = append(changed, a)
+			}
+		}
+		if remove {
+			err = tx.ungrant(c.Scope, changed...)
+		} else {
+			err = tx.grant(c.Scope, c.Source, c.ExpiresAt, changed...)
 		}
 		if err != nil {
-			return nil, m, 0, err
+			return err
 		}
-	}
-	if len(users) == 1 {
-		if m, err = findMember(ctx, tx, c.Scope, users[0], tx.now); err != nil {
-			return nil, m, 0, err
+		m = roster.Member{}
+		if len(users) == 1 {
+			if m, err = findMember(ctx, tx, c.Scope, users[0], tx.now); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, roster.Member{}, 0, err
 	}
-	rev, err := tx.commit()
-	return results, m, rev, err
+	return results, m, rev, nil
 }
 
 // grantOf returns the grant of a role from a source among held roles.
@@ -298,19 +307,34 @@ func adminHolders(tx *Tx, scope string) ([]string, error) {
 		WHERE r.scope = ? AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > ?)`, scope, micros(tx.now))
 }
 
-// grant writes one assignment (replacing an expired one of the same source)
-// and its event.
-func (tx *Tx) grant(scope string, a roster.Assignment, src roster.Source, expires *time.Time) error {
-	a.Grant = roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
-	err := tx.exec(`INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
-			granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`,
-		a.RoleID, a.UserID, src, scope, a.GrantedBy.KeyID, a.GrantedBy.UserID, micros(tx.now), nullMicros(expires))
-	if err != nil {
-		return fmt.Errorf("sqlstore: grant: %w", err)
+// assignmentsPerStatement bounds the rows one statement writes, under both
+// engines' limits on the number of parameters.
+const assignmentsPerStatement = 500
+
+// grant writes assignments of roles from one source (replacing expired ones
+// of the same source), many per statement, and an event for each.
+func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...roster.Assignment) error {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?)`
+	for chunk := range slices.Chunk(as, assignmentsPerStatement) {
+		args := make([]any, 0, 8*len(chunk))
+		for _, a := range chunk {
+			args = append(args, a.RoleID, a.UserID, src, scope, tx.actor.KeyID, tx.actor.UserID, micros(tx.now), nullMicros(expires))
+		}
+		_, err := tx.ExecContext(tx.ctx, `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
+			VALUES `+repeat(row, len(chunk))+`
+			ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
+				granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`, args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: grant: %w", err)
+		}
 	}
-	return tx.event(scope, roster.ActionMemberRoleAdded, roster.TargetMember, a.UserID, nil, a)
+	for _, a := range as {
+		a.Grant = roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
+		if err := tx.event(scope, roster.ActionMemberRoleAdded, roster.TargetMember, a.UserID, nil, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // removeAssignments deletes the assignments of scope matching where, with
@@ -335,18 +359,26 @@ func removeAssignments(tx *Tx, scope, where string, args ...any) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlstore: assignments: %w", err)
 	}
-	for _, a := range gone {
-		if err := tx.ungrant(scope, a); err != nil {
+	return tx.ungrant(scope, gone...)
+}
+
+// ungrant deletes assignments, each of its grant's source, many per
+// statement, and writes an event for each.
+func (tx *Tx) ungrant(scope string, as ...roster.Assignment) error {
+	for chunk := range slices.Chunk(as, assignmentsPerStatement) {
+		args := make([]any, 0, 3*len(chunk))
+		for _, a := range chunk {
+			args = append(args, a.RoleID, a.UserID, a.Source)
+		}
+		_, err := tx.ExecContext(tx.ctx, `DELETE FROM assignments WHERE (role_id, user_id, source) IN (VALUES `+repeat(`(?, ?, ?)`, len(chunk))+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: remove assignments: %w", err)
+		}
+	}
+	for _, a := range as {
+		if err := tx.event(scope, roster.ActionMemberRoleRemoved, roster.TargetMember, a.UserID, a, nil); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// ungrant deletes one assignment and writes its event.
-func (tx *Tx) ungrant(scope string, a roster.Assignment) error {
-	if err := tx.exec(`DELETE FROM assignments WHERE role_id = ? AND user_id = ? AND source = ?`, a.RoleID, a.UserID, a.Source); err != nil {
-		return fmt.Errorf("sqlstore: remove assignment: %w", err)
-	}
-	return tx.event(scope, roster.ActionMemberRoleRemoved, roster.TargetMember, a.UserID, a, nil)
 }

@@ -15,11 +15,15 @@ type hooks struct {
 	fns []func(roster.Revision)
 }
 
-// OnCommit registers fn to be called after each commit that wrote events.
+// OnCommit registers fn to be called after each commit that wrote events;
+// on PostgreSQL, also after those of other processes.
 func (db *DB) OnCommit(fn func(roster.Revision)) {
 	db.hooks.mu.Lock()
 	defer db.hooks.mu.Unlock()
 	db.hooks.fns = append(db.hooks.fns, fn)
+	if db.pg != nil {
+		db.pg.start(db.committed)
+	}
 }
 
 func (db *DB) committed(rev roster.Revision) {

@@ -154,82 +154,80 @@ func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel,
 	if err := c.Clean(); err != nil {
 		return c, false, 0, err
 	}
-	tx, owner, err := db.beginScope(ctx, c.CommunityID)
+	var out roster.Channel
+	var created bool
+	rev, err := db.updateScope(ctx, c.CommunityID, func(tx *Tx, owner string) error {
+		s, err := tx.subject(c.CommunityID, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.ManageChannel(s); err != nil {
+			return err
+		}
+		old, err := findChannel(ctx, tx, c.CommunityID, c.ID)
+		switch {
+		case err == nil && old.Name == c.Name:
+			out, created = old, false
+			return nil
+		case err == nil:
+			renamed := old
+			renamed.Name, renamed.UpdatedAt = c.Name, tx.now
+			if _, err := tx.ExecContext(ctx, `UPDATE channels SET name = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
+				c.Name, micros(tx.now), c.CommunityID, c.ID); err != nil {
+				return fmt.Errorf("sqlstore: rename channel: %w", err)
+			}
+			if err := tx.event(c.CommunityID, roster.ActionChannelUpdated, roster.TargetChannel, c.ID, old, renamed); err != nil {
+				return err
+			}
+			out, created = renamed, false
+			return nil
+		case roster.ErrorCode(err) != roster.ECHANNELNOTFOUND:
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM channels WHERE community_id = ?`, c.CommunityID).Scan(&n); err != nil {
+			return fmt.Errorf("sqlstore: channels: %w", err)
+		}
+		if n >= roster.MaxChannelsPerCommunity {
+			return roster.Errorf(roster.ELIMITREACHED, "a community holds at most %d channels", roster.MaxChannelsPerCommunity)
+		}
+		c := c
+		c.CreatedAt, c.UpdatedAt, c.Overwrites = tx.now, tx.now, []roster.Overwrite{}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO channels (community_id, id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			c.CommunityID, c.ID, c.Name, micros(tx.now), micros(tx.now)); err != nil {
+			return fmt.Errorf("sqlstore: create channel: %w", err)
+		}
+		if err := tx.event(c.CommunityID, roster.ActionChannelCreated, roster.TargetChannel, c.ID, nil, c); err != nil {
+			return err
+		}
+		out, created = c, true
+		return nil
+	})
 	if err != nil {
 		return c, false, 0, err
 	}
-	defer tx.Rollback()
-	s, err := tx.subject(c.CommunityID, owner)
-	if err != nil {
-		return c, false, 0, err
-	}
-	if err := authz.ManageChannel(s); err != nil {
-		return c, false, 0, err
-	}
-	old, err := findChannel(ctx, tx, c.CommunityID, c.ID)
-	switch {
-	case err == nil && old.Name == c.Name:
-		rev, err := tx.commit()
-		return old, false, rev, err
-	case err == nil:
-		renamed := old
-		renamed.Name, renamed.UpdatedAt = c.Name, tx.now
-		if _, err := tx.ExecContext(ctx, `UPDATE channels SET name = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
-			c.Name, micros(tx.now), c.CommunityID, c.ID); err != nil {
-			return c, false, 0, fmt.Errorf("sqlstore: rename channel: %w", err)
-		}
-		if err := tx.event(c.CommunityID, roster.ActionChannelUpdated, roster.TargetChannel, c.ID, old, renamed); err != nil {
-			return c, false, 0, err
-		}
-		rev, err := tx.commit()
-		return renamed, false, rev, err
-	case roster.ErrorCode(err) != roster.ECHANNELNOTFOUND:
-		return c, false, 0, err
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM channels WHERE community_id = ?`, c.CommunityID).Scan(&n); err != nil {
-		return c, false, 0, fmt.Errorf("sqlstore: channels: %w", err)
-	}
-	if n >= roster.MaxChannelsPerCommunity {
-		return c, false, 0, roster.Errorf(roster.ELIMITREACHED, "a community holds at most %d channels", roster.MaxChannelsPerCommunity)
-	}
-	c.CreatedAt, c.UpdatedAt, c.Overwrites = tx.now, tx.now, []roster.Overwrite{}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO channels (community_id, id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-		c.CommunityID, c.ID, c.Name, micros(tx.now), micros(tx.now)); err != nil {
-		return c, false, 0, fmt.Errorf("sqlstore: create channel: %w", err)
-	}
-	if err := tx.event(c.CommunityID, roster.ActionChannelCreated, roster.TargetChannel, c.ID, nil, c); err != nil {
-		return c, false, 0, err
-	}
-	rev, err := tx.commit()
-	return c, true, rev, err
+	return out, created, rev, nil
 }
 
 // DeleteChannel removes a channel and its overwrites.
 func (db *DB) DeleteChannel(ctx context.Context, communityID, id string) (roster.Revision, error) {
-	tx, owner, err := db.beginScope(ctx, communityID)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	c, err := findChannel(ctx, tx, communityID, id)
-	if err != nil {
-		return 0, err
-	}
-	s, err := tx.subject(communityID, owner)
-	if err != nil {
-		return 0, err
-	}
-	if err := authz.ManageChannel(s); err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE community_id = ? AND id = ?`, communityID, id); err != nil {
-		return 0, fmt.Errorf("sqlstore: delete channel: %w", err)
-	}
-	if err := tx.event(communityID, roster.ActionChannelDeleted, roster.TargetChannel, id, c, nil); err != nil {
-		return 0, err
-	}
-	return tx.commit()
+	return db.updateScope(ctx, communityID, func(tx *Tx, owner string) error {
+		c, err := findChannel(ctx, tx, communityID, id)
+		if err != nil {
+			return err
+		}
+		s, err := tx.subject(communityID, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.ManageChannel(s); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE community_id = ? AND id = ?`, communityID, id); err != nil {
+			return fmt.Errorf("sqlstore: delete channel: %w", err)
+		}
+		return tx.event(communityID, roster.ActionChannelDeleted, roster.TargetChannel, id, c, nil)
+	})
 }
 
 // overwriteTarget finds what an overwrite targets: a role of the community
@@ -257,71 +255,74 @@ func (db *DB) SetOverwrite(ctx context.Context, communityID string, o roster.Ove
 	if err := o.Clean(); err != nil {
 		return o, 0, err
 	}
-	tx, owner, err := db.beginScope(ctx, communityID)
-	if err != nil {
-		return o, 0, err
-	}
-	defer tx.Rollback()
-	c, err := findChannel(ctx, tx, communityID, o.ChannelID)
-	if err != nil {
-		return o, 0, err
-	}
-	role, err := overwriteTarget(tx, communityID, &o)
-	if err != nil {
-		return o, 0, err
-	}
-	if err := checkKeys(ctx, tx, requested, func(i int) string {
-		if i < allowed {
-			return fmt.Sprintf("body.allow[%d]", i)
+	var out roster.Overwrite
+	rev, err := db.updateScope(ctx, communityID, func(tx *Tx, owner string) error {
+		o := o // a copy: overwriteTarget resolves its id
+		c, err := findChannel(ctx, tx, communityID, o.ChannelID)
+		if err != nil {
+			return err
 		}
-		return fmt.Sprintf("body.deny[%d]", i-allowed)
-	}); err != nil {
-		return o, 0, err
-	}
-	old, exists := overwriteIn(c, o)
-	s, err := tx.subject(communityID, owner)
-	if err != nil {
-		return o, 0, err
-	}
-	if err := authz.SetOverwrite(s, role, o.Allow, o.Deny, old.Allow, old.Deny); err != nil {
-		return o, 0, err
-	}
-	if exists && slices.Equal(old.Allow, o.Allow) && slices.Equal(old.Deny, o.Deny) {
-		rev, err := tx.commit()
-		return o, rev, err
-	}
-	if !exists && len(c.Overwrites) >= roster.MaxOverwritesPerChannel {
-		return o, 0, roster.Errorf(roster.ELIMITREACHED, "a channel holds at most %d overwrites", roster.MaxOverwritesPerChannel)
-	}
-	key := []any{communityID, o.ChannelID, o.Type, o.ID}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO overwrites (community_id, channel_id, target_type, target_id) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, key...); err != nil {
-		return o, 0, fmt.Errorf("sqlstore: overwrite: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM overwrite_permissions
-		WHERE community_id = ? AND channel_id = ? AND target_type = ? AND target_id = ?`, key...); err != nil {
-		return o, 0, fmt.Errorf("sqlstore: overwrite: %w", err)
-	}
-	for _, side := range []struct {
-		effect string
-		keys   []string
-	}{{roster.EffectAllow, o.Allow}, {roster.EffectDeny, o.Deny}} {
-		for _, k := range side.keys {
-			if err := tx.exec(`INSERT INTO overwrite_permissions (community_id, channel_id, target_type, target_id, key, effect)
-				VALUES (?, ?, ?, ?, ?, ?)`, append(key, k, side.effect)...); err != nil {
-				return o, 0, fmt.Errorf("sqlstore: overwrite: %w", err)
+		role, err := overwriteTarget(tx, communityID, &o)
+		if err != nil {
+			return err
+		}
+		if err := checkKeys(ctx, tx, requested, func(i int) string {
+			if i < allowed {
+				return fmt.Sprintf("body.allow[%d]", i)
+			}
+			return fmt.Sprintf("body.deny[%d]", i-allowed)
+		}); err != nil {
+			return err
+		}
+		old, exists := overwriteIn(c, o)
+		s, err := tx.subject(communityID, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.SetOverwrite(s, role, o.Allow, o.Deny, old.Allow, old.Deny); err != nil {
+			return err
+		}
+		if exists && slices.Equal(old.Allow, o.Allow) && slices.Equal(old.Deny, o.Deny) {
+			out = o
+			return nil
+		}
+		if !exists && len(c.Overwrites) >= roster.MaxOverwritesPerChannel {
+			return roster.Errorf(roster.ELIMITREACHED, "a channel holds at most %d overwrites", roster.MaxOverwritesPerChannel)
+		}
+		key := []any{communityID, o.ChannelID, o.Type, o.ID}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO overwrites (community_id, channel_id, target_type, target_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, key...); err != nil {
+			return fmt.Errorf("sqlstore: overwrite: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM overwrite_permissions
+			WHERE community_id = ? AND channel_id = ? AND target_type = ? AND target_id = ?`, key...); err != nil {
+			return fmt.Errorf("sqlstore: overwrite: %w", err)
+		}
+		for _, side := range []struct {
+			effect string
+			keys   []string
+		}{{roster.EffectAllow, o.Allow}, {roster.EffectDeny, o.Deny}} {
+			for _, k := range side.keys {
+				if err := tx.exec(`INSERT INTO overwrite_permissions (community_id, channel_id, target_type, target_id, key, effect)
+					VALUES (?, ?, ?, ?, ?, ?)`, append(key, k, side.effect)...); err != nil {
+					return fmt.Errorf("sqlstore: overwrite: %w", err)
+				}
 			}
 		}
-	}
-	var before any
-	if exists {
-		before = old
-	}
-	if err := tx.event(communityID, roster.ActionOverwriteSet, roster.TargetChannel, o.ChannelID, before, o); err != nil {
+		var before any
+		if exists {
+			before = old
+		}
+		if err := tx.event(communityID, roster.ActionOverwriteSet, roster.TargetChannel, o.ChannelID, before, o); err != nil {
+			return err
+		}
+		out = o
+		return nil
+	})
+	if err != nil {
 		return o, 0, err
 	}
-	rev, err := tx.commit()
-	return o, rev, err
+	return out, rev, nil
 }
 
 // overwriteIn returns the channel's overwrite of the same target as o.
@@ -336,36 +337,31 @@ func overwriteIn(c roster.Channel, o roster.Overwrite) (roster.Overwrite, bool) 
 
 // DeleteOverwrite removes an overwrite from a channel.
 func (db *DB) DeleteOverwrite(ctx context.Context, communityID string, o roster.Overwrite) (roster.Revision, error) {
-	tx, owner, err := db.beginScope(ctx, communityID)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	c, err := findChannel(ctx, tx, communityID, o.ChannelID)
-	if err != nil {
-		return 0, err
-	}
-	var role *authz.RoleFacts
-	if o.Type == roster.OverwriteRole {
-		if role, err = overwriteTarget(tx, communityID, &o); err != nil {
-			return 0, err
+	return db.updateScope(ctx, communityID, func(tx *Tx, owner string) error {
+		o := o // a copy: overwriteTarget resolves its id
+		c, err := findChannel(ctx, tx, communityID, o.ChannelID)
+		if err != nil {
+			return err
 		}
-	}
-	old, exists := overwriteIn(c, o)
-	if !exists {
-		return 0, roster.Errorf(roster.EOVERWRITENOTFOUND, "channel %s has no overwrite for %s %s", o.ChannelID, o.Type, o.ID)
-	}
-	s, err := tx.subject(communityID, owner)
-	if err != nil {
-		return 0, err
-	}
-	if err := authz.SetOverwrite(s, role, old.Allow, old.Deny); err != nil {
-		return 0, err
-	}
-	if err := removeOverwrites(tx, communityID, []roster.Overwrite{old}); err != nil {
-		return 0, err
-	}
-	return tx.commit()
+		var role *authz.RoleFacts
+		if o.Type == roster.OverwriteRole {
+			if role, err = overwriteTarget(tx, communityID, &o); err != nil {
+				return err
+			}
+		}
+		old, exists := overwriteIn(c, o)
+		if !exists {
+			return roster.Errorf(roster.EOVERWRITENOTFOUND, "channel %s has no overwrite for %s %s", o.ChannelID, o.Type, o.ID)
+		}
+		s, err := tx.subject(communityID, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.SetOverwrite(s, role, old.Allow, old.Deny); err != nil {
+			return err
+		}
+		return removeOverwrites(tx, communityID, []roster.Overwrite{old})
+	})
 }
 
 // removeOverwrites deletes overwrites, with one event each.

@@ -69,19 +69,13 @@ func createBuiltinRoles(tx *Tx, scope string) error {
 
 // ensurePlatform creates the platform scope's built-in roles on first open.
 func (db *DB) ensurePlatform(ctx context.Context) error {
-	tx, err := db.begin(roster.NewContext(ctx, roster.SystemActor))
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	n, err := countRoles(tx, roster.Platform)
-	if err != nil || n > 0 {
-		return err
-	}
-	if err := createBuiltinRoles(tx, roster.Platform); err != nil {
-		return err
-	}
-	_, err = tx.commit()
+	_, err := db.update(roster.NewContext(ctx, roster.SystemActor), func(tx *Tx) error {
+		n, err := countRoles(tx, roster.Platform)
+		if err != nil || n > 0 {
+			return err
+		}
+		return createBuiltinRoles(tx, roster.Platform)
+	})
 	return err
 }
 
@@ -90,50 +84,53 @@ func (db *DB) CreateCommunity(ctx context.Context, c roster.Community) (roster.C
 	if err := c.Clean(); err != nil {
 		return c, 0, err
 	}
-	tx, err := db.begin(ctx)
+	var out roster.Community
+	rev, err := db.update(ctx, func(tx *Tx) error {
+		c := c // a copy: each run starts from the request
+		s, err := tx.subject(roster.Platform, "")
+		if err != nil {
+			return err
+		}
+		if err := authz.Require(s, roster.PermCreateCommunity); err != nil {
+			return err
+		}
+		if c.ID == "" {
+			c.ID = xid.New().String()
+		}
+		if c.OwnerID == nil && s.User != "" {
+			c.OwnerID = &s.User
+		}
+		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
+		_, err = tx.ExecContext(ctx, `INSERT INTO communities (id, name, owner_id, created_at, updated_at) VALUES (?, ?, NULL, ?, ?)`,
+			c.ID, c.Name, micros(tx.now), micros(tx.now))
+		if tx.isUnique(err) {
+			return roster.Errorf(roster.ECOMMUNITYEXISTS, "community %s already exists", c.ID)
+		} else if err != nil {
+			return fmt.Errorf("sqlstore: create community: %w", err)
+		}
+		owner := c.OwnerID
+		c.OwnerID = nil
+		if err := tx.event(c.ID, roster.ActionCommunityCreated, roster.TargetCommunity, c.ID, nil, c); err != nil {
+			return err
+		}
+		if err := createBuiltinRoles(tx, c.ID); err != nil {
+			return err
+		}
+		if owner != nil {
+			if _, err := tx.join(c.ID, *owner, nil); err != nil {
+				return err
+			}
+			if c, err = tx.setOwner(c, owner); err != nil {
+				return err
+			}
+		}
+		out = c
+		return nil
+	})
 	if err != nil {
 		return c, 0, err
 	}
-	defer tx.Rollback()
-	s, err := tx.subject(roster.Platform, "")
-	if err != nil {
-		return c, 0, err
-	}
-	if err := authz.Require(s, roster.PermCreateCommunity); err != nil {
-		return c, 0, err
-	}
-	if c.ID == "" {
-		c.ID = xid.New().String()
-	}
-	if c.OwnerID == nil && s.User != "" {
-		c.OwnerID = &s.User
-	}
-	c.CreatedAt, c.UpdatedAt = tx.now, tx.now
-	_, err = tx.ExecContext(ctx, `INSERT INTO communities (id, name, owner_id, created_at, updated_at) VALUES (?, ?, NULL, ?, ?)`,
-		c.ID, c.Name, micros(tx.now), micros(tx.now))
-	if isUnique(err) {
-		return c, 0, roster.Errorf(roster.ECOMMUNITYEXISTS, "community %s already exists", c.ID)
-	} else if err != nil {
-		return c, 0, fmt.Errorf("sqlstore: create community: %w", err)
-	}
-	owner := c.OwnerID
-	c.OwnerID = nil
-	if err := tx.event(c.ID, roster.ActionCommunityCreated, roster.TargetCommunity, c.ID, nil, c); err != nil {
-		return c, 0, err
-	}
-	if err := createBuiltinRoles(tx, c.ID); err != nil {
-		return c, 0, err
-	}
-	if owner != nil {
-		if _, err := tx.join(c.ID, *owner, nil); err != nil {
-			return c, 0, err
-		}
-		if c, err = tx.setOwner(c, owner); err != nil {
-			return c, 0, err
-		}
-	}
-	rev, err := tx.commit()
-	return c, rev, err
+	return out, rev, nil
 }
 
 // setOwner records a new owner (nil for none) and its event.
@@ -183,95 +180,91 @@ func (db *DB) UpdateCommunity(ctx context.Context, id string, upd roster.Communi
 	if err := upd.Clean(); err != nil {
 		return roster.Community{}, 0, err
 	}
-	tx, err := db.begin(ctx)
+	var out roster.Community
+	rev, err := db.update(ctx, func(tx *Tx) error {
+		c, err := findCommunity(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		owner := ""
+		if c.OwnerID != nil {
+			owner = *c.OwnerID
+		}
+		rename := upd.Name != nil && *upd.Name != c.Name
+		transfer := upd.OwnerID != nil && *upd.OwnerID != owner
+		if transfer && *upd.OwnerID != "" {
+			if ok, err := isMember(ctx, tx, id, *upd.OwnerID); err != nil {
+				return err
+			} else if !ok {
+				return roster.Errorf(roster.EMEMBERNOTFOUND, "the new owner %s is not a member of community %s", *upd.OwnerID, id)
+			}
+		}
+		s, err := tx.subject(id, owner)
+		if err != nil {
+			return err
+		}
+		admins, err := adminHolders(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := authz.UpdateCommunity(s, rename, transfer, transfer && *upd.OwnerID == "", len(admins)); err != nil {
+			return err
+		}
+		if rename {
+			before := c
+			c.Name, c.UpdatedAt = *upd.Name, tx.now
+			if _, err := tx.ExecContext(ctx, `UPDATE communities SET name = ?, updated_at = ? WHERE id = ?`, c.Name, micros(tx.now), id); err != nil {
+				return fmt.Errorf("sqlstore: rename community: %w", err)
+			}
+			if err := tx.event(id, roster.ActionCommunityUpdated, roster.TargetCommunity, id, before, c); err != nil {
+				return err
+			}
+		}
+		if transfer {
+			if c, err = tx.setOwner(c, upd.OwnerID); err != nil {
+				return err
+			}
+		}
+		out = c
+		return nil
+	})
 	if err != nil {
 		return roster.Community{}, 0, err
 	}
-	defer tx.Rollback()
-	c, err := findCommunity(ctx, tx, id)
-	if err != nil {
-		return c, 0, err
-	}
-	owner := ""
-	if c.OwnerID != nil {
-		owner = *c.OwnerID
-	}
-	rename := upd.Name != nil && *upd.Name != c.Name
-	transfer := upd.OwnerID != nil && *upd.OwnerID != owner
-	if transfer && *upd.OwnerID != "" {
-		if ok, err := isMember(ctx, tx, id, *upd.OwnerID); err != nil {
-			return c, 0, err
-		} else if !ok {
-			return c, 0, roster.Errorf(roster.EMEMBERNOTFOUND, "the new owner %s is not a member of community %s", *upd.OwnerID, id)
-		}
-	}
-	s, err := tx.subject(id, owner)
-	if err != nil {
-		return c, 0, err
-	}
-	admins, err := adminHolders(tx, id)
-	if err != nil {
-		return c, 0, err
-	}
-	if err := authz.UpdateCommunity(s, rename, transfer, transfer && *upd.OwnerID == "", len(admins)); err != nil {
-		return c, 0, err
-	}
-	if rename {
-		before := c
-		c.Name, c.UpdatedAt = *upd.Name, tx.now
-		if _, err := tx.ExecContext(ctx, `UPDATE communities SET name = ?, updated_at = ? WHERE id = ?`, c.Name, micros(tx.now), id); err != nil {
-			return c, 0, fmt.Errorf("sqlstore: rename community: %w", err)
-		}
-		if err := tx.event(id, roster.ActionCommunityUpdated, roster.TargetCommunity, id, before, c); err != nil {
-			return c, 0, err
-		}
-	}
-	if transfer {
-		if c, err = tx.setOwner(c, upd.OwnerID); err != nil {
-			return c, 0, err
-		}
-	}
-	rev, err := tx.commit()
-	return c, rev, err
+	return out, rev, nil
 }
 
 // DeleteCommunity removes a community and everything in it.
 func (db *DB) DeleteCommunity(ctx context.Context, id string) (roster.Revision, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	c, err := findCommunity(ctx, tx, id)
-	if err != nil {
-		return 0, err
-	}
-	owner := ""
-	if c.OwnerID != nil {
-		owner = *c.OwnerID
-	}
-	s, err := tx.subject(id, owner)
-	if err != nil {
-		return 0, err
-	}
-	if err := authz.DeleteCommunity(s); err != nil {
-		return 0, err
-	}
-	if err := tx.revokeKeysOf(id); err != nil {
-		return 0, err
-	}
-	for _, stmt := range []string{
-		`DELETE FROM assignments WHERE scope = ?`,
-		`DELETE FROM roles WHERE scope = ?`,
-		`DELETE FROM members WHERE community_id = ?`,
-		`DELETE FROM communities WHERE id = ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
-			return 0, fmt.Errorf("sqlstore: delete community: %w", err)
+	return db.update(ctx, func(tx *Tx) error {
+		c, err := findCommunity(ctx, tx, id)
+		if err != nil {
+			return err
 		}
-	}
-	if err := tx.event(id, roster.ActionCommunityDeleted, roster.TargetCommunity, id, c, nil); err != nil {
-		return 0, err
-	}
-	return tx.commit()
+		owner := ""
+		if c.OwnerID != nil {
+			owner = *c.OwnerID
+		}
+		s, err := tx.subject(id, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.DeleteCommunity(s); err != nil {
+			return err
+		}
+		if err := tx.revokeKeysOf(id); err != nil {
+			return err
+		}
+		for _, stmt := range []string{
+			`DELETE FROM assignments WHERE scope = ?`,
+			`DELETE FROM roles WHERE scope = ?`,
+			`DELETE FROM members WHERE community_id = ?`,
+			`DELETE FROM communities WHERE id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
+				return fmt.Errorf("sqlstore: delete community: %w", err)
+			}
+		}
+		return tx.event(id, roster.ActionCommunityDeleted, roster.TargetCommunity, id, c, nil)
+	})
 }

@@ -1,32 +1,35 @@
 // Package sqlstore implements roster.Store on a SQL database: the embedded
-// SQLite default, through the pure-Go modernc.org/sqlite driver. Each service
-// call runs in one transaction, which also writes the call's audit events.
+// SQLite default, through the pure-Go modernc.org/sqlite driver, or
+// PostgreSQL through pgx. Each service call runs in one transaction, which
+// also writes the call's audit events.
 package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
+	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/rosterhq/roster"
 )
 
-//go:embed migrations/sqlite/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
-// DB is a Roster store on SQLite. Writes go through one connection, so they
-// are serialized; reads use a pool of their own and run beside them (WAL).
+// DB is a Roster store on SQLite or PostgreSQL.
 type DB struct {
-	write *sql.DB
-	read  *sql.DB
-	now   roster.Clock
-	hooks hooks
+	dialect *dialect
+	// write runs write transactions, read the reads: on SQLite one
+	// connection and a pool beside it (WAL), on PostgreSQL one pool.
+	write, read pool
+	now         roster.Clock
+	hooks       hooks
+	// pg holds what only PostgreSQL has: the change notifications.
+	pg *pgNotices
 }
 
 var _ roster.Store = (*DB)(nil)
@@ -37,10 +40,11 @@ type Options struct {
 	Now roster.Clock
 }
 
-// Open opens the SQLite database file at path, creating it if needed,
-// applies pending migrations and creates the platform's built-in roles.
-func Open(ctx context.Context, path string, opt Options) (*DB, error) {
-	db, err := openFiles(path, opt)
+// Open opens the database named by dsn, a postgres:// or postgresql:// URL
+// or else the path of a SQLite file (created if needed), applies pending
+// migrations and creates the platform's built-in roles.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	db, err := open(ctx, dsn, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -57,53 +61,49 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 
 // OpenUnmigrated opens the database without changing it, for `roster
 // migrate`.
-func OpenUnmigrated(path string) (*DB, error) { return openFiles(path, Options{}) }
+func OpenUnmigrated(ctx context.Context, dsn string) (*DB, error) { return open(ctx, dsn, Options{}) }
 
-func openFiles(path string, opt Options) (*DB, error) {
-	if path == "" {
-		return nil, errors.New("sqlstore: no database path")
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+func open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
 	}
-	pragmas := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)"} {
-		pragmas.Add("_pragma", p)
+	if IsPostgres(dsn) {
+		return openPostgres(ctx, dsn, opt)
 	}
-	dsn := "file:" + path + "?" + pragmas.Encode()
-	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
-	}
-	write.SetMaxOpenConns(1)
-	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
-	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
-	}
-	read.SetMaxOpenConns(8)
-	read.SetMaxIdleConns(8)
-	if err := write.Ping(); err != nil {
-		write.Close()
-		read.Close()
-		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
-	}
-	db := &DB{write: write, read: read, now: opt.Now}
-	if db.now == nil {
-		db.now = time.Now
-	}
-	return db, nil
+	return openSQLite(dsn, opt)
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.pg != nil {
+		db.pg.stop()
+	}
+	if db.read.DB == db.write.DB {
+		return db.write.Close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
 func (db *DB) provider() (*goose.Provider, error) {
-	sub, err := fs.Sub(migrations, "migrations/sqlite")
+	sub, err := fs.Sub(migrations, "migrations/"+db.dialect.name)
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(goose.DialectSQLite3, db.write, sub, goose.WithDisableGlobalRegistry(true))
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if db.pg != nil {
+		// Replicas starting together migrate one at a time.
+		locker, err := db.pg.migrationLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(db.dialect.goose, db.write.DB, sub, opts...)
 }
 
 // Migrate applies pending migrations and returns the names of those applied.

@@ -49,12 +49,11 @@ func (tx *Tx) join(community, user string, displayName *string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	for _, r := range defaults {
-		if err := tx.grant(community, roster.Assignment{UserID: user, RoleID: r.ID, RoleName: r.Name}, roster.SourceManual, nil); err != nil {
-			return false, err
-		}
+	grants := make([]roster.Assignment, len(defaults))
+	for i, r := range defaults {
+		grants[i] = roster.Assignment{UserID: user, RoleID: r.ID, RoleName: r.Name}
 	}
-	return true, nil
+	return true, tx.grant(community, roster.SourceManual, nil, grants...)
 }
 
 // defaultRoles returns the roles every new member of the community
@@ -63,7 +62,7 @@ func (tx *Tx) defaultRoles(community string) ([]roster.Role, error) {
 	if roles, ok := tx.defaults[community]; ok {
 		return roles, nil
 	}
-	roles, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND is_default = 1 AND builtin != 'everyone' ORDER BY position`, community)
+	roles, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND is_default AND builtin != 'everyone' ORDER BY position`, community)
 	if err != nil {
 		return nil, err
 	}
@@ -82,28 +81,26 @@ func (db *DB) AddMember(ctx context.Context, communityID, userID string, display
 	if err := roster.CleanDisplayName(displayName); err != nil {
 		return roster.Member{}, false, 0, err
 	}
-	tx, owner, err := db.beginScope(ctx, communityID)
+	var m roster.Member
+	var joined bool
+	rev, err := db.updateScope(ctx, communityID, func(tx *Tx, owner string) error {
+		s, err := tx.subject(communityID, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.Self(s, userID, roster.PermManageMembers); err != nil {
+			return err
+		}
+		if joined, err = tx.join(communityID, userID, displayName); err != nil {
+			return err
+		}
+		m, err = findMember(ctx, tx, communityID, userID, tx.now)
+		return err
+	})
 	if err != nil {
 		return roster.Member{}, false, 0, err
 	}
-	defer tx.Rollback()
-	s, err := tx.subject(communityID, owner)
-	if err != nil {
-		return roster.Member{}, false, 0, err
-	}
-	if err := authz.Self(s, userID, roster.PermManageMembers); err != nil {
-		return roster.Member{}, false, 0, err
-	}
-	joined, err := tx.join(communityID, userID, displayName)
-	if err != nil {
-		return roster.Member{}, false, 0, err
-	}
-	m, err := findMember(ctx, tx, communityID, userID, tx.now)
-	if err != nil {
-		return m, false, 0, err
-	}
-	rev, err := tx.commit()
-	return m, joined, rev, err
+	return m, joined, rev, nil
 }
 
 // AddMembers adds users to a community, all or nothing.
@@ -114,34 +111,35 @@ func (db *DB) AddMembers(ctx context.Context, communityID string, userIDs []stri
 	if err := roster.CheckIDs("body.userIds", userIDs); err != nil {
 		return nil, 0, err
 	}
-	tx, owner, err := db.beginScope(ctx, communityID)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer tx.Rollback()
-	s, err := tx.subject(communityID, owner)
-	if err != nil {
-		return nil, 0, err
-	}
 	users := roster.Unique(userIDs)
-	for _, u := range users {
-		if err := authz.Self(s, u, roster.PermManageMembers); err != nil {
-			return nil, 0, err
-		}
-	}
-	out := make([]roster.JoinResult, len(users))
-	for i, u := range users {
-		joined, err := tx.join(communityID, u, nil)
+	var out []roster.JoinResult
+	rev, err := db.updateScope(ctx, communityID, func(tx *Tx, owner string) error {
+		s, err := tx.subject(communityID, owner)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
-		out[i] = roster.JoinResult{UserID: u, Result: roster.AlreadyMember}
-		if joined {
-			out[i].Result = roster.Joined
+		for _, u := range users {
+			if err := authz.Self(s, u, roster.PermManageMembers); err != nil {
+				return err
+			}
 		}
+		out = make([]roster.JoinResult, len(users))
+		for i, u := range users {
+			joined, err := tx.join(communityID, u, nil)
+			if err != nil {
+				return err
+			}
+			out[i] = roster.JoinResult{UserID: u, Result: roster.AlreadyMember}
+			if joined {
+				out[i].Result = roster.Joined
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	rev, err := tx.commit()
-	return out, rev, err
+	return out, rev, nil
 }
 
 // FindMember returns a member with their roles.
@@ -209,39 +207,33 @@ func (db *DB) ListMembers(ctx context.Context, communityID string, f roster.Memb
 
 // RemoveMember removes a user and their roles from a community.
 func (db *DB) RemoveMember(ctx context.Context, communityID, userID string) (roster.Revision, error) {
-	tx, owner, err := db.beginScope(ctx, communityID)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	m, err := findMember(ctx, tx, communityID, userID, tx.now)
-	if err != nil {
-		return 0, err
-	}
-	s, err := tx.subject(communityID, owner)
-	if err != nil {
-		return 0, err
-	}
-	admins, err := adminHolders(tx, communityID)
-	if err != nil {
-		return 0, err
-	}
-	target := authz.MemberFacts{User: userID, Owner: owner == userID, HoldsAdmin: slices.Contains(admins, userID)}
-	for _, r := range m.Roles {
-		target.Top = authz.Top(target.Top, r.Position)
-	}
-	if err := authz.RemoveMember(s, target, owner != "", len(admins)); err != nil {
-		return 0, err
-	}
-	if err := removeAssignments(tx, communityID, `user_id = ?`, userID); err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE community_id = ? AND user_id = ?`, communityID, userID); err != nil {
-		return 0, fmt.Errorf("sqlstore: leave: %w", err)
-	}
-	m.Roles = nil
-	if err := tx.event(communityID, roster.ActionMemberLeft, roster.TargetMember, userID, m, nil); err != nil {
-		return 0, err
-	}
-	return tx.commit()
+	return db.updateScope(ctx, communityID, func(tx *Tx, owner string) error {
+		m, err := findMember(ctx, tx, communityID, userID, tx.now)
+		if err != nil {
+			return err
+		}
+		s, err := tx.subject(communityID, owner)
+		if err != nil {
+			return err
+		}
+		admins, err := adminHolders(tx, communityID)
+		if err != nil {
+			return err
+		}
+		target := authz.MemberFacts{User: userID, Owner: owner == userID, HoldsAdmin: slices.Contains(admins, userID)}
+		for _, r := range m.Roles {
+			target.Top = authz.Top(target.Top, r.Position)
+		}
+		if err := authz.RemoveMember(s, target, owner != "", len(admins)); err != nil {
+			return err
+		}
+		if err := removeAssignments(tx, communityID, `user_id = ?`, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE community_id = ? AND user_id = ?`, communityID, userID); err != nil {
+			return fmt.Errorf("sqlstore: leave: %w", err)
+		}
+		m.Roles = nil
+		return tx.event(communityID, roster.ActionMemberLeft, roster.TargetMember, userID, m, nil)
+	})
 }

@@ -53,78 +53,75 @@ func (db *DB) CreatePermission(ctx context.Context, p roster.Permission) (roster
 	if err := p.Clean(); err != nil {
 		return p, 0, err
 	}
-	tx, err := db.begin(ctx)
+	var out roster.Permission
+	rev, err := db.update(ctx, func(tx *Tx) error {
+		s, err := tx.subject(roster.Platform, "")
+		if err != nil {
+			return err
+		}
+		if err := authz.Require(s, roster.PermManageRoles); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM permissions`).Scan(&n); err != nil {
+			return fmt.Errorf("sqlstore: count permissions: %w", err)
+		}
+		if _, err := findPermission(ctx, tx, p.Key); err == nil {
+			return roster.Errorf(roster.EPERMISSIONEXISTS, "permission %s is already registered", p.Key)
+		} else if roster.ErrorCode(err) != roster.EPERMISSIONNOTFOUND {
+			return err
+		}
+		if n >= roster.MaxPermissions {
+			return roster.Errorf(roster.ELIMITREACHED, "the catalog holds at most %d keys", roster.MaxPermissions)
+		}
+		created := p
+		created.Builtin, created.CreatedAt = false, tx.now
+		if _, err := tx.ExecContext(ctx, `INSERT INTO permissions (key, description, builtin, created_at) VALUES (?, ?, FALSE, ?)`, created.Key, created.Description, micros(tx.now)); err != nil {
+			return fmt.Errorf("sqlstore: create permission: %w", err)
+		}
+		if err := tx.event(roster.Platform, roster.ActionPermissionCreated, roster.TargetPermission, created.Key, nil, created); err != nil {
+			return err
+		}
+		out = created
+		return nil
+	})
 	if err != nil {
 		return p, 0, err
 	}
-	defer tx.Rollback()
-	s, err := tx.subject(roster.Platform, "")
-	if err != nil {
-		return p, 0, err
-	}
-	if err := authz.Require(s, roster.PermManageRoles); err != nil {
-		return p, 0, err
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM permissions`).Scan(&n); err != nil {
-		return p, 0, fmt.Errorf("sqlstore: count permissions: %w", err)
-	}
-	if _, err := findPermission(ctx, tx, p.Key); err == nil {
-		return p, 0, roster.Errorf(roster.EPERMISSIONEXISTS, "permission %s is already registered", p.Key)
-	} else if roster.ErrorCode(err) != roster.EPERMISSIONNOTFOUND {
-		return p, 0, err
-	}
-	if n >= roster.MaxPermissions {
-		return p, 0, roster.Errorf(roster.ELIMITREACHED, "the catalog holds at most %d keys", roster.MaxPermissions)
-	}
-	p.Builtin, p.CreatedAt = false, tx.now
-	if _, err := tx.ExecContext(ctx, `INSERT INTO permissions (key, description, builtin, created_at) VALUES (?, ?, 0, ?)`, p.Key, p.Description, micros(tx.now)); err != nil {
-		return p, 0, fmt.Errorf("sqlstore: create permission: %w", err)
-	}
-	if err := tx.event(roster.Platform, roster.ActionPermissionCreated, roster.TargetPermission, p.Key, nil, p); err != nil {
-		return p, 0, err
-	}
-	rev, err := tx.commit()
-	return p, rev, err
+	return out, rev, nil
 }
 
 // DeletePermission unregisters a permission key.
 func (db *DB) DeletePermission(ctx context.Context, key string) (roster.Revision, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	p, err := findPermission(ctx, tx, key)
-	if err != nil {
-		return 0, err
-	}
-	s, err := tx.subject(roster.Platform, "")
-	if err != nil {
-		return 0, err
-	}
-	if err := authz.Require(s, roster.PermManageRoles); err != nil {
-		return 0, err
-	}
-	if p.Builtin {
-		return 0, roster.Errorf(roster.EPERMISSIONBUILTIN, "built-in permission %s cannot be unregistered", key)
-	}
-	var roles, overwrites int
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM role_permissions WHERE key = ?),
-		(SELECT COUNT(*) FROM overwrite_permissions WHERE key = ?)`, key, key).Scan(&roles, &overwrites); err != nil {
-		return 0, fmt.Errorf("sqlstore: permission use: %w", err)
-	}
-	if roles > 0 || overwrites > 0 {
-		return 0, roster.Errorf(roster.EPERMISSIONINUSE, "permission %s is used by %d roles and %d channel overwrites", key, roles, overwrites).
-			With("roles", roles).With("overwrites", overwrites)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM permissions WHERE key = ?`, key); err != nil {
-		return 0, fmt.Errorf("sqlstore: delete permission: %w", err)
-	}
-	if err := tx.event(roster.Platform, roster.ActionPermissionDeleted, roster.TargetPermission, key, p, nil); err != nil {
-		return 0, err
-	}
-	return tx.commit()
+	return db.update(ctx, func(tx *Tx) error {
+		p, err := findPermission(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		s, err := tx.subject(roster.Platform, "")
+		if err != nil {
+			return err
+		}
+		if err := authz.Require(s, roster.PermManageRoles); err != nil {
+			return err
+		}
+		if p.Builtin {
+			return roster.Errorf(roster.EPERMISSIONBUILTIN, "built-in permission %s cannot be unregistered", key)
+		}
+		var roles, overwrites int
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM role_permissions WHERE key = ?),
+			(SELECT COUNT(*) FROM overwrite_permissions WHERE key = ?)`, key, key).Scan(&roles, &overwrites); err != nil {
+			return fmt.Errorf("sqlstore: permission use: %w", err)
+		}
+		if roles > 0 || overwrites > 0 {
+			return roster.Errorf(roster.EPERMISSIONINUSE, "permission %s is used by %d roles and %d channel overwrites", key, roles, overwrites).
+				With("roles", roles).With("overwrites", overwrites)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM permissions WHERE key = ?`, key); err != nil {
+			return fmt.Errorf("sqlstore: delete permission: %w", err)
+		}
+		return tx.event(roster.Platform, roster.ActionPermissionDeleted, roster.TargetPermission, key, p, nil)
+	})
 }
 
 // catalog returns every registered permission key, in order.

@@ -62,7 +62,7 @@ func insertRole(tx *Tx, scope string, r roster.Role) (roster.Role, error) {
 	_, err := tx.ExecContext(tx.ctx, `INSERT INTO roles (`+roleColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, scope, r.Name, r.Description, nullStr(r.Colour), r.Position, r.IsDefault, r.Badge, r.Builtin, string(r.Metadata), r.Version,
 		micros(r.CreatedAt), micros(r.UpdatedAt), strings.ToLower(r.Name))
-	if isUnique(err) {
+	if tx.isUnique(err) {
 		return r, roster.Errorf(roster.EROLENAMETAKEN, "a role named %q already exists here", r.Name)
 	} else if err != nil {
 		return r, fmt.Errorf("sqlstore: insert role: %w", err)
@@ -79,42 +79,42 @@ func (db *DB) CreateRole(ctx context.Context, scope string, r roster.Role) (rost
 	if err := r.Clean(); err != nil {
 		return r, 0, err
 	}
-	tx, owner, err := db.beginScope(ctx, scope)
+	var created roster.Role
+	rev, err := db.updateScope(ctx, scope, func(tx *Tx, owner string) error {
+		r := r // a copy: each run starts from the request
+		if err := checkKeys(ctx, tx, requested, permissionAt); err != nil {
+			return err
+		}
+		n, err := countRoles(tx, scope)
+		if err != nil {
+			return err
+		}
+		if r.Position == 0 {
+			r.Position = roster.DefaultNewPosition
+		} else if r.Position < 1 || r.Position > n {
+			return roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", n), Value: r.Position})
+		}
+		s, err := tx.subject(scope, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.CreateRole(s, r.Position, r.Permissions); err != nil {
+			return err
+		}
+		if n >= roster.MaxRolesPerScope {
+			return roster.Errorf(roster.ELIMITREACHED, "a scope holds at most %d roles", roster.MaxRolesPerScope)
+		}
+		if err := shift(tx, scope, r.Position, n, 1); err != nil {
+			return err
+		}
+		r.Builtin = ""
+		created, err = insertRole(tx, scope, r)
+		return err
+	})
 	if err != nil {
 		return r, 0, err
 	}
-	defer tx.Rollback()
-	if err := checkKeys(ctx, tx, requested, permissionAt); err != nil {
-		return r, 0, err
-	}
-	n, err := countRoles(tx, scope)
-	if err != nil {
-		return r, 0, err
-	}
-	if r.Position == 0 {
-		r.Position = roster.DefaultNewPosition
-	} else if r.Position < 1 || r.Position > n {
-		return r, 0, roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", n), Value: r.Position})
-	}
-	s, err := tx.subject(scope, owner)
-	if err != nil {
-		return r, 0, err
-	}
-	if err := authz.CreateRole(s, r.Position, r.Permissions); err != nil {
-		return r, 0, err
-	}
-	if n >= roster.MaxRolesPerScope {
-		return r, 0, roster.Errorf(roster.ELIMITREACHED, "a scope holds at most %d roles", roster.MaxRolesPerScope)
-	}
-	if err := shift(tx, scope, r.Position, n, 1); err != nil {
-		return r, 0, err
-	}
-	r.Builtin = ""
-	if r, err = insertRole(tx, scope, r); err != nil {
-		return r, 0, err
-	}
-	rev, err := tx.commit()
-	return r, rev, err
+	return created, rev, nil
 }
 
 // UpdateRole changes a role.
@@ -126,69 +126,71 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 	if err := upd.Clean(); err != nil {
 		return roster.Role{}, 0, err
 	}
-	tx, owner, err := db.beginScope(ctx, scope)
+	var out roster.Role
+	rev, err := db.updateScope(ctx, scope, func(tx *Tx, owner string) error {
+		before, err := findRole(ctx, tx, scope, id)
+		if err != nil {
+			return err
+		}
+		edit := authz.RoleEdit{Position: upd.Position, Rename: upd.Name != nil && *upd.Name != before.Name}
+		if upd.Permissions != nil {
+			if err := checkKeys(ctx, tx, requested, permissionAt); err != nil {
+				return err
+			}
+			edit.Permissions = *upd.Permissions
+		}
+		n, err := countRoles(tx, scope)
+		if err != nil {
+			return err
+		}
+		if p := upd.Position; p != nil && before.Builtin != roster.BuiltinEveryone && (*p < 1 || *p > n-1) {
+			return roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", n-1), Value: *p})
+		}
+		s, err := tx.subject(scope, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.UpdateRole(s, facts(before), edit); err != nil {
+			return err
+		}
+		if upd.IfVersion != 0 && upd.IfVersion != before.Version {
+			return versionMismatch(before.Version)
+		}
+		after := applyRoleUpdate(before, upd)
+		if after.Position != before.Position {
+			if err := moveRole(tx, scope, before.Position, after.Position); err != nil {
+				return err
+			}
+		}
+		if reflect.DeepEqual(before, after) {
+			out = before
+			return nil
+		}
+		after.Version, after.UpdatedAt = before.Version+1, tx.now
+		_, err = tx.ExecContext(ctx, `UPDATE roles SET name = ?, name_key = ?, description = ?, colour = ?, position = ?, is_default = ?, badge = ?,
+			metadata = ?, version = ?, updated_at = ? WHERE id = ?`,
+			after.Name, strings.ToLower(after.Name), after.Description, nullStr(after.Colour), after.Position, after.IsDefault, after.Badge,
+			string(after.Metadata), after.Version, micros(after.UpdatedAt), after.ID)
+		if tx.isUnique(err) {
+			return roster.Errorf(roster.EROLENAMETAKEN, "a role named %q already exists here", after.Name)
+		} else if err != nil {
+			return fmt.Errorf("sqlstore: update role: %w", err)
+		}
+		if !slices.Equal(before.Permissions, after.Permissions) {
+			if err := setPermissions(tx, after.ID, after.Permissions); err != nil {
+				return err
+			}
+		}
+		if err := tx.event(scope, roster.ActionRoleUpdated, roster.TargetRole, after.ID, before, after); err != nil {
+			return err
+		}
+		out = after
+		return nil
+	})
 	if err != nil {
 		return roster.Role{}, 0, err
 	}
-	defer tx.Rollback()
-	before, err := findRole(ctx, tx, scope, id)
-	if err != nil {
-		return before, 0, err
-	}
-	edit := authz.RoleEdit{Position: upd.Position, Rename: upd.Name != nil && *upd.Name != before.Name}
-	if upd.Permissions != nil {
-		if err := checkKeys(ctx, tx, requested, permissionAt); err != nil {
-			return before, 0, err
-		}
-		edit.Permissions = *upd.Permissions
-	}
-	n, err := countRoles(tx, scope)
-	if err != nil {
-		return before, 0, err
-	}
-	if p := upd.Position; p != nil && before.Builtin != roster.BuiltinEveryone && (*p < 1 || *p > n-1) {
-		return before, 0, roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", n-1), Value: *p})
-	}
-	s, err := tx.subject(scope, owner)
-	if err != nil {
-		return before, 0, err
-	}
-	if err := authz.UpdateRole(s, facts(before), edit); err != nil {
-		return before, 0, err
-	}
-	if upd.IfVersion != 0 && upd.IfVersion != before.Version {
-		return before, 0, versionMismatch(before.Version)
-	}
-	after := applyRoleUpdate(before, upd)
-	if after.Position != before.Position {
-		if err := moveRole(tx, scope, before.Position, after.Position); err != nil {
-			return before, 0, err
-		}
-	}
-	if reflect.DeepEqual(before, after) {
-		rev, err := tx.commit()
-		return before, rev, err
-	}
-	after.Version, after.UpdatedAt = before.Version+1, tx.now
-	_, err = tx.ExecContext(ctx, `UPDATE roles SET name = ?, name_key = ?, description = ?, colour = ?, position = ?, is_default = ?, badge = ?,
-		metadata = ?, version = ?, updated_at = ? WHERE id = ?`,
-		after.Name, strings.ToLower(after.Name), after.Description, nullStr(after.Colour), after.Position, after.IsDefault, after.Badge,
-		string(after.Metadata), after.Version, micros(after.UpdatedAt), after.ID)
-	if isUnique(err) {
-		return before, 0, roster.Errorf(roster.EROLENAMETAKEN, "a role named %q already exists here", after.Name)
-	} else if err != nil {
-		return before, 0, fmt.Errorf("sqlstore: update role: %w", err)
-	}
-	if !slices.Equal(before.Permissions, after.Permissions) {
-		if err := setPermissions(tx, after.ID, after.Permissions); err != nil {
-			return before, 0, err
-		}
-	}
-	if err := tx.event(scope, roster.ActionRoleUpdated, roster.TargetRole, after.ID, before, after); err != nil {
-		return before, 0, err
-	}
-	rev, err := tx.commit()
-	return after, rev, err
+	return out, rev, nil
 }
 
 func applyRoleUpdate(r roster.Role, u roster.RoleUpdate) roster.Role {
@@ -237,107 +239,99 @@ func versionMismatch(current int) error {
 
 // DeleteRole removes a role.
 func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleDelete) (roster.Revision, error) {
-	tx, owner, err := db.beginScope(ctx, scope)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	role, err := findRole(ctx, tx, scope, id)
-	if err != nil {
-		return 0, err
-	}
-	var holders int
-	err = tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT user_id) FROM assignments WHERE role_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
-		role.ID, micros(tx.now)).Scan(&holders)
-	if err != nil {
-		return 0, fmt.Errorf("sqlstore: role holders: %w", err)
-	}
-	s, err := tx.subject(scope, owner)
-	if err != nil {
-		return 0, err
-	}
-	if err := authz.DeleteRole(s, facts(role), holders, opt.Force); err != nil {
-		return 0, err
-	}
-	if opt.IfVersion != 0 && opt.IfVersion != role.Version {
-		return 0, versionMismatch(role.Version)
-	}
-	if err := removeAssignments(tx, scope, `role_id = ?`, role.ID); err != nil {
-		return 0, err
-	}
-	if scope != roster.Platform {
-		ows, err := overwritesOf(ctx, tx, scope, `o.target_type = 'role' AND o.target_id = ?`, role.ID)
+	return db.updateScope(ctx, scope, func(tx *Tx, owner string) error {
+		role, err := findRole(ctx, tx, scope, id)
 		if err != nil {
-			return 0, err
+			return err
 		}
-		if err := removeOverwrites(tx, scope, ows); err != nil {
-			return 0, err
+		var holders int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT user_id) FROM assignments WHERE role_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
+			role.ID, micros(tx.now)).Scan(&holders)
+		if err != nil {
+			return fmt.Errorf("sqlstore: role holders: %w", err)
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE id = ?`, role.ID); err != nil {
-		return 0, fmt.Errorf("sqlstore: delete role: %w", err)
-	}
-	if err := shift(tx, scope, role.Position+1, roster.MaxRolesPerScope, -1); err != nil {
-		return 0, err
-	}
-	if err := tx.event(scope, roster.ActionRoleDeleted, roster.TargetRole, role.ID, role, nil); err != nil {
-		return 0, err
-	}
-	return tx.commit()
+		s, err := tx.subject(scope, owner)
+		if err != nil {
+			return err
+		}
+		if err := authz.DeleteRole(s, facts(role), holders, opt.Force); err != nil {
+			return err
+		}
+		if opt.IfVersion != 0 && opt.IfVersion != role.Version {
+			return versionMismatch(role.Version)
+		}
+		if err := removeAssignments(tx, scope, `role_id = ?`, role.ID); err != nil {
+			return err
+		}
+		if scope != roster.Platform {
+			ows, err := overwritesOf(ctx, tx, scope, `o.target_type = 'role' AND o.target_id = ?`, role.ID)
+			if err != nil {
+				return err
+			}
+			if err := removeOverwrites(tx, scope, ows); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE id = ?`, role.ID); err != nil {
+			return fmt.Errorf("sqlstore: delete role: %w", err)
+		}
+		if err := shift(tx, scope, role.Position+1, roster.MaxRolesPerScope, -1); err != nil {
+			return err
+		}
+		return tx.event(scope, roster.ActionRoleDeleted, roster.TargetRole, role.ID, role, nil)
+	})
 }
 
 // ReorderRoles sets the order of the scope's roles, bottom to top.
 func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]roster.Role, roster.Revision, error) {
-	tx, owner, err := db.beginScope(ctx, scope)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer tx.Rollback()
-	roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND builtin != 'everyone' ORDER BY position`, scope)
-	if err != nil {
-		return nil, 0, err
-	}
-	before, after, err := newOrder(roles, ids)
-	if err != nil {
-		return nil, 0, err
-	}
-	s, err := tx.subject(scope, owner)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := authz.ReorderRoles(s, before, after); err != nil {
-		return nil, 0, err
-	}
-	var oldOrder, newIDs []string
-	for _, r := range roles {
-		oldOrder = append(oldOrder, r.ID)
-	}
-	for i := range roles {
-		r := &roles[i]
-		if after[r.ID] == r.Position {
-			continue
+	var all []roster.Role
+	rev, err := db.updateScope(ctx, scope, func(tx *Tx, owner string) error {
+		roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND builtin != 'everyone' ORDER BY position`, scope)
+		if err != nil {
+			return err
 		}
-		r.Position, r.Version, r.UpdatedAt = after[r.ID], r.Version+1, tx.now
-		if _, err := tx.ExecContext(ctx, `UPDATE roles SET position = ?, version = ?, updated_at = ? WHERE id = ?`,
-			r.Position, r.Version, micros(r.UpdatedAt), r.ID); err != nil {
-			return nil, 0, fmt.Errorf("sqlstore: reorder: %w", err)
+		before, after, err := newOrder(roles, ids)
+		if err != nil {
+			return err
 		}
-	}
-	slices.SortFunc(roles, func(a, b roster.Role) int { return a.Position - b.Position })
-	for _, r := range roles {
-		newIDs = append(newIDs, r.ID)
-	}
-	if !slices.Equal(oldOrder, newIDs) {
-		if err := tx.event(scope, roster.ActionRolesReordered, roster.TargetScope, scope, oldOrder, newIDs); err != nil {
-			return nil, 0, err
+		s, err := tx.subject(scope, owner)
+		if err != nil {
+			return err
 		}
-	}
-	all, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? ORDER BY position`, scope)
+		if err := authz.ReorderRoles(s, before, after); err != nil {
+			return err
+		}
+		var oldOrder, newIDs []string
+		for _, r := range roles {
+			oldOrder = append(oldOrder, r.ID)
+		}
+		for i := range roles {
+			r := &roles[i]
+			if after[r.ID] == r.Position {
+				continue
+			}
+			r.Position, r.Version, r.UpdatedAt = after[r.ID], r.Version+1, tx.now
+			if _, err := tx.ExecContext(ctx, `UPDATE roles SET position = ?, version = ?, updated_at = ? WHERE id = ?`,
+				r.Position, r.Version, micros(r.UpdatedAt), r.ID); err != nil {
+				return fmt.Errorf("sqlstore: reorder: %w", err)
+			}
+		}
+		slices.SortFunc(roles, func(a, b roster.Role) int { return a.Position - b.Position })
+		for _, r := range roles {
+			newIDs = append(newIDs, r.ID)
+		}
+		if !slices.Equal(oldOrder, newIDs) {
+			if err := tx.event(scope, roster.ActionRolesReordered, roster.TargetScope, scope, oldOrder, newIDs); err != nil {
+				return err
+			}
+		}
+		all, err = queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? ORDER BY position`, scope)
+		return err
+	})
 	if err != nil {
 		return nil, 0, err
 	}
-	rev, err := tx.commit()
-	return all, rev, err
+	return all, rev, nil
 }
 
 // newOrder checks that ids lists each of roles exactly once (resolving the

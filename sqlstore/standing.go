@@ -76,7 +76,7 @@ func heldRoles(ctx context.Context, q querier, scope, user string, now time.Time
 		JOIN roles r ON r.id = a.role_id
 		LEFT JOIN role_permissions rp ON rp.role_id = r.id
 		WHERE a.user_id = ? AND a.scope IN ('', ?) AND (a.expires_at IS NULL OR a.expires_at > ?)
-		ORDER BY r.scope, r.position, rp.key`, user, scope, micros(now))
+		ORDER BY r.scope, r.position, 5`, user, scope, micros(now))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: held roles: %w", err)
 	}

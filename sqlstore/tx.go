@@ -6,31 +6,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// querier is what both a transaction and a pool offer.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Tx is one service call's write transaction. Its events share its time and
-// actor.
+// actor, and are written when it commits.
 type Tx struct {
-	*sql.Tx
+	sqlTx
 	db    *DB
 	ctx   context.Context
 	now   time.Time
 	actor roster.Actor
-	// rev is the revision of the last event written.
-	rev roster.Revision
+	// events are written at commit; rev is the revision of the last.
+	events []pendingEvent
+	rev    roster.Revision
 	// stmts holds the statements prepared for statements a call runs many
 	// times (one per pair of a batch); they close with the transaction.
 	stmts map[string]*sql.Stmt
@@ -63,71 +57,103 @@ func (tx *Tx) exec(query string, args ...any) error {
 	return err
 }
 
-func (db *DB) begin(ctx context.Context) (*Tx, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: begin: %w", err)
+// maxAttempts bounds how often a write is tried when it keeps conflicting
+// with concurrent writes.
+const maxAttempts = 12
+
+// update runs fn in a write transaction and commits it. When the database
+// reports that the transaction conflicted with concurrent ones, it runs it
+// again, a bounded number of times: fn must only set its results, never
+// accumulate them.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (roster.Revision, error) {
+	for attempt := 1; ; attempt++ {
+		rev, err := db.attempt(ctx, fn)
+		if err == nil || !db.dialect.retryable(err) {
+			return rev, err
+		}
+		if attempt == maxAttempts {
+			return 0, roster.Errorf(roster.EWRITECONFLICT, "the change conflicted with concurrent changes %d times; send it again", attempt)
+		}
+		// Exponential backoff from 1 ms to 64 ms, jittered.
+		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
 	}
-	return &Tx{Tx: tx, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(ctx)}, nil
+}
+
+// updateScope is update in a transaction in which scope exists; fn receives
+// the scope's owner ("" for none).
+func (db *DB) updateScope(ctx context.Context, scope string, fn func(tx *Tx, owner string) error) (roster.Revision, error) {
+	return db.update(ctx, func(tx *Tx) error {
+		owner, err := scopeOwner(tx.ctx, tx, scope)
+		if err != nil {
+			return err
+		}
+		return fn(tx, owner)
+	})
+}
+
+func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (roster.Revision, error) {
+	t, err := db.write.BeginTx(ctx, &sql.TxOptions{Isolation: db.dialect.write})
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	tx := &Tx{sqlTx: sqlTx{t, db.dialect}, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(ctx)}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return 0, err
+	}
+	return tx.commit()
 }
 
 // readTx begins a read-only transaction: one consistent view of the data.
-func (db *DB) readTx(ctx context.Context) (*sql.Tx, error) {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+func (db *DB) readTx(ctx context.Context) (sqlTx, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.read})
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: begin read: %w", err)
+		return sqlTx{}, fmt.Errorf("sqlstore: begin read: %w", err)
 	}
-	return tx, nil
+	return sqlTx{tx, db.dialect}, nil
 }
 
 // readScope begins a read-only transaction in which scope exists, and
 // returns the scope's owner ("" for none). The caller rolls it back.
-func (db *DB) readScope(ctx context.Context, scope string) (*sql.Tx, string, error) {
+func (db *DB) readScope(ctx context.Context, scope string) (sqlTx, string, error) {
 	tx, err := db.readTx(ctx)
 	if err != nil {
-		return nil, "", err
+		return tx, "", err
 	}
 	owner, err := scopeOwner(ctx, tx, scope)
 	if err != nil {
 		tx.Rollback()
-		return nil, "", err
+		return tx, "", err
 	}
 	return tx, owner, nil
 }
 
-// beginScope begins a write transaction in which scope exists, and returns
-// the scope's owner ("" for none). The caller rolls it back.
-func (db *DB) beginScope(ctx context.Context, scope string) (*Tx, string, error) {
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	owner, err := scopeOwner(ctx, tx, scope)
-	if err != nil {
-		tx.Rollback()
-		return nil, "", err
-	}
-	return tx, owner, nil
-}
-
-// commit commits and returns the revision the change is visible at: that of
-// its last event, or the current one when it changed nothing. When it wrote
-// events, the commit hooks run before it returns.
+// commit writes the events and commits, and returns the revision the change
+// is visible at: that of its last event, or the current one when it changed
+// nothing. When it wrote events, the commit hooks run before it returns.
 func (tx *Tx) commit() (roster.Revision, error) {
-	rev := tx.rev
-	if rev == 0 {
-		var err error
-		if rev, err = currentRevision(tx.ctx, tx); err != nil {
-			return 0, err
-		}
+	if err := tx.writeEvents(); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("sqlstore: commit: %w", err)
 	}
-	if tx.rev != 0 {
-		tx.db.committed(tx.rev)
+	if tx.rev == 0 {
+		return currentRevision(tx.ctx, tx.db.read)
 	}
-	return rev, nil
+	tx.db.committed(tx.rev)
+	return tx.rev, nil
+}
+
+// pendingEvent is an audit event waiting for its transaction's commit.
+type pendingEvent struct {
+	scope, action, targetType, targetID string
+	before, after                       any
 }
 
 // event appends one audit event. before and after are marshalled to JSON;
@@ -141,18 +167,57 @@ func (tx *Tx) event(scope, action, targetType, targetID string, before, after an
 	if err != nil {
 		return err
 	}
-	st, err := tx.prepared(`INSERT INTO audit_events
-		(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING revision`)
-	if err != nil {
-		return err
-	}
-	err = st.QueryRowContext(tx.ctx, micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID,
-		scope, action, targetType, targetID, b, a).Scan(&tx.rev)
-	if err != nil {
-		return fmt.Errorf("sqlstore: audit: %w", err)
-	}
+	tx.events = append(tx.events, pendingEvent{scope, action, targetType, targetID, b, a})
 	return nil
+}
+
+// eventsPerInsert bounds the rows of one INSERT, under both engines' limits
+// on the number of parameters.
+const eventsPerInsert = 500
+
+// writeEvents inserts the transaction's events, many per statement, and
+// tells listeners of the new revision when the engine has them. The events
+// are written last, after the log is locked where writers run concurrently,
+// so that no transaction holding a lower revision commits after a higher
+// one is visible: a reader of the log never skips an event.
+func (tx *Tx) writeEvents() error {
+	if len(tx.events) == 0 {
+		return nil
+	}
+	if tx.db.dialect.lockLog != "" {
+		if _, err := tx.ExecContext(tx.ctx, tx.db.dialect.lockLog); err != nil {
+			return fmt.Errorf("sqlstore: audit: %w", err)
+		}
+	}
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	for events := range slices.Chunk(tx.events, eventsPerInsert) {
+		args := make([]any, 0, 10*len(events))
+		for _, e := range events {
+			args = append(args, micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID,
+				e.scope, e.action, e.targetType, e.targetID, e.before, e.after)
+		}
+		rows, err := tx.QueryContext(tx.ctx, `INSERT INTO audit_events
+			(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
+			VALUES `+repeat(row, len(events))+` RETURNING revision`, args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: audit: %w", err)
+		}
+		for rows.Next() {
+			var rev roster.Revision
+			if err := rows.Scan(&rev); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlstore: audit: %w", err)
+			}
+			tx.rev = max(tx.rev, rev)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("sqlstore: audit: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlstore: audit: %w", err)
+		}
+	}
+	return tx.db.notify(tx)
 }
 
 func jsonOrNull(v any) (any, error) {
@@ -213,15 +278,6 @@ func nullStr(s *string) any {
 	return *s
 }
 
-// isUnique reports whether err is a unique or primary-key violation.
-func isUnique(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-}
-
 // notFound turns sql.ErrNoRows into the given domain error and wraps others.
 func notFound(err error, code, format string, args ...any) error {
 	if errors.Is(err, sql.ErrNoRows) {
@@ -256,6 +312,11 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// repeat returns n copies of a row of values, separated by commas.
+func repeat(row string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
 // anys converts strings to query arguments.
 func anys(ss []string) []any {
 	out := make([]any, len(ss))
@@ -264,3 +325,6 @@ func anys(ss []string) []any {
 	}
 	return out
 }
+
+// isUnique reports whether err is a unique or primary-key violation.
+func (tx *Tx) isUnique(err error) bool { return tx.db.dialect.isUnique(err) }

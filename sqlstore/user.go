@@ -61,46 +61,48 @@ func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (ro
 	if err := upd.Clean(); err != nil {
 		return roster.User{}, false, 0, err
 	}
-	tx, err := db.begin(ctx)
-	if err != nil {
-		return roster.User{}, false, 0, err
-	}
-	defer tx.Rollback()
-	s, err := tx.subject(roster.Platform, "")
-	if err != nil {
-		return roster.User{}, false, 0, err
-	}
-	if err := authz.Self(s, id, roster.PermManageMembers); err != nil {
-		return roster.User{}, false, 0, err
-	}
-	created, err := tx.ensureUser(id)
-	if err != nil {
-		return roster.User{}, false, 0, err
-	}
-	before, err := findUser(ctx, tx, id)
-	if err != nil {
-		return before, false, 0, err
-	}
-	after := before
-	if upd.DisplayName != nil {
-		after.DisplayName = *upd.DisplayName
-	}
-	if len(upd.Metadata) > 0 {
-		after.Metadata = upd.Metadata
-	}
-	if after.DisplayName != before.DisplayName || string(after.Metadata) != string(before.Metadata) {
-		after.UpdatedAt = tx.now
-		_, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, metadata = ?, updated_at = ? WHERE id = ?`,
-			after.DisplayName, string(after.Metadata), micros(after.UpdatedAt), id)
+	var out roster.User
+	var created bool
+	rev, err := db.update(ctx, func(tx *Tx) error {
+		s, err := tx.subject(roster.Platform, "")
 		if err != nil {
-			return before, false, 0, fmt.Errorf("sqlstore: update user: %w", err)
+			return err
 		}
-		if err := tx.event(roster.Platform, roster.ActionUserUpdated, roster.TargetUser, id, before, after); err != nil {
-			return before, false, 0, err
+		if err := authz.Self(s, id, roster.PermManageMembers); err != nil {
+			return err
 		}
+		if created, err = tx.ensureUser(id); err != nil {
+			return err
+		}
+		before, err := findUser(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		after := before
+		if upd.DisplayName != nil {
+			after.DisplayName = *upd.DisplayName
+		}
+		if len(upd.Metadata) > 0 {
+			after.Metadata = upd.Metadata
+		}
+		if after.DisplayName != before.DisplayName || string(after.Metadata) != string(before.Metadata) {
+			after.UpdatedAt = tx.now
+			_, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, metadata = ?, updated_at = ? WHERE id = ?`,
+				after.DisplayName, string(after.Metadata), micros(after.UpdatedAt), id)
+			if err != nil {
+				return fmt.Errorf("sqlstore: update user: %w", err)
+			}
+			if err := tx.event(roster.Platform, roster.ActionUserUpdated, roster.TargetUser, id, before, after); err != nil {
+				return err
+			}
+		}
+		out = after
+		return nil
+	})
+	if err != nil {
+		return roster.User{}, false, 0, err
 	}
-	rev, err := tx.commit()
-	return after, created, rev, err
+	return out, created, rev, nil
 }
 
 // ListMemberships returns the communities a user belongs to, with their

@@ -86,13 +86,23 @@ func testOnCommit(t *testing.T, open Opener) {
 		defer mu.Unlock()
 		seen = append(seen, rev)
 	})
+	// Each commit's revision reaches the hooks before the write returns.
+	// A store on a shared database may also pass the revision of the same
+	// commit again, as other processes learn of it, and 0 when it may have
+	// missed commits: neither names a new commit.
 	var want []roster.Revision
 	wantSeen := func(what string) {
 		t.Helper()
 		mu.Lock()
 		defer mu.Unlock()
-		if !slices.Equal(seen, want) {
-			t.Errorf("%s: hooks got %v, want %v", what, seen, want)
+		var commits []roster.Revision
+		for _, rev := range seen {
+			if rev != 0 && !slices.Contains(commits, rev) {
+				commits = append(commits, rev)
+			}
+		}
+		if !slices.Equal(commits, want) {
+			t.Errorf("%s: hooks got %v, want the commits %v", what, seen, want)
 		}
 	}
 	_, rev, err := f.CreatePermission(f.key, roster.Permission{Key: "REDEEM_REWARDS"})

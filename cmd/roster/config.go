@@ -5,10 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/rosterhq/roster/sqlstore"
 )
 
 // Config is the server's configuration: each field has a flag and a ROSTER_*
@@ -44,7 +47,7 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 	}
 	str(&c.Addr, "addr", "ROSTER_ADDR", "address to listen on")
 	str(&c.DataDir, "data-dir", "ROSTER_DATA_DIR", "directory for the embedded database and the bootstrap key")
-	str(&c.DB, "db", "ROSTER_DB", "database: a SQLite file path (default: roster.db in the data directory)")
+	str(&c.DB, "db", "ROSTER_DB", "database: a SQLite file path (default: roster.db in the data directory) or a postgres:// URL")
 	str(&c.LogFormat, "log-format", "ROSTER_LOG_FORMAT", "log format: text or json")
 	str(&c.LogLevel, "log-level", "ROSTER_LOG_LEVEL", "log level: debug (also logs every successful check), info, warn or error")
 	duration := func(p *time.Duration, name, envName, help string) {
@@ -66,10 +69,8 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 // validate checks the configuration once flags are parsed.
 func (c *Config) validate() error {
 	switch {
-	case strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://"):
-		return errors.New("--db: PostgreSQL is not supported by this version yet; omit --db to use the embedded SQLite database")
-	case strings.Contains(c.DB, "://"):
-		return fmt.Errorf("--db: %q is not a SQLite file path", c.DB)
+	case strings.Contains(c.DB, "://") && !sqlstore.IsPostgres(c.DB):
+		return fmt.Errorf("--db: %q is neither a postgres:// URL nor a SQLite file path", redacted(c.DB))
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("--log-format: %q is neither text nor json", c.LogFormat)
 	case c.level() == nil:
@@ -93,12 +94,21 @@ func (c *Config) level() *slog.Level {
 	return &l
 }
 
-// dbPath returns the SQLite file to use.
-func (c *Config) dbPath() string {
+// database returns the database to open: a postgres:// URL or a SQLite
+// file.
+func (c *Config) database() string {
 	if c.DB != "" {
 		return strings.TrimPrefix(c.DB, "sqlite:")
 	}
 	return filepath.Join(c.DataDir, "roster.db")
+}
+
+// redacted returns a database name fit for logs: a URL without its password.
+func redacted(db string) string {
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return db
 }
 
 // lookupEnv reads the process environment.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -148,9 +149,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"postgres url", []string{"--db", "postgres://postgres@127.0.0.1/test"}, nil, "PostgreSQL is not supported"},
-		{"postgres url from env", nil, map[string]string{"ROSTER_DB": "postgresql://x"}, "PostgreSQL is not supported"},
-		{"other url", []string{"--db", "mysql://x"}, nil, "not a SQLite file path"},
+		{"other url", []string{"--db", "mysql://u:hunter2@x"}, nil, `"mysql://u:xxxxx@x" is neither a postgres:// URL nor a SQLite file path`},
 		{"log format", []string{"--log-format", "xml"}, nil, "neither text nor json"},
 		{"bad duration", nil, map[string]string{"ROSTER_SHUTDOWN_TIMEOUT": "soon"}, "ROSTER_SHUTDOWN_TIMEOUT"},
 		{"arguments", []string{"extra"}, nil, "no arguments"},
@@ -164,6 +163,26 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestServeUnreachablePostgres starts on a PostgreSQL URL nothing answers
+// at: the start fails at once, naming where it tried, without the password.
+func TestServeUnreachablePostgres(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	m := NewServe(io.Discard, io.Discard)
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--db", "postgres://roster:hunter2@" + addr + "/roster"}); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	err = m.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "cannot reach PostgreSQL at "+addr) || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("got %v, want an error naming %s without the password", err, addr)
 	}
 }
 

@@ -38,7 +38,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return err
 	}
-	db, err := sqlstore.OpenUnmigrated(c.dbPath())
+	db, err := sqlstore.OpenUnmigrated(ctx, c.database())
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func (m *Serve) Run(ctx context.Context) error {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	db, err := sqlstore.Open(ctx, c.dbPath(), sqlstore.Options{})
+	db, err := sqlstore.Open(ctx, c.database(), sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (m *Serve) Run(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	m.log.Info("roster is serving", "version", roster.Version, "addr", "http://"+ln.Addr().String(), "db", c.dbPath())
+	m.log.Info("roster is serving", "version", roster.Version, "addr", "http://"+ln.Addr().String(), "db", redacted(c.database()))
 	m.Addr <- ln.Addr().String()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

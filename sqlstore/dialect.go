@@ -1,0 +1,153 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect holds what differs between the engines. The store's SQL is written
+// once, with ? placeholders, in the subset both engines share.
+type dialect struct {
+	name  string
+	goose goose.Dialect
+	// dollars makes placeholders $1, $2, … instead of ?.
+	dollars bool
+	// write and read are the isolation levels of write and read-only
+	// transactions.
+	write, read sql.IsolationLevel
+	// lockLog, when set, is run before a transaction writes its events: it
+	// holds other writers off until this one commits, so that revisions are
+	// handed out in commit order.
+	lockLog string
+	// isUnique reports a unique or primary-key violation.
+	isUnique func(error) bool
+	// retryable reports a failure that running the transaction again may
+	// not meet: a serialization failure or a deadlock.
+	retryable func(error) bool
+
+	bound sync.Map // query → query as the engine reads it
+}
+
+var sqliteDialect = &dialect{
+	name:  "sqlite",
+	goose: goose.DialectSQLite3,
+	isUnique: func(err error) bool {
+		var se *sqlite.Error
+		if !errors.As(err, &se) {
+			return false
+		}
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	},
+	// Writes are serialized by the one write connection.
+	retryable: func(error) bool { return false },
+}
+
+var postgresDialect = &dialect{
+	name:    "postgres",
+	goose:   goose.DialectPostgres,
+	dollars: true,
+	// Every write runs SERIALIZABLE: its outcome is that of some order of
+	// the writes one at a time, so each rule that holds for serial writes
+	// (as on SQLite) holds under any race. Failures are retried.
+	write:   sql.LevelSerializable,
+	read:    sql.LevelRepeatableRead,
+	lockLog: `LOCK TABLE audit_events IN EXCLUSIVE MODE`,
+	isUnique: func(err error) bool {
+		return pgCode(err) == "23505"
+	},
+	retryable: func(err error) bool {
+		code := pgCode(err)
+		return code == "40001" || code == "40P01"
+	},
+}
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// bind returns the query with the engine's placeholders.
+func (d *dialect) bind(query string) string {
+	if !d.dollars {
+		return query
+	}
+	if q, ok := d.bound.Load(query); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	n, quoted := 0, false
+	for i := 0; i < len(query); i++ {
+		switch c := query[i]; {
+		case c == '\'':
+			quoted = !quoted
+			b.WriteByte(c)
+		case c == '?' && !quoted:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	d.bound.Store(query, b.String())
+	return b.String()
+}
+
+// querier is what both a transaction and a pool offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// pool is a connection pool that binds queries for its engine.
+type pool struct {
+	*sql.DB
+	d *dialect
+}
+
+func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return p.DB.ExecContext(ctx, p.d.bind(query), args...)
+}
+
+func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return p.DB.QueryContext(ctx, p.d.bind(query), args...)
+}
+
+func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return p.DB.QueryRowContext(ctx, p.d.bind(query), args...)
+}
+
+// sqlTx is a transaction that binds queries for its engine.
+type sqlTx struct {
+	*sql.Tx
+	d *dialect
+}
+
+func (t sqlTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.Tx.ExecContext(ctx, t.d.bind(query), args...)
+}
+
+func (t sqlTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.Tx.QueryContext(ctx, t.d.bind(query), args...)
+}
+
+func (t sqlTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.Tx.QueryRowContext(ctx, t.d.bind(query), args...)
+}
+
+func (t sqlTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return t.Tx.PrepareContext(ctx, t.d.bind(query))
+}

@@ -1,0 +1,149 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/rosterhq/roster"
+)
+
+// openPostgres opens the PostgreSQL database at the URL, in the first
+// schema of its search_path. Writes run concurrently, SERIALIZABLE, and are
+// retried when they conflict.
+func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: the PostgreSQL URL: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 5 * time.Second
+	}
+	conns := stdlib.OpenDB(*cfg)
+	conns.SetMaxOpenConns(16)
+	conns.SetMaxIdleConns(16)
+	conns.SetConnMaxIdleTime(5 * time.Minute)
+	var schema sql.NullString
+	if err := conns.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		conns.Close()
+		return nil, fmt.Errorf("sqlstore: cannot reach PostgreSQL at %s:%d (database %q): %w", cfg.Host, cfg.Port, cfg.Database, err)
+	}
+	if !schema.Valid {
+		conns.Close()
+		return nil, fmt.Errorf("sqlstore: no schema of the search_path exists in database %q", cfg.Database)
+	}
+	d := postgresDialect
+	return &DB{
+		dialect: d, write: pool{conns, d}, read: pool{conns, d}, now: opt.Now,
+		pg: &pgNotices{config: cfg, schema: schema.String, channel: "roster_changes." + schema.String},
+	}, nil
+}
+
+// pgNotices tells other processes on the database of each commit, through
+// LISTEN/NOTIFY on a channel named for the schema.
+type pgNotices struct {
+	config  *pgx.ConnConfig
+	schema  string
+	channel string
+
+	once   sync.Once
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// notify queues the notice of the transaction's last revision; PostgreSQL
+// delivers it when the transaction commits.
+func (db *DB) notify(tx *Tx) error {
+	if db.pg == nil {
+		return nil
+	}
+	if _, err := tx.ExecContext(tx.ctx, `SELECT pg_notify(?, ?)`, db.pg.channel, strconv.FormatInt(int64(tx.rev), 10)); err != nil {
+		return fmt.Errorf("sqlstore: notify: %w", err)
+	}
+	return nil
+}
+
+// start listens, once, and calls fn with the revision of each notice.
+func (n *pgNotices) start(fn func(roster.Revision)) {
+	n.once.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		n.cancel, n.done = cancel, make(chan struct{})
+		go n.run(ctx, fn)
+	})
+}
+
+// stop stops listening.
+func (n *pgNotices) stop() {
+	if n.cancel != nil {
+		n.cancel()
+		<-n.done
+	}
+}
+
+// run listens until ctx ends, connecting again, with a growing pause, when
+// the connection is lost.
+func (n *pgNotices) run(ctx context.Context, fn func(roster.Revision)) {
+	defer close(n.done)
+	pause := 100 * time.Millisecond
+	for {
+		began := time.Now()
+		err := n.listen(ctx, fn)
+		if ctx.Err() != nil {
+			return
+		}
+		slog.Warn("sqlstore: listening for changes; connecting again", "err", err, "in", pause)
+		if time.Since(began) > time.Minute {
+			pause = 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
+}
+
+// listen holds one connection listening. Once it listens it calls fn with
+// revision 0, for the commits made while it did not.
+func (n *pgNotices) listen(ctx context.Context, fn func(roster.Revision)) error {
+	conn, err := pgx.ConnectConfig(ctx, n.config)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{n.channel}.Sanitize()); err != nil {
+		return err
+	}
+	fn(0)
+	for {
+		note, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		rev, _ := strconv.ParseInt(note.Payload, 10, 64)
+		fn(roster.Revision(rev))
+	}
+}
+
+// migrationLocker makes replicas that start together migrate one at a
+// time: it holds an advisory lock named for the schema while migrating.
+func (n *pgNotices) migrationLocker() (lock.SessionLocker, error) {
+	return lock.NewPostgresSessionLocker(lock.WithLockID(lockID("roster migrations " + n.schema)))
+}
+
+// lockID is a stable advisory lock id for a name.
+func lockID(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64() >> 1)
+}
