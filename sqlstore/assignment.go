@@ -241,22 +241,26 @@ func sources(held []roster.HeldRole, roleID string) []roster.Source {
 // resolveRoles finds every role named, once each, or fails naming each
 // unknown one at its place in ids.
 func resolveRoles(tx *Tx, scope string, ids []string) ([]roster.Role, error) {
+	all, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? ORDER BY position`, scope)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]roster.Role, len(all)+2)
+	for _, r := range all {
+		byID[r.ID] = r
+		if r.Builtin == roster.BuiltinEveryone || r.Builtin == roster.BuiltinAdmin {
+			byID[r.Builtin] = r
+		}
+	}
 	roles := make([]roster.Role, 0, len(ids))
 	var missing []roster.FieldError
-	asked, found := map[string]bool{}, map[string]bool{}
+	found := map[string]bool{}
 	for i, id := range ids {
-		if asked[id] {
-			continue
-		}
-		asked[id] = true
-		r, err := findRole(tx.ctx, tx, scope, id)
-		if roster.ErrorCode(err) == roster.EROLENOTFOUND {
+		r, ok := byID[id]
+		switch {
+		case !ok:
 			missing = append(missing, roster.FieldError{Location: fmt.Sprintf("body.roleIds[%d]", i), Message: "no such role here", Value: id})
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		if !found[r.ID] {
+		case !found[r.ID]:
 			found[r.ID] = true
 			roles = append(roles, r)
 		}
@@ -271,26 +275,29 @@ func resolveRoles(tx *Tx, scope string, ids []string) ([]roster.Role, error) {
 // community, or any user at platform scope (whose record is created when
 // create is set).
 func checkHolders(tx *Tx, scope string, users []string, create bool) error {
-	var missing []roster.FieldError
-	seen := map[string]bool{}
-	for i, u := range users {
-		if seen[u] {
-			continue
-		}
-		seen[u] = true
-		if scope == roster.Platform {
+	if scope == roster.Platform {
+		for _, u := range roster.Unique(users) {
 			if create {
 				if _, err := tx.ensureUser(u); err != nil {
 					return err
 				}
 			}
-			continue
 		}
-		ok, err := isMember(tx.ctx, tx, scope, u)
-		if err != nil {
-			return err
-		}
-		if !ok {
+		return nil
+	}
+	members, err := queryStrings(tx.ctx, tx, `SELECT user_id FROM members WHERE community_id = ? AND user_id IN (`+placeholders(len(users))+`)`,
+		append([]any{scope}, anys(users)...)...)
+	if err != nil {
+		return err
+	}
+	member := make(map[string]bool, len(members))
+	for _, u := range members {
+		member[u] = true
+	}
+	var missing []roster.FieldError
+	for i, u := range users {
+		if !member[u] {
+			member[u] = true // each missing user once
 			missing = append(missing, roster.FieldError{Location: fmt.Sprintf("body.userIds[%d]", i), Message: "is not a member of the community", Value: u})
 		}
 	}
@@ -307,23 +314,21 @@ func adminHolders(tx *Tx, scope string) ([]string, error) {
 		WHERE r.scope = ? AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > ?)`, scope, micros(tx.now))
 }
 
-// assignmentsPerStatement bounds the rows one statement writes, under both
-// engines' limits on the number of parameters.
-const assignmentsPerStatement = 500
-
 // grant writes assignments of roles from one source (replacing expired ones
 // of the same source), many per statement, and an event for each.
 func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...roster.Assignment) error {
-	const row = `(?, ?, ?, ?, ?, ?, ?, ?)`
-	for chunk := range slices.Chunk(as, assignmentsPerStatement) {
-		args := make([]any, 0, 8*len(chunk))
-		for _, a := range chunk {
-			args = append(args, a.RoleID, a.UserID, src, scope, tx.actor.KeyID, tx.actor.UserID, micros(tx.now), nullMicros(expires))
+	for chunk := range slices.Chunk(as, tx.db.dialect.maxRows) {
+		roles, users := make([]string, len(chunk)), make([]string, len(chunk))
+		for i, a := range chunk {
+			roles[i], users[i] = a.RoleID, a.UserID
 		}
+		from, args := tx.db.dialect.rows(len(chunk), roles, users)
 		_, err := tx.ExecContext(tx.ctx, `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
-			VALUES `+repeat(row, len(chunk))+`
+			SELECT column1, column2, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT)
+			FROM `+from+` WHERE true
 			ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
-				granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`, args...)
+				granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`,
+			append([]any{src, scope, tx.actor.KeyID, tx.actor.UserID, micros(tx.now), nullMicros(expires)}, args...)...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: grant: %w", err)
 		}
@@ -365,12 +370,14 @@ func removeAssignments(tx *Tx, scope, where string, args ...any) error {
 // ungrant deletes assignments, each of its grant's source, many per
 // statement, and writes an event for each.
 func (tx *Tx) ungrant(scope string, as ...roster.Assignment) error {
-	for chunk := range slices.Chunk(as, assignmentsPerStatement) {
-		args := make([]any, 0, 3*len(chunk))
-		for _, a := range chunk {
-			args = append(args, a.RoleID, a.UserID, a.Source)
+	for chunk := range slices.Chunk(as, tx.db.dialect.maxRows) {
+		roles, users, sources := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
+		for i, a := range chunk {
+			roles[i], users[i], sources[i] = a.RoleID, a.UserID, string(a.Source)
 		}
-		_, err := tx.ExecContext(tx.ctx, `DELETE FROM assignments WHERE (role_id, user_id, source) IN (VALUES `+repeat(`(?, ?, ?)`, len(chunk))+`)`, args...)
+		from, args := tx.db.dialect.rows(len(chunk), roles, users, sources)
+		_, err := tx.ExecContext(tx.ctx, `DELETE FROM assignments WHERE (role_id, user_id, source) IN
+			(SELECT column1, column2, column3 FROM `+from+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: remove assignments: %w", err)
 		}

@@ -3,35 +3,35 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
-// benchStore is a community of 1,000 members and 100 roles of 5 permissions
-// each, every member holding 5 roles.
-func benchStore(b *testing.B) (*sqlstore.DB, context.Context, []string, []string) {
+// benchCommunity fills community c of a new store with members and roles of
+// 5 permissions each, and returns their ids.
+func benchCommunity(b *testing.B, eng sqltest.Engine, members, roles int) (*sqlstore.DB, context.Context, []string, []string) {
 	b.Helper()
 	ctx := roster.NewContext(context.Background(), roster.Actor{KeyID: "bench"})
-	db, err := sqlstore.Open(ctx, filepath.Join(b.TempDir(), "roster.db"), sqlstore.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := eng.Open(b, sqlstore.Options{})
 	if _, _, err := db.CreateCommunity(ctx, roster.Community{ID: "c", Name: "Bench"}); err != nil {
 		b.Fatal(err)
 	}
-	users := make([]string, 1000)
+	users := make([]string, members)
 	for i := range users {
-		users[i] = fmt.Sprintf("u%04d", i)
-		if _, _, _, err := db.AddMember(ctx, "c", users[i], nil); err != nil {
+		users[i] = fmt.Sprintf("u%06d", i)
+	}
+	for i := 0; i < len(users); i += roster.MaxMemberBatch {
+		if _, _, err := db.AddMembers(ctx, "c", users[i:min(i+roster.MaxMemberBatch, len(users))]); err != nil {
 			b.Fatal(err)
 		}
 	}
-	roles := make([]string, 100)
-	for i := range roles {
+	ids := make([]string, roles)
+	for i := range ids {
 		perms := make([]string, 5)
 		for j := range perms {
 			perms[j] = roster.BuiltinPermissions[(i+j)%len(roster.BuiltinPermissions)]
@@ -40,31 +40,92 @@ func benchStore(b *testing.B) (*sqlstore.DB, context.Context, []string, []string
 		if err != nil {
 			b.Fatal(err)
 		}
-		roles[i] = r.ID
+		ids[i] = r.ID
 	}
-	for i := 0; i < len(users); i += 100 {
-		for j := 0; j < 5; j++ {
-			c := roster.Change{Scope: "c", UserIDs: users[i : i+100], RoleIDs: []string{roles[(i/10+j*17)%len(roles)]}}
-			if _, _, _, err := db.AddRoles(ctx, c); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	return db, ctx, users, roles
+	return db, ctx, users, ids
 }
 
-// BenchmarkStoreBatch100x100 adds 100 roles to 100 members in one change,
-// then removes them in another.
+// BenchmarkStoreBatch100x100 adds 100 roles to 100 members in one change
+// (add), and removes them in another (remove), in a community of 1,000
+// members each holding 5 of the roles.
 func BenchmarkStoreBatch100x100(b *testing.B) {
-	db, ctx, users, roles := benchStore(b)
-	add := roster.Change{Scope: "c", UserIDs: users[500:600], RoleIDs: roles}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, _, err := db.AddRoles(ctx, add); err != nil {
-			b.Fatal(err)
-		}
-		if _, _, _, err := db.RemoveRoles(ctx, add, false); err != nil {
-			b.Fatal(err)
-		}
+	for _, eng := range sqltest.Engines {
+		b.Run(eng.Name, func(b *testing.B) {
+			db, ctx, users, roles := benchCommunity(b, eng, 1000, 100)
+			for i := 0; i < len(users); i += 100 {
+				for j := range 5 {
+					c := roster.Change{Scope: "c", UserIDs: users[i : i+100], RoleIDs: []string{roles[(i/10+j*17)%len(roles)]}}
+					if _, _, _, err := db.AddRoles(ctx, c); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			change := roster.Change{Scope: "c", UserIDs: users[500:600], RoleIDs: roles}
+			add := func() {
+				if _, _, _, err := db.AddRoles(ctx, change); err != nil {
+					b.Fatal(err)
+				}
+			}
+			remove := func() {
+				if _, _, _, err := db.RemoveRoles(ctx, change, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, tc := range []struct {
+				name      string
+				op, after func()
+			}{{"add", add, remove}, {"remove", remove, add}} {
+				b.Run(tc.name, func(b *testing.B) {
+					if tc.name == "remove" {
+						add()
+					}
+					b.ReportAllocs()
+					for b.Loop() {
+						tc.op()
+						b.StopTimer()
+						tc.after()
+						b.StartTimer()
+					}
+					if tc.name == "remove" {
+						remove()
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkSeedMillion seeds 1,000,000 assignments through the bulk path, as
+// a server does: 100 batch-adds of 100 roles to 100 members, in a community
+// of 10,000 members, with an index following every commit. Its time is that
+// of the batch-adds; the members and roles are made before.
+func BenchmarkSeedMillion(b *testing.B) {
+	for _, eng := range sqltest.Engines {
+		b.Run(eng.Name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				db, ctx, users, roles := benchCommunity(b, eng, 10_000, 100)
+				ix, err := index.Open(ctx, db, index.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start := time.Now()
+				for i := 0; i < len(users); i += 100 {
+					if _, _, _, err := db.AddRoles(ctx, roster.Change{Scope: "c", UserIDs: users[i : i+100], RoleIDs: roles}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(1e6/time.Since(start).Seconds(), "assignments/s")
+				b.StopTimer()
+				rev, err := db.CurrentRevision(ctx)
+				if err != nil || ix.Revision() != rev {
+					b.Fatalf("index at revision %d, want the store's %d (%v)", ix.Revision(), rev, err)
+				}
+				ix.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/seed")
+		})
 	}
 }

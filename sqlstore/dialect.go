@@ -21,6 +21,11 @@ type dialect struct {
 	goose goose.Dialect
 	// dollars makes placeholders $1, $2, … instead of ?.
 	dollars bool
+	// arrays passes many rows as one array per column, not as a VALUES
+	// list of as many parameters.
+	arrays bool
+	// maxRows bounds the rows one statement passes.
+	maxRows int
 	// write and read are the isolation levels of write and read-only
 	// transactions.
 	write, read sql.IsolationLevel
@@ -38,8 +43,9 @@ type dialect struct {
 }
 
 var sqliteDialect = &dialect{
-	name:  "sqlite",
-	goose: goose.DialectSQLite3,
+	name:    "sqlite",
+	goose:   goose.DialectSQLite3,
+	maxRows: 500,
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		if !errors.As(err, &se) {
@@ -55,6 +61,8 @@ var postgresDialect = &dialect{
 	name:    "postgres",
 	goose:   goose.DialectPostgres,
 	dollars: true,
+	arrays:  true,
+	maxRows: 1 << 20,
 	// Every write runs SERIALIZABLE: its outcome is that of some order of
 	// the writes one at a time, so each rule that holds for serial writes
 	// (as on SQLite) holds under any race. Failures are retried.
@@ -103,6 +111,38 @@ func (d *dialect) bind(query string) string {
 	}
 	d.bound.Store(query, b.String())
 	return b.String()
+}
+
+// rows returns a FROM item holding n rows of text values, one slice per
+// column ([]string, or []*string where nil is NULL), with the columns
+// named column1, column2, …, and the arguments it takes. The rows keep
+// their order.
+func (d *dialect) rows(n int, columns ...any) (string, []any) {
+	names := make([]string, len(columns))
+	for i := range columns {
+		names[i] = "column" + strconv.Itoa(i+1)
+	}
+	if d.arrays {
+		arrays := strings.TrimSuffix(strings.Repeat("CAST(? AS TEXT[]), ", len(columns)), ", ")
+		return "unnest(" + arrays + ") AS v(" + strings.Join(names, ", ") + ")", columns
+	}
+	args := make([]any, 0, n*len(columns))
+	for i := range n {
+		for _, c := range columns {
+			switch c := c.(type) {
+			case []string:
+				args = append(args, c[i])
+			case []*string:
+				if c[i] == nil {
+					args = append(args, nil)
+				} else {
+					args = append(args, *c[i])
+				}
+			}
+		}
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
+	return "(VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ")", args
 }
 
 // querier is what both a transaction and a pool offer.

@@ -153,7 +153,7 @@ func (tx *Tx) commit() (roster.Revision, error) {
 // pendingEvent is an audit event waiting for its transaction's commit.
 type pendingEvent struct {
 	scope, action, targetType, targetID string
-	before, after                       any
+	before, after                       *string
 }
 
 // event appends one audit event. before and after are marshalled to JSON;
@@ -171,10 +171,6 @@ func (tx *Tx) event(scope, action, targetType, targetID string, before, after an
 	return nil
 }
 
-// eventsPerInsert bounds the rows of one INSERT, under both engines' limits
-// on the number of parameters.
-const eventsPerInsert = 500
-
 // writeEvents inserts the transaction's events, many per statement, and
 // tells listeners of the new revision when the engine has them. The events
 // are written last, after the log is locked where writers run concurrently,
@@ -189,16 +185,19 @@ func (tx *Tx) writeEvents() error {
 			return fmt.Errorf("sqlstore: audit: %w", err)
 		}
 	}
-	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	for events := range slices.Chunk(tx.events, eventsPerInsert) {
-		args := make([]any, 0, 10*len(events))
-		for _, e := range events {
-			args = append(args, micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID,
-				e.scope, e.action, e.targetType, e.targetID, e.before, e.after)
+	for events := range slices.Chunk(tx.events, tx.db.dialect.maxRows) {
+		n := len(events)
+		scopes, actions, types, targets := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		befores, afters := make([]*string, n), make([]*string, n)
+		for i, e := range events {
+			scopes[i], actions[i], types[i], targets[i], befores[i], afters[i] = e.scope, e.action, e.targetType, e.targetID, e.before, e.after
 		}
+		from, args := tx.db.dialect.rows(n, scopes, actions, types, targets, befores, afters)
 		rows, err := tx.QueryContext(tx.ctx, `INSERT INTO audit_events
 			(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
-			VALUES `+repeat(row, len(events))+` RETURNING revision`, args...)
+			SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), column1, column2, column3, column4, column5, column6
+			FROM `+from+` WHERE true
+			RETURNING revision`, append([]any{micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID}, args...)...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: audit: %w", err)
 		}
@@ -210,17 +209,14 @@ func (tx *Tx) writeEvents() error {
 			}
 			tx.rev = max(tx.rev, rev)
 		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("sqlstore: audit: %w", err)
-		}
-		if err := rows.Err(); err != nil {
+		if err := errors.Join(rows.Close(), rows.Err()); err != nil {
 			return fmt.Errorf("sqlstore: audit: %w", err)
 		}
 	}
 	return tx.db.notify(tx)
 }
 
-func jsonOrNull(v any) (any, error) {
+func jsonOrNull(v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -228,7 +224,8 @@ func jsonOrNull(v any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: audit payload: %w", err)
 	}
-	return string(b), nil
+	s := string(b)
+	return &s, nil
 }
 
 func currentRevision(ctx context.Context, q querier) (roster.Revision, error) {
@@ -310,11 +307,6 @@ func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]
 // placeholders returns "?, ?, …" for n arguments.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// repeat returns n copies of a row of values, separated by commas.
-func repeat(row string, n int) string {
-	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
 // anys converts strings to query arguments.
