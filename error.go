@@ -18,6 +18,7 @@ const (
 	EVERSIONMISMATCH    = "version_mismatch"
 	EREVISIONNOTREADY   = "revision_not_ready"
 	ENOTREADY           = "not_ready"
+	EUNAVAILABLE        = "database_unavailable"
 	ESOURCENOTALLOWED   = "source_not_allowed"
 	EROUTENOTFOUND      = "route_not_found"
 	EMETHODNOTALLOWED   = "method_not_allowed"

@@ -114,6 +114,7 @@ var statuses = map[string]int{
 	roster.EINTERNAL:           http.StatusInternalServerError,
 	roster.EREVISIONNOTREADY:   http.StatusServiceUnavailable,
 	roster.ENOTREADY:           http.StatusServiceUnavailable,
+	roster.EUNAVAILABLE:        http.StatusServiceUnavailable,
 }
 
 // codes maps the statuses huma answers by itself (bad JSON, validation,

@@ -3,7 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +15,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/rosterhq/roster"
 )
 
 // dialect holds what differs between the engines. The store's SQL is written
@@ -38,6 +43,9 @@ type dialect struct {
 	// retryable reports a failure that running the transaction again may
 	// not meet: a serialization failure or a deadlock.
 	retryable func(error) bool
+	// lost reports that the database could not be reached or the
+	// connection broke.
+	lost func(error) bool
 
 	bound sync.Map // query → query as the engine reads it
 }
@@ -55,6 +63,7 @@ var sqliteDialect = &dialect{
 	},
 	// Writes are serialized by the one write connection.
 	retryable: func(error) bool { return false },
+	lost:      func(error) bool { return false },
 }
 
 var postgresDialect = &dialect{
@@ -76,6 +85,23 @@ var postgresDialect = &dialect{
 		code := pgCode(err)
 		return code == "40001" || code == "40P01"
 	},
+	lost: func(err error) bool {
+		var ce *pgconn.ConnectError
+		var ne net.Error
+		code := pgCode(err)
+		return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+			errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+			strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P")
+	},
+}
+
+// unavailable turns an error that says the database cannot be reached into
+// EUNAVAILABLE, and returns others as they are.
+func (d *dialect) unavailable(err error) error {
+	if err != nil && d.lost(err) {
+		return roster.Errorf(roster.EUNAVAILABLE, "the database cannot be reached: try again")
+	}
+	return err
 }
 
 func pgCode(err error) string {

@@ -69,7 +69,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (roster.Revisio
 	for attempt := 1; ; attempt++ {
 		rev, err := db.attempt(ctx, fn)
 		if err == nil || !db.dialect.retryable(err) {
-			return rev, err
+			return rev, db.dialect.unavailable(err)
 		}
 		if attempt == maxAttempts {
 			return 0, roster.Errorf(roster.EWRITECONFLICT, "the change conflicted with concurrent changes %d times; send it again", attempt)
@@ -113,7 +113,7 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (roster.Revisi
 func (db *DB) readTx(ctx context.Context) (sqlTx, error) {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.read})
 	if err != nil {
-		return sqlTx{}, fmt.Errorf("sqlstore: begin read: %w", err)
+		return sqlTx{}, db.dialect.unavailable(fmt.Errorf("sqlstore: begin read: %w", err))
 	}
 	return sqlTx{tx, db.dialect}, nil
 }
