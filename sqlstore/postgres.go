@@ -138,7 +138,8 @@ func (n *pgNotices) listen(ctx context.Context, fn func(roster.Revision)) error 
 // migrationLocker makes replicas that start together migrate one at a
 // time: it holds an advisory lock named for the schema while migrating.
 func (n *pgNotices) migrationLocker() (lock.SessionLocker, error) {
-	return lock.NewPostgresSessionLocker(lock.WithLockID(lockID("roster migrations " + n.schema)))
+	return lock.NewPostgresSessionLocker(lock.WithLockID(lockID("roster migrations "+n.schema)),
+		lock.WithLockTimeout(1, 300)) // tried each second, for 5 minutes
 }
 
 // lockID is a stable advisory lock id for a name.
