@@ -19,7 +19,11 @@ type raceRes struct {
 	status   int
 	code     string
 	revision int64
-	err      error
+	// requestID is the X-Request-Id the server answered, which its audit
+	// events carry; body is the raw answer.
+	requestID string
+	body      []byte
+	err       error
 }
 
 // raceDo sends one request with the admin key without failing the test, so
@@ -56,6 +60,8 @@ func raceDo(e *Env, method, path string, body any) raceRes {
 		return out
 	}
 	out.status = resp.StatusCode
+	out.requestID = resp.Header.Get("X-Request-Id")
+	out.body = raw
 	var problem struct {
 		Code string `json:"code"`
 	}
