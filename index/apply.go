@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -40,9 +41,9 @@ func decode(e roster.Event) (change, error) {
 	case roster.ActionRolesReordered:
 		fn, err = with(doc, func(ids []string) change { return func(st *state) { st.reorder(e.CommunityID, ids) } })
 	case roster.ActionMemberRoleAdded:
-		fn, err = with(doc, func(a roster.Assignment) change { return func(st *state) { st.Grant(scope, a) } })
+		fn, err = with(doc, func(g grantDoc) change { return func(st *state) { st.Grant(scope, g.assignment()) } })
 	case roster.ActionMemberRoleRemoved:
-		fn, err = with(doc, func(a roster.Assignment) change { return func(st *state) { st.ungrant(scope, a) } })
+		fn, err = with(doc, func(g grantDoc) change { return func(st *state) { st.ungrant(scope, g.assignment()) } })
 	case roster.ActionChannelCreated:
 		fn = func(st *state) { st.Channel(roster.Channel{CommunityID: scope, ID: e.TargetID}) }
 	case roster.ActionChannelDeleted:
@@ -59,6 +60,20 @@ func decode(e roster.Event) (change, error) {
 }
 
 // with decodes an event's document into a T and makes its change.
+// grantDoc is what the index reads of an assignment's event; the rest of
+// the document (who granted it, when, the role's name) is skipped, as the
+// events of a batch are many.
+type grantDoc struct {
+	UserID    string        `json:"userId"`
+	RoleID    string        `json:"roleId"`
+	Source    roster.Source `json:"source"`
+	ExpiresAt *time.Time    `json:"expiresAt"`
+}
+
+func (g grantDoc) assignment() roster.Assignment {
+	return roster.Assignment{UserID: g.UserID, RoleID: g.RoleID, Grant: roster.Grant{Source: g.Source, ExpiresAt: g.ExpiresAt}}
+}
+
 func with[T any](doc json.RawMessage, changeOf func(T) change) (change, error) {
 	var v T
 	if err := json.Unmarshal(doc, &v); err != nil {

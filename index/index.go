@@ -42,8 +42,9 @@ type Index struct {
 	// advanced is closed, and replaced, whenever the revision moves.
 	advanced chan struct{}
 
-	// follow serializes reading and applying the log.
-	follow sync.Mutex
+	// follow, a one-slot semaphore, serializes reading and applying the
+	// log; waiting for it ends with the waiter's context.
+	follow chan struct{}
 	stop   context.CancelFunc
 	done   chan struct{}
 }
@@ -63,7 +64,7 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	ix := &Index{log: log, opt: opt, advanced: make(chan struct{})}
+	ix := &Index{log: log, opt: opt, advanced: make(chan struct{}), follow: make(chan struct{}, 1)}
 	if err := ix.load(ctx); err != nil {
 		return nil, err
 	}
@@ -72,7 +73,11 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 	}
 	// Events committed before the hook is in place are read by the next
 	// catch-up, which starts from the index's revision.
-	log.OnCommit(func(roster.Revision) { ix.catchUp(context.Background()) })
+	log.OnCommit(func(roster.Revision) {
+		ctx, cancel := context.WithTimeout(context.Background(), followTimeout)
+		defer cancel()
+		ix.catchUp(ctx)
+	})
 	poll, stop := context.WithCancel(context.Background())
 	ix.stop, ix.done = stop, make(chan struct{})
 	go ix.poll(poll)
@@ -92,6 +97,10 @@ func (ix *Index) load(ctx context.Context) error {
 	ix.mu.Unlock()
 	return nil
 }
+
+// followTimeout bounds a catch-up after a commit or at a poll, so that a
+// database that stops answering holds no one for long.
+const followTimeout = 5 * time.Second
 
 // Close stops following the log.
 func (ix *Index) Close() error {
@@ -118,8 +127,12 @@ func (ix *Index) advance(rev roster.Revision) {
 // event it cannot read makes it load the whole state again, so that the
 // index never stays behind.
 func (ix *Index) catchUp(ctx context.Context) error {
-	ix.follow.Lock()
-	defer ix.follow.Unlock()
+	select {
+	case ix.follow <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-ix.follow }()
 	for {
 		events, err := ix.log.Changes(ctx, ix.Revision(), 1000)
 		if err != nil {
@@ -186,7 +199,9 @@ func (ix *Index) poll(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			ix.catchUp(ctx)
+			follow, cancel := context.WithTimeout(ctx, followTimeout)
+			ix.catchUp(follow)
+			cancel()
 			ix.sweep()
 		}
 	}
@@ -211,9 +226,9 @@ func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
 	if ix.Revision() >= min {
 		return nil
 	}
-	ix.catchUp(ctx)
-	timer := time.NewTimer(ix.opt.Wait)
-	defer timer.Stop()
+	wait, cancel := context.WithTimeout(ctx, ix.opt.Wait)
+	defer cancel()
+	ix.catchUp(wait)
 	for {
 		ix.mu.RLock()
 		advanced := ix.advanced
@@ -224,11 +239,9 @@ func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
 		}
 		select {
 		case <-advanced:
-		case <-timer.C:
+		case <-wait.Done():
 			return roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d); retry later", min, rev).
 				With("revision", int64(rev))
-		case <-ctx.Done():
-			return roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d)", min, rev).With("revision", int64(rev))
 		}
 	}
 }

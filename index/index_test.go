@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 	"github.com/rosterhq/roster/storetest"
 )
 
@@ -58,60 +58,72 @@ func TestFastPathAgreesWithRules(t *testing.T) {
 // that the index that followed them answers every check as an index loaded
 // afresh from the database does.
 func TestFollowMatchesLoad(t *testing.T) {
-	w, followed := newWorld(t, 9, time.Second)
-	ctx, db, clock := w.ctx, w.db, w.clock
-	for range 1000 {
-		w.step()
-	}
-	clock.Advance(30 * time.Minute)
+	sqltest.Each(t, func(t *testing.T, e sqltest.Engine) {
+		w, followed := newWorld(t, e, 9, time.Second)
+		for range 1000 {
+			w.step()
+		}
+		w.clock.Advance(30 * time.Minute)
 
-	loaded, err := index.Open(ctx, db, index.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
+		loaded, err := index.Open(w.ctx, w.db, index.Options{Now: w.clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer loaded.Close()
+		compared := sameAnswers(t, w.ctx, followed, loaded, w.communities, w.users)
+		t.Logf("compared %d checks after %d changes", compared, followed.Revision())
+	})
+}
+
+// checkedKeys are the permissions sameAnswers asks about: the built-in ones
+// and custom ones on either side of the first 64 bits.
+var checkedKeys = append(slices.Clone(roster.BuiltinPermissions), "CUSTOM_ONE", "CUSTOM_K00", "CUSTOM_K50", "CUSTOM_K69")
+
+// sameAnswers checks that two indexes are at the same revision and answer
+// every check and effective-permissions query alike, for each user in each
+// community (and the platform), on the community and on its channels
+// general and news. It returns the number of checks compared.
+func sameAnswers(t *testing.T, ctx context.Context, followed, loaded *index.Index, communities, users []string) int {
+	t.Helper()
+	if got, want := followed.Revision(), loaded.Revision(); got != want {
+		t.Fatalf("revision of the following index: got %d, want %d (the loaded one's)", got, want)
 	}
-	defer loaded.Close()
-	if followed.Revision() != loaded.Revision() {
-		t.Fatalf("revisions: followed %d, loaded %d", followed.Revision(), loaded.Revision())
-	}
-	keys := append(slices.Clone(roster.BuiltinPermissions), "CUSTOM_ONE", "CUSTOM_K00", "CUSTOM_K50", "CUSTOM_K69")
 	compared := 0
-	for _, c := range append(w.communities, roster.Platform) {
+	for _, c := range append(slices.Clone(communities), roster.Platform) {
 		channels := []string{""}
 		if c != roster.Platform {
 			channels = append(channels, "general", "news")
 		}
 		for _, ch := range channels {
-			for _, u := range w.users {
-				for _, k := range keys {
+			for _, u := range users {
+				for _, k := range checkedKeys {
 					q := roster.Check{CommunityID: c, ChannelID: ch, UserID: u, Permission: k}
 					a, _, errA := followed.Allowed(ctx, q, 0)
 					b, _, errB := loaded.Allowed(ctx, q, 0)
 					if a != b || roster.ErrorCode(errA) != roster.ErrorCode(errB) {
-						t.Fatalf("check %+v: followed %v %v, loaded %v %v", q, a, errA, b, errB)
+						t.Fatalf("check %+v: got %v %v from the following index, want %v %v (the loaded one's)", q, a, errA, b, errB)
 					}
 					compared++
 				}
 				ea, _, errA := followed.EffectivePermissions(ctx, c, ch, u)
 				eb, _, errB := loaded.EffectivePermissions(ctx, c, ch, u)
 				if !reflect.DeepEqual(ea, eb) || roster.ErrorCode(errA) != roster.ErrorCode(errB) {
-					t.Fatalf("effective %s/%s/%s:\nfollowed %+v %v\nloaded   %+v %v", c, ch, u, ea, errA, eb, errB)
+					t.Fatalf("effective %s/%s/%s:\ngot  %+v %v from the following index\nwant %+v %v (the loaded one's)", c, ch, u, ea, errA, eb, errB)
 				}
 			}
 		}
 	}
-	t.Logf("compared %d checks after %d changes", compared, followed.Revision())
+	return compared
 }
 
-// newWorld opens a store on a clock the test moves and an index following
-// it (polling as often as given), and sets up a world of random changes.
-func newWorld(t *testing.T, seed uint64, poll time.Duration) (*world, *index.Index) {
+// newWorld opens a store on the engine, on a clock the test moves, and an
+// index following it (polling as often as given), and sets up a world of
+// random changes.
+func newWorld(t *testing.T, e sqltest.Engine, seed uint64, poll time.Duration) (*world, *index.Index) {
+	t.Helper()
 	ctx := storetest.AsKey(t.Context())
 	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
-	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "roster.db"), sqlstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := e.Open(t, sqlstore.Options{Now: clock.Now})
 	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now, Poll: poll})
 	if err != nil {
 		t.Fatal(err)
@@ -338,8 +350,21 @@ func TestUnreadableEventReloads(t *testing.T) {
 
 // TestChecksDuringWrites answers checks from several goroutines while the
 // store changes, for the race detector to watch the index's locking.
+// On PostgreSQL the store's listener applies commits from its own
+// goroutine too; there a third of the changes keeps the test cheap (300
+// take some 17 s under -race).
 func TestChecksDuringWrites(t *testing.T) {
-	w, ix := newWorld(t, 11, time.Millisecond)
+	sqltest.Each(t, func(t *testing.T, e sqltest.Engine) {
+		steps := 300
+		if e == sqltest.Postgres {
+			steps = 100
+		}
+		checksDuringWrites(t, e, steps)
+	})
+}
+
+func checksDuringWrites(t *testing.T, e sqltest.Engine, steps int) {
+	w, ix := newWorld(t, e, 11, time.Millisecond)
 	ctx := w.ctx
 	done := make(chan struct{})
 	errs := make(chan error, 2)
@@ -372,7 +397,7 @@ func TestChecksDuringWrites(t *testing.T) {
 			}
 		}()
 	}
-	for range 300 {
+	for range steps {
 		w.step()
 	}
 	close(done)
