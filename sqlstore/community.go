@@ -186,10 +186,7 @@ func (db *DB) UpdateCommunity(ctx context.Context, id string, upd roster.Communi
 		if err != nil {
 			return err
 		}
-		owner := ""
-		if c.OwnerID != nil {
-			owner = *c.OwnerID
-		}
+		owner := ownerOf(c)
 		rename := upd.Name != nil && *upd.Name != c.Name
 		transfer := upd.OwnerID != nil && *upd.OwnerID != owner
 		if transfer && *upd.OwnerID != "" {
@@ -234,6 +231,14 @@ func (db *DB) UpdateCommunity(ctx context.Context, id string, upd roster.Communi
 	return out, rev, nil
 }
 
+// ownerOf returns the community's owner, "" for none.
+func ownerOf(c roster.Community) string {
+	if c.OwnerID == nil {
+		return ""
+	}
+	return *c.OwnerID
+}
+
 // DeleteCommunity removes a community and everything in it.
 func (db *DB) DeleteCommunity(ctx context.Context, id string) (roster.Revision, error) {
 	return db.update(ctx, func(tx *Tx) error {
@@ -241,10 +246,7 @@ func (db *DB) DeleteCommunity(ctx context.Context, id string) (roster.Revision, 
 		if err != nil {
 			return err
 		}
-		owner := ""
-		if c.OwnerID != nil {
-			owner = *c.OwnerID
-		}
+		owner := ownerOf(c)
 		s, err := tx.subject(id, owner)
 		if err != nil {
 			return err
