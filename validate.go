@@ -81,9 +81,15 @@ func (f *fields) line(loc, s string) {
 	}
 }
 
-// length checks a text of at most max characters.
+// length checks a text of at most max characters. A text is valid UTF-8
+// without NUL characters, which no engine is made to store alike.
 func (f *fields) length(loc, s string, max int) {
-	if utf8.RuneCountInString(s) > max {
+	switch {
+	case !utf8.ValidString(s):
+		f.add(loc, "must be valid UTF-8", s)
+	case strings.IndexByte(s, 0) >= 0:
+		f.add(loc, "must not contain NUL characters", s)
+	case utf8.RuneCountInString(s) > max:
 		f.add(loc, fmt.Sprintf("must be at most %d characters", max), s)
 	}
 }
@@ -112,7 +118,7 @@ func (f *fields) metadata(loc string, m json.RawMessage) {
 	var obj map[string]json.RawMessage
 	if len(m) > MaxMetadataBytes {
 		f.add(loc, "must be at most 4096 bytes", nil)
-	} else if json.Unmarshal(m, &obj) != nil || obj == nil {
+	} else if !utf8.Valid(m) || json.Unmarshal(m, &obj) != nil || obj == nil {
 		f.add(loc, "must be a JSON object", nil)
 	}
 }

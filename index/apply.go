@@ -59,7 +59,6 @@ func decode(e roster.Event) (change, error) {
 	return fn, nil
 }
 
-// with decodes an event's document into a T and makes its change.
 // grantDoc is what the index reads of an assignment's event; the rest of
 // the document (who granted it, when, the role's name) is skipped, as the
 // events of a batch are many.
@@ -74,6 +73,7 @@ func (g grantDoc) assignment() roster.Assignment {
 	return roster.Assignment{UserID: g.UserID, RoleID: g.RoleID, Grant: roster.Grant{Source: g.Source, ExpiresAt: g.ExpiresAt}}
 }
 
+// with decodes an event's document into a T and makes its change.
 func with[T any](doc json.RawMessage, changeOf func(T) change) (change, error) {
 	var v T
 	if err := json.Unmarshal(doc, &v); err != nil {

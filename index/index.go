@@ -45,8 +45,10 @@ type Index struct {
 	// follow, a one-slot semaphore, serializes reading and applying the
 	// log; waiting for it ends with the waiter's context.
 	follow chan struct{}
-	stop   context.CancelFunc
-	done   chan struct{}
+	// life ends at Close; stop ends it.
+	life context.Context
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // Open loads the state from the log, registers for its commits and starts
@@ -71,17 +73,26 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 	if err := ix.catchUp(ctx); err != nil {
 		return nil, err
 	}
+	var stop context.CancelFunc
+	ix.life, stop = context.WithCancel(context.Background())
+	ix.stop, ix.done = stop, make(chan struct{})
 	// Events committed before the hook is in place are read by the next
 	// catch-up, which starts from the index's revision.
-	log.OnCommit(func(roster.Revision) {
-		ctx, cancel := context.WithTimeout(context.Background(), followTimeout)
-		defer cancel()
-		ix.catchUp(ctx)
+	log.OnCommit(func(rev roster.Revision) {
+		if rev != 0 && rev <= ix.Revision() {
+			return // applied already, as after this process's own commit
+		}
+		ix.follow1()
 	})
-	poll, stop := context.WithCancel(context.Background())
-	ix.stop, ix.done = stop, make(chan struct{})
-	go ix.poll(poll)
+	go ix.poll()
 	return ix, nil
+}
+
+// follow1 catches up once, for at most followTimeout, and not after Close.
+func (ix *Index) follow1() {
+	ctx, cancel := context.WithTimeout(ix.life, followTimeout)
+	defer cancel()
+	ix.catchUp(ctx)
 }
 
 // load replaces the state with the log's current state.
@@ -99,8 +110,12 @@ func (ix *Index) load(ctx context.Context) error {
 }
 
 // followTimeout bounds a catch-up after a commit or at a poll, so that a
-// database that stops answering holds no one for long.
-const followTimeout = 5 * time.Second
+// database that stops answering holds no one for long; loadTimeout bounds
+// loading the whole state again.
+const (
+	followTimeout = 5 * time.Second
+	loadTimeout   = 5 * time.Minute
+)
 
 // Close stops following the log.
 func (ix *Index) Close() error {
@@ -146,7 +161,12 @@ func (ix *Index) catchUp(ctx context.Context) error {
 			fn, err := decode(e)
 			if err != nil {
 				ix.opt.Log.Error("index: an event cannot be applied; loading the state again", "err", err)
-				if err := ix.load(ctx); err != nil {
+				// A load takes seconds on a big database: longer than
+				// the bound of a catch-up, which must not cut it short.
+				load, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+				err = ix.load(load)
+				cancel()
+				if err != nil {
 					return ix.logged(ctx, err)
 				}
 				changes = nil
@@ -190,18 +210,16 @@ func (ix *Index) Ready(ctx context.Context) error {
 	return nil
 }
 
-func (ix *Index) poll(ctx context.Context) {
+func (ix *Index) poll() {
 	defer close(ix.done)
 	t := time.NewTicker(ix.opt.Poll)
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-ix.life.Done():
 			return
 		case <-t.C:
-			follow, cancel := context.WithTimeout(ctx, followTimeout)
-			ix.catchUp(follow)
-			cancel()
+			ix.follow1()
 			ix.sweep()
 		}
 	}
@@ -228,7 +246,8 @@ func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
 	}
 	wait, cancel := context.WithTimeout(ctx, ix.opt.Wait)
 	defer cancel()
-	ix.catchUp(wait)
+	// The catch-up runs beside the wait, which alone bounds the check.
+	go ix.follow1()
 	for {
 		ix.mu.RLock()
 		advanced := ix.advanced

@@ -211,7 +211,7 @@ func (tx *Tx) rootKeys() ([]string, error) {
 func (db *DB) Authenticate(ctx context.Context, secret string) (roster.APIKey, error) {
 	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, hashSecret(secret)))
 	if err != nil {
-		return k, db.dialect.unavailable(notFound(err, roster.EUNAUTHENTICATED, "the API key is not valid"))
+		return k, notFound(err, roster.EUNAUTHENTICATED, "the API key is not valid")
 	}
 	if k.RevokedAt != nil {
 		return k, roster.Errorf(roster.EUNAUTHENTICATED, "the API key is revoked")

@@ -34,18 +34,17 @@ type dialect struct {
 	// write and read are the isolation levels of write and read-only
 	// transactions.
 	write, read sql.IsolationLevel
-	// lockLog, when set, is run before a transaction writes its events: it
-	// holds other writers off until this one commits, so that revisions are
-	// handed out in commit order.
-	lockLog string
+	// logLocked: writers run concurrently, so a transaction takes the
+	// log's lock before it writes its events (see writeEvents).
+	logLocked bool
+	// ordinal is a clause keeping rows' order where the engine would not
+	// promise it.
+	ordinal string
 	// isUnique reports a unique or primary-key violation.
 	isUnique func(error) bool
 	// retryable reports a failure that running the transaction again may
 	// not meet: a serialization failure or a deadlock.
 	retryable func(error) bool
-	// lost reports that the database could not be reached or the
-	// connection broke.
-	lost func(error) bool
 
 	bound sync.Map // query → query as the engine reads it
 }
@@ -63,7 +62,6 @@ var sqliteDialect = &dialect{
 	},
 	// Writes are serialized by the one write connection.
 	retryable: func(error) bool { return false },
-	lost:      func(error) bool { return false },
 }
 
 var postgresDialect = &dialect{
@@ -75,9 +73,10 @@ var postgresDialect = &dialect{
 	// Every write runs SERIALIZABLE: its outcome is that of some order of
 	// the writes one at a time, so each rule that holds for serial writes
 	// (as on SQLite) holds under any race. Failures are retried.
-	write:   sql.LevelSerializable,
-	read:    sql.LevelRepeatableRead,
-	lockLog: `LOCK TABLE audit_events IN EXCLUSIVE MODE`,
+	write:     sql.LevelSerializable,
+	read:      sql.LevelRepeatableRead,
+	logLocked: true,
+	ordinal:   ` ORDER BY ord`,
 	isUnique: func(err error) bool {
 		return pgCode(err) == "23505"
 	},
@@ -85,20 +84,21 @@ var postgresDialect = &dialect{
 		code := pgCode(err)
 		return code == "40001" || code == "40P01"
 	},
-	lost: func(err error) bool {
-		var ce *pgconn.ConnectError
-		var ne net.Error
-		code := pgCode(err)
-		return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
-			errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-			strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P")
-	},
 }
 
-// unavailable turns an error that says the database cannot be reached into
-// EUNAVAILABLE, and returns others as they are.
-func (d *dialect) unavailable(err error) error {
-	if err != nil && d.lost(err) {
+// unavailable turns an error that says the database cannot be reached, or
+// that the connection broke, into EUNAVAILABLE, and returns others as they
+// are. The caller's context ending is not the database's fault.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	code := pgCode(err)
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P") {
 		return roster.Errorf(roster.EUNAVAILABLE, "the database cannot be reached: try again")
 	}
 	return err
@@ -141,8 +141,8 @@ func (d *dialect) bind(query string) string {
 
 // rows returns a FROM item holding n rows of text values, one slice per
 // column ([]string, or []*string where nil is NULL), with the columns
-// named column1, column2, …, and the arguments it takes. The rows keep
-// their order.
+// named column1, column2, …, and the arguments it takes. A query that
+// needs the rows in order ends with the dialect's ordinal clause.
 func (d *dialect) rows(n int, columns ...any) (string, []any) {
 	names := make([]string, len(columns))
 	for i := range columns {
@@ -150,7 +150,7 @@ func (d *dialect) rows(n int, columns ...any) (string, []any) {
 	}
 	if d.arrays {
 		arrays := strings.TrimSuffix(strings.Repeat("CAST(? AS TEXT[]), ", len(columns)), ", ")
-		return "unnest(" + arrays + ") AS v(" + strings.Join(names, ", ") + ")", columns
+		return "unnest(" + arrays + ") WITH ORDINALITY AS v(" + strings.Join(names, ", ") + ", ord)", columns
 	}
 	args := make([]any, 0, n*len(columns))
 	for i := range n {
@@ -171,6 +171,10 @@ func (d *dialect) rows(n int, columns ...any) (string, []any) {
 	return "(VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ")", args
 }
 
+// The wrappers below bind queries for the engine and report a database out
+// of reach as EUNAVAILABLE; a single row's error is translated where it is
+// scanned (notFound).
+
 // querier is what both a transaction and a pool offer.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -185,11 +189,13 @@ type pool struct {
 }
 
 func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return p.DB.ExecContext(ctx, p.d.bind(query), args...)
+	res, err := p.DB.ExecContext(ctx, p.d.bind(query), args...)
+	return res, unavailable(err)
 }
 
 func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return p.DB.QueryContext(ctx, p.d.bind(query), args...)
+	rows, err := p.DB.QueryContext(ctx, p.d.bind(query), args...)
+	return rows, unavailable(err)
 }
 
 func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
@@ -203,11 +209,13 @@ type sqlTx struct {
 }
 
 func (t sqlTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.Tx.ExecContext(ctx, t.d.bind(query), args...)
+	res, err := t.Tx.ExecContext(ctx, t.d.bind(query), args...)
+	return res, unavailable(err)
 }
 
 func (t sqlTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.Tx.QueryContext(ctx, t.d.bind(query), args...)
+	rows, err := t.Tx.QueryContext(ctx, t.d.bind(query), args...)
+	return rows, unavailable(err)
 }
 
 func (t sqlTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {

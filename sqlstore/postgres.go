@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -44,20 +45,28 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	d := postgresDialect
 	return &DB{
 		dialect: d, write: pool{conns, d}, read: pool{conns, d}, now: opt.Now,
-		pg: &pgNotices{config: cfg, schema: schema.String, channel: "roster_changes." + schema.String},
+		pg: &pgNotices{
+			config: cfg, schema: schema.String,
+			// Channel names are identifiers of at most 63 bytes.
+			channel: fmt.Sprintf("roster_changes_%x", lockID(schema.String)),
+			logLock: lockID("roster audit log " + schema.String),
+		},
 	}, nil
 }
 
 // pgNotices tells other processes on the database of each commit, through
-// LISTEN/NOTIFY on a channel named for the schema.
+// LISTEN/NOTIFY on a channel named for the schema, and names the advisory
+// lock that orders the commits of the schema's audit log.
 type pgNotices struct {
 	config  *pgx.ConnConfig
 	schema  string
 	channel string
+	logLock int64
 
-	once   sync.Once
-	cancel context.CancelFunc
-	done   chan struct{}
+	mu      sync.Mutex
+	started bool
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 // notify queues the notice of the transaction's last revision; PostgreSQL
@@ -74,18 +83,25 @@ func (db *DB) notify(tx *Tx) error {
 
 // start listens, once, and calls fn with the revision of each notice.
 func (n *pgNotices) start(fn func(roster.Revision)) {
-	n.once.Do(func() {
-		ctx, cancel := context.WithCancel(context.Background())
-		n.cancel, n.done = cancel, make(chan struct{})
-		go n.run(ctx, fn)
-	})
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.started {
+		return
+	}
+	n.started = true
+	ctx, cancel := context.WithCancel(context.Background())
+	n.cancel, n.done = cancel, make(chan struct{})
+	go n.run(ctx, fn)
 }
 
 // stop stops listening.
 func (n *pgNotices) stop() {
-	if n.cancel != nil {
-		n.cancel()
-		<-n.done
+	n.mu.Lock()
+	cancel, done := n.cancel, n.done
+	n.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
 	}
 }
 
@@ -113,6 +129,10 @@ func (n *pgNotices) run(ctx context.Context, fn func(roster.Revision)) {
 	}
 }
 
+// idleCheck is how long the listening connection may stay silent before it
+// is pinged, so that a connection a network partition broke is noticed.
+const idleCheck = 30 * time.Second
+
 // listen holds one connection listening. Once it listens it calls fn with
 // revision 0, for the commits made while it did not.
 func (n *pgNotices) listen(ctx context.Context, fn func(roster.Revision)) error {
@@ -126,12 +146,23 @@ func (n *pgNotices) listen(ctx context.Context, fn func(roster.Revision)) error 
 	}
 	fn(0)
 	for {
-		note, err := conn.WaitForNotification(ctx)
-		if err != nil {
+		wait, cancel := context.WithTimeout(ctx, idleCheck)
+		note, err := conn.WaitForNotification(wait)
+		cancel()
+		switch {
+		case err == nil:
+			rev, _ := strconv.ParseInt(note.Payload, 10, 64)
+			fn(roster.Revision(rev))
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			ping, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err = conn.Ping(ping)
+			cancel()
+			if err != nil {
+				return err
+			}
+		default:
 			return err
 		}
-		rev, _ := strconv.ParseInt(note.Payload, 10, 64)
-		fn(roster.Revision(rev))
 	}
 }
 

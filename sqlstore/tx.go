@@ -69,7 +69,7 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (roster.Revisio
 	for attempt := 1; ; attempt++ {
 		rev, err := db.attempt(ctx, fn)
 		if err == nil || !db.dialect.retryable(err) {
-			return rev, db.dialect.unavailable(err)
+			return rev, unavailable(err)
 		}
 		if attempt == maxAttempts {
 			return 0, roster.Errorf(roster.EWRITECONFLICT, "the change conflicted with concurrent changes %d times; send it again", attempt)
@@ -113,7 +113,7 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (roster.Revisi
 func (db *DB) readTx(ctx context.Context) (sqlTx, error) {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.read})
 	if err != nil {
-		return sqlTx{}, db.dialect.unavailable(fmt.Errorf("sqlstore: begin read: %w", err))
+		return sqlTx{}, unavailable(fmt.Errorf("sqlstore: begin read: %w", err))
 	}
 	return sqlTx{tx, db.dialect}, nil
 }
@@ -180,8 +180,10 @@ func (tx *Tx) writeEvents() error {
 	if len(tx.events) == 0 {
 		return nil
 	}
-	if tx.db.dialect.lockLog != "" {
-		if _, err := tx.ExecContext(tx.ctx, tx.db.dialect.lockLog); err != nil {
+	if tx.db.dialect.logLocked {
+		// A transaction-scoped advisory lock, named for the schema: it is
+		// released only once the commit is visible.
+		if _, err := tx.ExecContext(tx.ctx, `SELECT pg_advisory_xact_lock(?)`, tx.db.pg.logLock); err != nil {
 			return fmt.Errorf("sqlstore: audit: %w", err)
 		}
 	}
@@ -196,7 +198,7 @@ func (tx *Tx) writeEvents() error {
 		rows, err := tx.QueryContext(tx.ctx, `INSERT INTO audit_events
 			(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
 			SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), column1, column2, column3, column4, column5, column6
-			FROM `+from+` WHERE true
+			FROM `+from+` WHERE true`+tx.db.dialect.ordinal+`
 			RETURNING revision`, append([]any{micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID}, args...)...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: audit: %w", err)
@@ -280,7 +282,7 @@ func notFound(err error, code, format string, args ...any) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return roster.Errorf(code, format, args...)
 	}
-	return fmt.Errorf("sqlstore: %w", err)
+	return unavailable(fmt.Errorf("sqlstore: %w", err))
 }
 
 // queryStrings runs a query of one text column and returns its values.
