@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/rosterhq/roster/sqlstore/sqltest"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
 // raceRes is an answer to a request sent from a goroutine.
@@ -300,4 +302,164 @@ func TestConcurrentAdminRemovals(t *testing.T) {
 			}
 		}
 	})
+}
+
+// raceSucceeded fails the test on a transport error or a 5xx, and reports
+// whether the write succeeded (2xx); the caller judges other answers. No
+// write here is expected to lose with 409 write_conflict: the store retries
+// serialization failures, and these races never exhausted its retries.
+func raceSucceeded(t *testing.T, round int, r raceRes) bool {
+	t.Helper()
+	if r.err != nil {
+		t.Fatalf("round %d: %s: %v", round, r.req, r.err)
+	}
+	if r.status >= 500 {
+		t.Errorf("round %d: %s: got status %d %q, want no 5xx: %s", round, r.req, r.status, r.code, r.body)
+	}
+	return r.status >= 200 && r.status <= 299
+}
+
+// raceEvent is an audit event as the audit API lists it.
+type raceEvent struct {
+	Revision  int64           `json:"revision"`
+	RequestID string          `json:"requestId"`
+	Action    string          `json:"action"`
+	TargetID  string          `json:"targetId"`
+	Before    json.RawMessage `json:"before"`
+	After     json.RawMessage `json:"after"`
+}
+
+// assignment returns the user and role of a member.role_added (after) or
+// member.role_removed (before) event.
+func (ev raceEvent) assignment(t *testing.T) (user, role string) {
+	t.Helper()
+	doc := ev.After
+	if ev.Action == "member.role_removed" {
+		doc = ev.Before
+	}
+	var a struct {
+		UserID string `json:"userId"`
+		RoleID string `json:"roleId"`
+	}
+	if err := json.Unmarshal(doc, &a); err != nil {
+		t.Fatalf("%s event at revision %d: %v: %s", ev.Action, ev.Revision, err, doc)
+	}
+	return a.UserID, a.RoleID
+}
+
+// raceEvents returns every audit event of a community with the action,
+// oldest first, following the cursor from page to page.
+func raceEvents(t *testing.T, e *Env, community, action string) []raceEvent {
+	t.Helper()
+	var all []raceEvent
+	cursor := ""
+	for {
+		q := url.Values{"communityId": {community}, "action": {action}, "limit": {"1000"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		res := e.Must(t, http.StatusOK, "GET", "/v1/audit?"+q.Encode(), nil)
+		var page struct {
+			Items      []raceEvent `json:"items"`
+			NextCursor string      `json:"nextCursor"`
+		}
+		if err := json.Unmarshal(res.Raw, &page); err != nil {
+			t.Fatalf("audit page: %v: %s", err, res.Raw)
+		}
+		all = append(all, page.Items...)
+		if page.NextCursor == "" {
+			return all
+		}
+		cursor = page.NextCursor
+	}
+}
+
+// raceRoleOrder returns the ids of a community's roles but everyone, bottom
+// to top, after checking that the positions of all its roles are exactly
+// 0..n-1 with everyone at 0.
+func raceRoleOrder(t *testing.T, e *Env, community string) []string {
+	t.Helper()
+	roles := e.Must(t, http.StatusOK, "GET", "/v1/communities/"+community+"/roles?limit=1000", nil).Items()
+	var ids []string
+	for i, r := range roles {
+		if r["position"] != float64(i) {
+			t.Errorf("%s: role %v: got position %v, want %d (positions 0..%d, no gaps or duplicates)", community, r["id"], r["position"], i, len(roles)-1)
+		}
+		if i == 0 {
+			if r["builtin"] != "everyone" {
+				t.Errorf("%s: bottom role: got %v, want everyone", community, r["id"])
+			}
+			continue
+		}
+		ids = append(ids, r["id"].(string))
+	}
+	return ids
+}
+
+// raceHeld returns the ids of the roles a member holds, failing the test
+// unless each is listed once with exactly one grant.
+func raceHeld(t *testing.T, e *Env, community, user string) []string {
+	t.Helper()
+	res := e.Must(t, http.StatusOK, "GET", "/v1/communities/"+community+"/members/"+user+"/roles", nil)
+	var m struct {
+		Roles []struct {
+			RoleID string            `json:"roleId"`
+			Grants []json.RawMessage `json:"grants"`
+		} `json:"roles"`
+	}
+	if err := json.Unmarshal(res.Raw, &m); err != nil {
+		t.Fatalf("%s's roles: %v: %s", user, err, res.Raw)
+	}
+	var held []string
+	for _, r := range m.Roles {
+		if slices.Contains(held, r.RoleID) {
+			t.Errorf("%s: %s's roles: got %s listed twice, want once", community, user, r.RoleID)
+		}
+		if len(r.Grants) != 1 {
+			t.Errorf("%s: %s's grants of %s: got %d, want 1", community, user, r.RoleID, len(r.Grants))
+		}
+		held = append(held, r.RoleID)
+	}
+	return held
+}
+
+// racePair is a (user, role) pair of an assignment.
+type racePair struct{ user, role string }
+
+func (p racePair) String() string { return p.user + "×" + p.role }
+
+// pairResults decodes the per-pair results of a successful role
+// assignment: the results list of a batch, or the one result of a single
+// add, whose pair is single.
+func pairResults(t *testing.T, r raceRes, single *racePair) map[racePair]string {
+	t.Helper()
+	out := map[racePair]string{}
+	if single != nil {
+		var one struct {
+			Result string `json:"result"`
+		}
+		if err := json.Unmarshal(r.body, &one); err != nil {
+			t.Fatalf("%s: %v: %s", r.req, err, r.body)
+		}
+		out[*single] = one.Result
+		return out
+	}
+	var batch struct {
+		Results []struct {
+			UserID string `json:"userId"`
+			RoleID string `json:"roleId"`
+			Result string `json:"result"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(r.body, &batch); err != nil {
+		t.Fatalf("%s: %v: %s", r.req, err, r.body)
+	}
+	for _, p := range batch.Results {
+		k := racePair{p.UserID, p.RoleID}
+		if _, dup := out[k]; dup {
+			t.Errorf("%s: got two results for %s, want one", r.req, k)
+		}
+		out[k] = p.Result
+	}
+	return out
 }
