@@ -73,23 +73,22 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 	if err := ix.catchUp(ctx); err != nil {
 		return nil, err
 	}
-	var stop context.CancelFunc
-	ix.life, stop = context.WithCancel(context.Background())
-	ix.stop, ix.done = stop, make(chan struct{})
+	ix.life, ix.stop = context.WithCancel(context.Background())
+	ix.done = make(chan struct{})
 	// Events committed before the hook is in place are read by the next
 	// catch-up, which starts from the index's revision.
 	log.OnCommit(func(rev roster.Revision) {
 		if rev != 0 && rev <= ix.Revision() {
 			return // applied already, as after this process's own commit
 		}
-		ix.follow1()
+		ix.followOnce()
 	})
 	go ix.poll()
 	return ix, nil
 }
 
-// follow1 catches up once, for at most followTimeout, and not after Close.
-func (ix *Index) follow1() {
+// followOnce catches up once, for at most followTimeout, and not after Close.
+func (ix *Index) followOnce() {
 	ctx, cancel := context.WithTimeout(ix.life, followTimeout)
 	defer cancel()
 	ix.catchUp(ctx)
@@ -219,7 +218,7 @@ func (ix *Index) poll() {
 		case <-ix.life.Done():
 			return
 		case <-t.C:
-			ix.follow1()
+			ix.followOnce()
 			ix.sweep()
 		}
 	}
@@ -247,7 +246,7 @@ func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
 	wait, cancel := context.WithTimeout(ctx, ix.opt.Wait)
 	defer cancel()
 	// The catch-up runs beside the wait, which alone bounds the check.
-	go ix.follow1()
+	go ix.followOnce()
 	for {
 		ix.mu.RLock()
 		advanced := ix.advanced

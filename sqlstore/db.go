@@ -28,7 +28,8 @@ type DB struct {
 	write, read pool
 	now         roster.Clock
 	hooks       hooks
-	// pg holds what only PostgreSQL has: the change notifications.
+	// pg holds what only PostgreSQL has: the change notifications and the
+	// lock that orders commits in the log.
 	pg *pgNotices
 }
 

@@ -34,9 +34,6 @@ type dialect struct {
 	// write and read are the isolation levels of write and read-only
 	// transactions.
 	write, read sql.IsolationLevel
-	// logLocked: writers run concurrently, so a transaction takes the
-	// log's lock before it writes its events (see writeEvents).
-	logLocked bool
 	// ordinal is a clause keeping rows' order where the engine would not
 	// promise it.
 	ordinal string
@@ -73,10 +70,9 @@ var postgresDialect = &dialect{
 	// Every write runs SERIALIZABLE: its outcome is that of some order of
 	// the writes one at a time, so each rule that holds for serial writes
 	// (as on SQLite) holds under any race. Failures are retried.
-	write:     sql.LevelSerializable,
-	read:      sql.LevelRepeatableRead,
-	logLocked: true,
-	ordinal:   ` ORDER BY ord`,
+	write:   sql.LevelSerializable,
+	read:    sql.LevelRepeatableRead,
+	ordinal: ` ORDER BY ord`,
 	isUnique: func(err error) bool {
 		return pgCode(err) == "23505"
 	},
@@ -167,7 +163,7 @@ func (d *dialect) rows(n int, columns ...any) (string, []any) {
 			}
 		}
 	}
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
+	row := "(" + placeholders(len(columns)) + ")"
 	return "(VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ")", args
 }
 

@@ -180,9 +180,10 @@ func (tx *Tx) writeEvents() error {
 	if len(tx.events) == 0 {
 		return nil
 	}
-	if tx.db.dialect.logLocked {
-		// A transaction-scoped advisory lock, named for the schema: it is
-		// released only once the commit is visible.
+	if tx.db.pg != nil {
+		// Writers run concurrently there. A transaction-scoped advisory
+		// lock, named for the schema, is released only once the commit is
+		// visible.
 		if _, err := tx.ExecContext(tx.ctx, `SELECT pg_advisory_xact_lock(?)`, tx.db.pg.logLock); err != nil {
 			return fmt.Errorf("sqlstore: audit: %w", err)
 		}
