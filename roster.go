@@ -1,7 +1,7 @@
 // Package roster holds Roster's domain: the types of a roles & permissions
 // service for community platforms, their validation, the service interfaces
 // every store implements, and the one error type. It imports no driver and no
-// HTTP: the rules live in package authz, storage in sqlstore, the API in http.
+// HTTP: the rules live in package authz, storage in sqlstore, the API in api.
 package roster
 
 import (

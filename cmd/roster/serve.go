@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	api "github.com/rosterhq/roster/http"
+	"github.com/rosterhq/roster/api"
 	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 )

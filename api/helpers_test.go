@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster"
-	api "github.com/rosterhq/roster/http"
+	"github.com/rosterhq/roster/api"
 	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
