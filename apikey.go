@@ -19,19 +19,6 @@ const (
 // KeyScopes lists the scopes in increasing order of power.
 var KeyScopes = []string{ScopeCheck, ScopeRead, ScopeWrite, ScopeAdmin}
 
-// ScopeAllows reports whether a key holding scopes may do what needs scope
-// want: admin allows everything, write all reads and mutations but key
-// management, read reads and checks, check only checks.
-func ScopeAllows(scopes []string, want string) bool {
-	need := slices.Index(KeyScopes, want)
-	for _, s := range scopes {
-		if slices.Index(KeyScopes, s) >= need {
-			return true
-		}
-	}
-	return false
-}
-
 // APIKey is a credential of the host platform's backend. Its secret is shown
 // once at creation; Roster stores only its hash.
 type APIKey struct {

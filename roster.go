@@ -48,20 +48,6 @@ type Actor struct {
 // rather than a key acting as itself.
 func (a Actor) IsUser() bool { return a.UserID != "" }
 
-// Reach returns nil when the actor's key may reach scope: any scope for an
-// unrestricted key, only its community for a restricted one. Outside it, the
-// platform scope is EINSUFFICIENTSCOPE and another community does not exist
-// for the key (ECOMMUNITYNOTFOUND).
-func (a Actor) Reach(scope string) error {
-	switch {
-	case a.CommunityID == "" || scope == a.CommunityID:
-		return nil
-	case scope == Platform:
-		return Errorf(EINSUFFICIENTSCOPE, "this key is restricted to community %s", a.CommunityID)
-	}
-	return Errorf(ECOMMUNITYNOTFOUND, "community %s not found", scope)
-}
-
 // SystemActor is the actor of changes Roster makes itself, such as creating
 // the platform's built-in roles or the bootstrap key.
 var SystemActor = Actor{KeyID: "system"}

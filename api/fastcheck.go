@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
 )
 
 // The check routes are the hot path: a host platform calls them on every
@@ -50,7 +51,7 @@ func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Bu
 		return false
 	}
 	key, err := s.keyOf(r.Context(), r.Header.Get)
-	if err != nil || !roster.ScopeAllows(key.Scopes, roster.ScopeCheck) {
+	if err != nil || !authz.KeyAllows(key.Scopes, roster.ScopeCheck) {
 		return false
 	}
 	if n, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil || n > MaxBodyBytes {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
 )
 
 // keyCacheTTL bounds how long a key found valid is trusted without asking
@@ -57,7 +58,7 @@ func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.API
 	k, ok := c.keys[sum]
 	gen := c.gen
 	c.mu.RUnlock()
-	if ok && now.Sub(k.checked) < keyCacheTTL && (k.key.ExpiresAt == nil || k.key.ExpiresAt.After(now)) {
+	if ok && now.Sub(k.checked) < keyCacheTTL && authz.KeyLive(k.key, now) == nil {
 		return k.key, nil
 	}
 	key, err := s.store.Authenticate(ctx, secret)

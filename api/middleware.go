@@ -15,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
 )
 
 type requestIDKey struct{}
@@ -119,22 +120,14 @@ func (h *headerOnly) Header() http.Header         { return h.header }
 func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
 func (h *headerOnly) WriteHeader(status int)      { h.status = status }
 
-// Operation metadata keys.
-const (
-	// metaScope is the key scope an operation needs.
-	metaScope = "rosterScope"
-	// metaPlatform marks operations outside any one community, refused to
-	// keys restricted to a community.
-	metaPlatform = "rosterPlatform"
-)
-
-// authenticate checks the credentials and the key's scope before anything
-// else of the request, and puts the actor in the context.
+// authenticate checks the credentials and what the operation asks of the
+// key before anything else of the request, and puts the actor in the
+// context.
 func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
-		need, _ := op.Metadata[metaScope].(string)
-		if need == "" {
+		need := authz.Operations[op.OperationID]
+		if need.Public() {
 			next(ctx)
 			return
 		}
@@ -145,38 +138,10 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			}
 			huma.WriteErr(api, ctx, p.Status, p.Detail, p)
 		}
-		key, err := s.keyOf(ctx.Context(), ctx.Header)
+		actor, err := s.admit(ctx.Context(), ctx.Header, need, ctx.Param("communityId"))
 		if err != nil {
 			fail(err)
 			return
-		}
-		if !roster.ScopeAllows(key.Scopes, need) {
-			fail(roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key's scopes (%s) do not include %s", strings.Join(key.Scopes, ", "), need))
-			return
-		}
-		actor := roster.Actor{KeyID: key.ID, RequestID: requestID(ctx.Context())}
-		if key.CommunityID != nil {
-			actor.CommunityID = *key.CommunityID
-			// Platform operations reach the platform scope (they have no
-			// community in their path); the others reach their community.
-			platform, _ := op.Metadata[metaPlatform].(bool)
-			if c := ctx.Param("communityId"); platform || c != "" {
-				if err := actor.Reach(c); err != nil {
-					fail(err)
-					return
-				}
-			}
-		}
-		if user := ctx.Header("Roster-Act-As"); user != "" {
-			if !key.ActAs {
-				fail(roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key may not act as a user (it was created without actAs)"))
-				return
-			}
-			if err := roster.CheckID("header.Roster-Act-As", user); err != nil {
-				fail(err)
-				return
-			}
-			actor.UserID = user
 		}
 		if op.RequestBody != nil && !jsonBody(ctx) {
 			fail(roster.Errorf(roster.EUNSUPPORTEDMEDIA, "the body must be JSON, sent with Content-Type: application/json"))
@@ -184,6 +149,30 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 		}
 		next(huma.WithContext(ctx, roster.NewContext(ctx.Context(), actor)))
 	}
+}
+
+// admit authenticates the key a request's headers carry and returns the
+// actor it makes, if the key may call an operation needing need in the
+// community the request names ("" for none).
+func (s *Server) admit(ctx context.Context, header func(string) string, need authz.Operation, community string) (roster.Actor, error) {
+	key, err := s.keyOf(ctx, header)
+	if err != nil {
+		return roster.Actor{}, err
+	}
+	user := header("Roster-Act-As")
+	if err := authz.Admit(authz.AdmitFacts{Key: key, Op: need, Community: community, ActAs: user}); err != nil {
+		return roster.Actor{}, err
+	}
+	if user != "" {
+		if err := roster.CheckID("header.Roster-Act-As", user); err != nil {
+			return roster.Actor{}, err
+		}
+	}
+	actor := roster.Actor{KeyID: key.ID, UserID: user, RequestID: requestID(ctx)}
+	if key.CommunityID != nil {
+		actor.CommunityID = *key.CommunityID
+	}
+	return actor, nil
 }
 
 // jsonBody reports whether the request has no body or a JSON one.

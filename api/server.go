@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
 )
 
 // MaxBodyBytes bounds a request body.
@@ -58,28 +59,23 @@ func newAPI(mux *http.ServeMux) huma.API {
 	return humago.New(mux, config)
 }
 
-// Key scopes an operation needs.
-const (
-	public     = ""
-	checkScope = roster.ScopeCheck
-	readScope  = roster.ScopeRead
-	writeScope = roster.ScopeWrite
-	adminScope = roster.ScopeAdmin
-)
-
-// op describes an operation: its route, id, summary, the key scope it needs
-// and the error statuses it may answer besides the common ones.
-func op(method, path, id, summary, scope string, errs ...int) huma.Operation {
+// op describes an operation: its route, id, summary, and the error statuses
+// it may answer besides the common ones. What it asks of an API key is
+// authz's (authz.Operations).
+func op(method, path, id, summary string, errs ...int) huma.Operation {
+	need, ok := authz.Operations[id]
+	if !ok {
+		panic("api: operation " + id + " is not in authz.Operations")
+	}
 	o := huma.Operation{
 		OperationID:  id,
 		Method:       method,
 		Path:         path,
 		Summary:      summary,
 		Tags:         []string{tag(path)},
-		Metadata:     map[string]any{metaScope: scope},
 		MaxBodyBytes: MaxBodyBytes + 1,
 	}
-	if scope != public {
+	if !need.Public() {
 		o.Security = []map[string][]string{{"bearer": {}}, {"apiKey": {}}}
 		o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity)
 	}
@@ -93,10 +89,6 @@ func op(method, path, id, summary, scope string, errs ...int) huma.Operation {
 			Schema: &huma.Schema{Type: huma.TypeString, Pattern: roster.IDPattern, MinLength: ptr(1), MaxLength: ptr(roster.MaxIDLength)},
 		})
 		o.Errors = append(o.Errors, http.StatusNotFound)
-	}
-	if strings.HasPrefix(path, "/v1/platform") || strings.HasPrefix(path, "/v1/users") || strings.HasPrefix(path, "/v1/api-keys") ||
-		(strings.HasPrefix(path, "/v1/permissions") && method != http.MethodGet) || (path == "/v1/communities" && method == http.MethodPost) {
-		o.Metadata[metaPlatform] = true
 	}
 	return o
 }
@@ -139,67 +131,67 @@ func (s *Server) routes(api huma.API) {
 		notReady = http.StatusServiceUnavailable
 	)
 
-	huma.Register(api, op("GET", "/healthz", "health", "Liveness", public), s.health)
-	huma.Register(api, op("GET", "/readyz", "ready", "Readiness: the database answers", public, notReady), s.ready)
+	huma.Register(api, op("GET", "/healthz", "health", "Liveness"), s.health)
+	huma.Register(api, op("GET", "/readyz", "ready", "Readiness: the database answers", notReady), s.ready)
 
-	huma.Register(api, op("GET", "/v1/permissions", "listPermissions", "List the permission catalog", readScope), s.listPermissions)
-	huma.Register(api, created(op("POST", "/v1/permissions", "createPermission", "Register a permission key", writeScope, conflict)), s.createPermission)
-	huma.Register(api, deleted(op("DELETE", "/v1/permissions/{key}", "deletePermission", "Unregister a permission key", writeScope, notFound, conflict)), s.deletePermission)
+	huma.Register(api, op("GET", "/v1/permissions", "listPermissions", "List the permission catalog"), s.listPermissions)
+	huma.Register(api, created(op("POST", "/v1/permissions", "createPermission", "Register a permission key", conflict)), s.createPermission)
+	huma.Register(api, deleted(op("DELETE", "/v1/permissions/{key}", "deletePermission", "Unregister a permission key", notFound, conflict)), s.deletePermission)
 
-	huma.Register(api, op("PUT", "/v1/users/{userId}", "putUser", "Create or update a user's record", writeScope), s.putUser)
-	huma.Register(api, op("GET", "/v1/users/{userId}", "getUser", "Get a user's record", readScope, notFound), s.getUser)
-	huma.Register(api, op("GET", "/v1/users/{userId}/memberships", "listMemberships", "List a user's communities with their roles there", readScope, notFound), s.listMemberships)
+	huma.Register(api, op("PUT", "/v1/users/{userId}", "putUser", "Create or update a user's record"), s.putUser)
+	huma.Register(api, op("GET", "/v1/users/{userId}", "getUser", "Get a user's record", notFound), s.getUser)
+	huma.Register(api, op("GET", "/v1/users/{userId}/memberships", "listMemberships", "List a user's communities with their roles there", notFound), s.listMemberships)
 
-	huma.Register(api, op("GET", "/v1/communities", "listCommunities", "List communities", readScope), s.listCommunities)
-	huma.Register(api, created(op("POST", "/v1/communities", "createCommunity", "Create a community with its built-in roles", writeScope, conflict)), s.createCommunity)
-	huma.Register(api, op("GET", "/v1/communities/{communityId}", "getCommunity", "Get a community", readScope), s.getCommunity)
-	huma.Register(api, op("PATCH", "/v1/communities/{communityId}", "updateCommunity", "Rename a community or transfer its ownership", writeScope, conflict), s.updateCommunity)
-	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}", "deleteCommunity", "Delete a community and all it holds", writeScope)), s.deleteCommunity)
+	huma.Register(api, op("GET", "/v1/communities", "listCommunities", "List communities"), s.listCommunities)
+	huma.Register(api, created(op("POST", "/v1/communities", "createCommunity", "Create a community with its built-in roles", conflict)), s.createCommunity)
+	huma.Register(api, op("GET", "/v1/communities/{communityId}", "getCommunity", "Get a community"), s.getCommunity)
+	huma.Register(api, op("PATCH", "/v1/communities/{communityId}", "updateCommunity", "Rename a community or transfer its ownership", conflict), s.updateCommunity)
+	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}", "deleteCommunity", "Delete a community and all it holds")), s.deleteCommunity)
 
-	huma.Register(api, op("GET", "/v1/communities/{communityId}/members", "listMembers", "List members, optionally those holding a role", readScope), s.listMembers)
-	huma.Register(api, op("POST", "/v1/communities/{communityId}/members/batch-add", "batchAddMembers", "Add up to 1000 members, all or nothing", writeScope), s.batchAddMembers)
-	huma.Register(api, op("PUT", "/v1/communities/{communityId}/members/{userId}", "addMember", "Add a member (or update their display name)", writeScope), s.addMember)
-	huma.Register(api, op("GET", "/v1/communities/{communityId}/members/{userId}", "getMember", "Get a member with their roles", readScope), s.getMember)
-	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}/members/{userId}", "removeMember", "Remove a member and their roles", writeScope, conflict)), s.removeMember)
+	huma.Register(api, op("GET", "/v1/communities/{communityId}/members", "listMembers", "List members, optionally those holding a role"), s.listMembers)
+	huma.Register(api, op("POST", "/v1/communities/{communityId}/members/batch-add", "batchAddMembers", "Add up to 1000 members, all or nothing"), s.batchAddMembers)
+	huma.Register(api, op("PUT", "/v1/communities/{communityId}/members/{userId}", "addMember", "Add a member (or update their display name)"), s.addMember)
+	huma.Register(api, op("GET", "/v1/communities/{communityId}/members/{userId}", "getMember", "Get a member with their roles"), s.getMember)
+	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}/members/{userId}", "removeMember", "Remove a member and their roles", conflict)), s.removeMember)
 
 	for _, sc := range []struct{ prefix, holder, id, what string }{
 		{"/v1/communities/{communityId}", "/v1/communities/{communityId}/members/{userId}", "", "community"},
 		{"/v1/platform", "/v1/platform/users/{userId}", "Platform", "platform"},
 	} {
 		p, h, id, w := sc.prefix, sc.holder, sc.id, sc.what
-		huma.Register(api, op("GET", p+"/roles", "list"+id+"Roles", "List "+w+" roles, bottom to top", readScope), s.listRoles)
-		huma.Register(api, created(op("POST", p+"/roles", "create"+id+"Role", "Create a "+w+" role", writeScope, conflict)), s.createRole)
-		huma.Register(api, op("PUT", p+"/roles/order", "reorder"+id+"Roles", "Reorder "+w+" roles (every role but everyone, bottom to top)", writeScope), s.reorderRoles)
-		huma.Register(api, op("GET", p+"/roles/{roleId}", "get"+id+"Role", "Get a "+w+" role", readScope, notFound), s.getRole)
-		huma.Register(api, op("PATCH", p+"/roles/{roleId}", "update"+id+"Role", "Update a "+w+" role", writeScope, notFound, conflict, stale), s.updateRole)
-		huma.Register(api, deleted(op("DELETE", p+"/roles/{roleId}", "delete"+id+"Role", "Delete a "+w+" role", writeScope, notFound, conflict, stale)), s.deleteRole)
-		huma.Register(api, op("GET", p+"/roles/{roleId}/members", "list"+id+"RoleHolders", "List who holds a "+w+" role", readScope, notFound), s.listRoleHolders)
-		huma.Register(api, op("POST", p+"/roles/batch-add", "batchAdd"+id+"Roles", "Add roles to users, all or nothing", writeScope, notFound, conflict), s.batchAdd)
-		huma.Register(api, op("POST", p+"/roles/batch-remove", "batchRemove"+id+"Roles", "Remove roles from users, all or nothing", writeScope, notFound, conflict), s.batchRemove)
-		huma.Register(api, op("GET", h+"/roles", "list"+id+"UserRoles", "List the "+w+" roles a user holds", readScope, notFound), s.listUserRoles)
-		huma.Register(api, op("PUT", h+"/roles/{roleId}", "add"+id+"UserRole", "Give a user a "+w+" role", writeScope, notFound, conflict), s.addUserRole)
-		huma.Register(api, op("DELETE", h+"/roles/{roleId}", "remove"+id+"UserRole", "Take a "+w+" role from a user", writeScope, notFound, conflict), s.removeUserRole)
-		huma.Register(api, op("GET", h+"/permissions", "get"+id+"EffectivePermissions", "A user's effective "+w+" permissions, and why", readScope, notFound), s.effectivePermissions)
+		huma.Register(api, op("GET", p+"/roles", "list"+id+"Roles", "List "+w+" roles, bottom to top"), s.listRoles)
+		huma.Register(api, created(op("POST", p+"/roles", "create"+id+"Role", "Create a "+w+" role", conflict)), s.createRole)
+		huma.Register(api, op("PUT", p+"/roles/order", "reorder"+id+"Roles", "Reorder "+w+" roles (every role but everyone, bottom to top)"), s.reorderRoles)
+		huma.Register(api, op("GET", p+"/roles/{roleId}", "get"+id+"Role", "Get a "+w+" role", notFound), s.getRole)
+		huma.Register(api, op("PATCH", p+"/roles/{roleId}", "update"+id+"Role", "Update a "+w+" role", notFound, conflict, stale), s.updateRole)
+		huma.Register(api, deleted(op("DELETE", p+"/roles/{roleId}", "delete"+id+"Role", "Delete a "+w+" role", notFound, conflict, stale)), s.deleteRole)
+		huma.Register(api, op("GET", p+"/roles/{roleId}/members", "list"+id+"RoleHolders", "List who holds a "+w+" role", notFound), s.listRoleHolders)
+		huma.Register(api, op("POST", p+"/roles/batch-add", "batchAdd"+id+"Roles", "Add roles to users, all or nothing", notFound, conflict), s.batchAdd)
+		huma.Register(api, op("POST", p+"/roles/batch-remove", "batchRemove"+id+"Roles", "Remove roles from users, all or nothing", notFound, conflict), s.batchRemove)
+		huma.Register(api, op("GET", h+"/roles", "list"+id+"UserRoles", "List the "+w+" roles a user holds", notFound), s.listUserRoles)
+		huma.Register(api, op("PUT", h+"/roles/{roleId}", "add"+id+"UserRole", "Give a user a "+w+" role", notFound, conflict), s.addUserRole)
+		huma.Register(api, op("DELETE", h+"/roles/{roleId}", "remove"+id+"UserRole", "Take a "+w+" role from a user", notFound, conflict), s.removeUserRole)
+		huma.Register(api, op("GET", h+"/permissions", "get"+id+"EffectivePermissions", "A user's effective "+w+" permissions, and why", notFound), s.effectivePermissions)
 	}
 
 	ch, ow := "/v1/communities/{communityId}/channels", "/v1/communities/{communityId}/channels/{channelId}/overwrites"
-	huma.Register(api, op("GET", ch, "listChannels", "List a community's channels with their overwrites", readScope), s.listChannels)
-	huma.Register(api, op("PUT", ch+"/{channelId}", "putChannel", "Create a channel (or rename it)", writeScope, conflict), s.putChannel)
-	huma.Register(api, op("GET", ch+"/{channelId}", "getChannel", "Get a channel with its overwrites", readScope), s.getChannel)
-	huma.Register(api, deleted(op("DELETE", ch+"/{channelId}", "deleteChannel", "Delete a channel and its overwrites", writeScope)), s.deleteChannel)
-	huma.Register(api, op("PUT", ow+"/roles/{roleId}", "setRoleOverwrite", "Set a role's overwrite in a channel", writeScope, conflict), s.setRoleOverwrite)
-	huma.Register(api, deleted(op("DELETE", ow+"/roles/{roleId}", "deleteRoleOverwrite", "Remove a role's overwrite from a channel", writeScope)), s.deleteRoleOverwrite)
-	huma.Register(api, op("PUT", ow+"/members/{userId}", "setMemberOverwrite", "Set a member's overwrite in a channel", writeScope, conflict), s.setMemberOverwrite)
-	huma.Register(api, deleted(op("DELETE", ow+"/members/{userId}", "deleteMemberOverwrite", "Remove a member's overwrite from a channel", writeScope)), s.deleteMemberOverwrite)
+	huma.Register(api, op("GET", ch, "listChannels", "List a community's channels with their overwrites"), s.listChannels)
+	huma.Register(api, op("PUT", ch+"/{channelId}", "putChannel", "Create a channel (or rename it)", conflict), s.putChannel)
+	huma.Register(api, op("GET", ch+"/{channelId}", "getChannel", "Get a channel with its overwrites"), s.getChannel)
+	huma.Register(api, deleted(op("DELETE", ch+"/{channelId}", "deleteChannel", "Delete a channel and its overwrites")), s.deleteChannel)
+	huma.Register(api, op("PUT", ow+"/roles/{roleId}", "setRoleOverwrite", "Set a role's overwrite in a channel", conflict), s.setRoleOverwrite)
+	huma.Register(api, deleted(op("DELETE", ow+"/roles/{roleId}", "deleteRoleOverwrite", "Remove a role's overwrite from a channel")), s.deleteRoleOverwrite)
+	huma.Register(api, op("PUT", ow+"/members/{userId}", "setMemberOverwrite", "Set a member's overwrite in a channel", conflict), s.setMemberOverwrite)
+	huma.Register(api, deleted(op("DELETE", ow+"/members/{userId}", "deleteMemberOverwrite", "Remove a member's overwrite from a channel")), s.deleteMemberOverwrite)
 
-	huma.Register(api, op("POST", "/v1/check", "check", "May this user do this?", checkScope, notFound, notReady), s.check)
-	huma.Register(api, op("POST", "/v1/check/batch", "checkBatch", "Many checks in one request", checkScope, notFound, notReady), s.checkBatch)
+	huma.Register(api, op("POST", "/v1/check", "check", "May this user do this?", notFound, notReady), s.check)
+	huma.Register(api, op("POST", "/v1/check/batch", "checkBatch", "Many checks in one request", notFound, notReady), s.checkBatch)
 
-	huma.Register(api, op("GET", "/v1/audit", "listAuditEvents", "Read the audit log", readScope, notFound), s.listEvents)
+	huma.Register(api, op("GET", "/v1/audit", "listAuditEvents", "Read the audit log", notFound), s.listEvents)
 
-	huma.Register(api, created(op("POST", "/v1/api-keys", "createAPIKey", "Create an API key (its secret is shown once)", adminScope, notFound)), s.createAPIKey)
-	huma.Register(api, op("GET", "/v1/api-keys", "listAPIKeys", "List API keys", adminScope), s.listAPIKeys)
-	huma.Register(api, deleted(op("DELETE", "/v1/api-keys/{keyId}", "revokeAPIKey", "Revoke an API key", adminScope, notFound, conflict)), s.revokeAPIKey)
+	huma.Register(api, created(op("POST", "/v1/api-keys", "createAPIKey", "Create an API key (its secret is shown once)", notFound)), s.createAPIKey)
+	huma.Register(api, op("GET", "/v1/api-keys", "listAPIKeys", "List API keys"), s.listAPIKeys)
+	huma.Register(api, deleted(op("DELETE", "/v1/api-keys/{keyId}", "revokeAPIKey", "Revoke an API key", notFound, conflict)), s.revokeAPIKey)
 }
 
 func created(o huma.Operation) huma.Operation {

@@ -14,11 +14,10 @@ type Pair struct {
 	Held []roster.Source
 }
 
-// RoleChange is a request to add or remove roles, with the facts the guards
-// need.
-type RoleChange struct {
-	Actor  Subject
-	Remove bool
+// ChangeFacts are the facts that decide adding or removing roles: the
+// change asked for and the state it meets.
+type ChangeFacts struct {
+	Actor Subject
 	// Single is true for the one-role routes, where removing a role not held
 	// is an error rather than an outcome.
 	Single bool
@@ -29,27 +28,41 @@ type RoleChange struct {
 	HasOwner bool
 	// Platform is true at platform scope.
 	Platform bool
-	// AdminHolders are the users who hold the scope's admin role now.
+	// AdminHolders are the users who hold the scope's admin role now
+	// (needed for removals).
 	AdminHolders []string
 }
 
-// ChangeRoles decides a change and returns the outcome of each pair, in
-// order. When several rules refuse it, the error is the first in SPEC §3's
-// order, over all pairs: role_not_held (single removals), then
-// cannot_remove_own_admin, missing_permission, role_hierarchy, then the
-// conflicts role_not_assignable, granted_by_source and last_admin.
-func ChangeRoles(c RoleChange) ([]string, error) {
+// AddRoles decides adding roles and returns the outcome of each pair, in
+// order: added, or already_held from the same source. Only a key acting as
+// itself may change provisioning grants; a user needs MANAGE_ROLES and may
+// only give roles below their highest; everyone is never assigned.
+func AddRoles(f ChangeFacts) ([]string, error) { return changeRoles(f, false) }
+
+// RemoveRoles decides removing roles and returns the outcome of each pair,
+// in order: removed, retained (another source still gives it) or not_held.
+// A manual removal never removes a provisioning grant (granted_by_source),
+// nobody removes admin from themselves, and a scope without an owner keeps
+// an admin holder (last_admin); otherwise as AddRoles.
+func RemoveRoles(f ChangeFacts) ([]string, error) { return changeRoles(f, true) }
+
+// changeRoles decides a change. When several rules refuse it, the error is
+// the first in SPEC §3's order, over all pairs: role_not_held (single
+// removals), then cannot_remove_own_admin, missing_permission,
+// role_hierarchy, then the conflicts role_not_assignable, granted_by_source
+// and last_admin.
+func changeRoles(c ChangeFacts, remove bool) ([]string, error) {
 	if c.Source == roster.SourceProvisioning && c.Actor.User != "" {
 		return nil, roster.Errorf(roster.ESOURCENOTALLOWED, "only an API key acting as itself may change provisioning grants")
 	}
 	out := make([]string, len(c.Pairs))
 	for i, p := range c.Pairs {
-		out[i] = outcome(c.Remove, c.Source, p.Held)
+		out[i] = outcome(remove, c.Source, p.Held)
 		if c.Single && out[i] == roster.NotHeld && p.Role.Builtin != roster.BuiltinEveryone {
 			return nil, roster.Errorf(roster.EROLENOTHELD, "user %s does not hold role %s through source %s", p.User, p.Role.ID, c.Source)
 		}
 	}
-	if c.Remove {
+	if remove {
 		for _, p := range c.Pairs {
 			if p.Role.Builtin == roster.BuiltinAdmin && p.User == c.Actor.User {
 				return nil, roster.Errorf(roster.ECANNOTREMOVEADMIN, "you cannot remove the admin role from yourself")
@@ -75,7 +88,7 @@ func ChangeRoles(c RoleChange) ([]string, error) {
 				p.User, p.Role.ID, otherSource(c.Source), c.Source).With("userId", p.User).With("roleId", p.Role.ID)
 		}
 	}
-	if c.Remove && !c.HasOwner {
+	if remove && !c.HasOwner {
 		if err := keepAdmin(c, out); err != nil {
 			return nil, err
 		}
@@ -84,7 +97,7 @@ func ChangeRoles(c RoleChange) ([]string, error) {
 }
 
 // grantedBySource is the interim outcome of removing a role held only
-// through another source; ChangeRoles turns it into an error.
+// through another source; changeRoles turns it into an error.
 const grantedBySource = "granted_by_source"
 
 func outcome(remove bool, src roster.Source, held []roster.Source) string {
@@ -113,7 +126,7 @@ func otherSource(s roster.Source) roster.Source {
 
 // keepAdmin returns last_admin if the removals take the admin role from its
 // last holders.
-func keepAdmin(c RoleChange, out []string) error {
+func keepAdmin(c ChangeFacts, out []string) error {
 	left := slices.Clone(c.AdminHolders)
 	for i, p := range c.Pairs {
 		if p.Role.Builtin == roster.BuiltinAdmin && out[i] == roster.Removed {

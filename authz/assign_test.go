@@ -14,6 +14,26 @@ const (
 
 func held(s ...roster.Source) []roster.Source { return s }
 
+// roleChange is a change as the tables state it: the facts, and whether it
+// removes or adds.
+type roleChange struct {
+	Actor              Subject
+	Remove, Single     bool
+	Source             roster.Source
+	Pairs              []Pair
+	HasOwner, Platform bool
+	AdminHolders       []string
+}
+
+// decideChange calls the decision of the change: RemoveRoles or AddRoles.
+func decideChange(c roleChange) ([]string, error) {
+	f := ChangeFacts{Actor: c.Actor, Single: c.Single, Source: c.Source, Pairs: c.Pairs, HasOwner: c.HasOwner, Platform: c.Platform, AdminHolders: c.AdminHolders}
+	if c.Remove {
+		return RemoveRoles(f)
+	}
+	return AddRoles(f)
+}
+
 // TestChangeRolesOutcomes covers every combination of the sources a role is
 // held through, the request's source, and adding or removing, for a key.
 func TestChangeRolesOutcomes(t *testing.T) {
@@ -60,7 +80,7 @@ func TestChangeRolesOutcomes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := ChangeRoles(RoleChange{
+			out, err := decideChange(roleChange{
 				Actor: Key, Remove: tc.remove, Single: tc.single, Source: tc.src,
 				Pairs: []Pair{{User: "alice", Role: rLow, Held: tc.held}},
 			})
@@ -95,14 +115,14 @@ var rHigh = RoleFacts{ID: "r-high", Position: 12}
 func TestChangeRoles(t *testing.T) {
 	tests := []struct {
 		name    string
-		c       RoleChange
+		c       roleChange
 		want    []string
 		wantErr string
 	}{
 		// Batches and outcomes in order.
 		{
 			name: "batch add by key",
-			c: RoleChange{Actor: Key, Source: manual, Pairs: []Pair{
+			c: roleChange{Actor: Key, Source: manual, Pairs: []Pair{
 				{User: "alice", Role: rLow}, {User: "alice", Role: rBan, Held: held(manual)},
 				{User: "bob", Role: rLow, Held: held(prov)}, {User: "bob", Role: rAdmin},
 			}},
@@ -110,7 +130,7 @@ func TestChangeRoles(t *testing.T) {
 		},
 		{
 			name: "batch remove reports not_held",
-			c: RoleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true, Pairs: []Pair{
+			c: roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true, Pairs: []Pair{
 				{User: "alice", Role: rLow, Held: held(manual)}, {User: "alice", Role: rBan},
 				{User: "bob", Role: rLow, Held: held(manual, prov)},
 			}},
@@ -118,148 +138,148 @@ func TestChangeRoles(t *testing.T) {
 		},
 		{
 			name: "single remove of a role not held",
-			c: RoleChange{Actor: Key, Remove: true, Single: true, Source: manual, HasOwner: true, Pairs: []Pair{
+			c: roleChange{Actor: Key, Remove: true, Single: true, Source: manual, HasOwner: true, Pairs: []Pair{
 				{User: "alice", Role: rLow},
 			}},
 			wantErr: roster.EROLENOTHELD,
 		},
 
 		// Provisioning source.
-		{"provisioning add by key", RoleChange{Actor: Key, Source: prov, Pairs: []Pair{{User: "alice", Role: rLow}}}, []string{roster.Added}, ""},
-		{"provisioning add by user", RoleChange{Actor: sManager, Source: prov, Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.ESOURCENOTALLOWED},
-		{"provisioning remove by user", RoleChange{Actor: sManager, Remove: true, Source: prov, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}}}, nil, roster.ESOURCENOTALLOWED},
-		{"provisioning add by owner", RoleChange{Actor: sOwner, Source: prov, Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.ESOURCENOTALLOWED},
-		{"provisioning add by platform admin", RoleChange{Actor: sPAdmin, Source: prov, Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.ESOURCENOTALLOWED},
-		{"manual add by user", RoleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rLow}}}, []string{roster.Added}, ""},
+		{"provisioning add by key", roleChange{Actor: Key, Source: prov, Pairs: []Pair{{User: "alice", Role: rLow}}}, []string{roster.Added}, ""},
+		{"provisioning add by user", roleChange{Actor: sManager, Source: prov, Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.ESOURCENOTALLOWED},
+		{"provisioning remove by user", roleChange{Actor: sManager, Remove: true, Source: prov, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}}}, nil, roster.ESOURCENOTALLOWED},
+		{"provisioning add by owner", roleChange{Actor: sOwner, Source: prov, Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.ESOURCENOTALLOWED},
+		{"provisioning add by platform admin", roleChange{Actor: sPAdmin, Source: prov, Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.ESOURCENOTALLOWED},
+		{"manual add by user", roleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rLow}}}, []string{roster.Added}, ""},
 
 		// Removing admin from oneself.
-		{"user removes admin from self", RoleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss", "bob"},
+		{"user removes admin from self", roleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss", "bob"},
 			Pairs: []Pair{{User: "boss", Role: rAdmin, Held: held(manual)}}}, nil, roster.ECANNOTREMOVEADMIN},
-		{"owner removes admin from self", RoleChange{Actor: sOwner, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"owner"},
+		{"owner removes admin from self", roleChange{Actor: sOwner, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"owner"},
 			Pairs: []Pair{{User: "owner", Role: rAdmin, Held: held(manual)}}}, nil, roster.ECANNOTREMOVEADMIN},
-		{"platform admin removes platform admin from self", RoleChange{Actor: sPAdmin, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"padmin", "bob"},
+		{"platform admin removes platform admin from self", roleChange{Actor: sPAdmin, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"padmin", "bob"},
 			Pairs: []Pair{{User: "padmin", Role: rAdmin, Held: held(manual)}}}, nil, roster.ECANNOTREMOVEADMIN},
-		{"user removes admin from self while retained", RoleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss"},
+		{"user removes admin from self while retained", roleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss"},
 			Pairs: []Pair{{User: "boss", Role: rAdmin, Held: held(manual, prov)}}}, nil, roster.ECANNOTREMOVEADMIN},
-		{"batch with admin removed from self among others", RoleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss", "bob"},
+		{"batch with admin removed from self among others", roleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss", "bob"},
 			Pairs: []Pair{{User: "bob", Role: rLow, Held: held(manual)}, {User: "boss", Role: rAdmin, Held: held(manual)}}}, nil, roster.ECANNOTREMOVEADMIN},
-		{"user removes admin from another", RoleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss", "bob"},
+		{"user removes admin from another", roleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss", "bob"},
 			Pairs: []Pair{{User: "bob", Role: rAdmin, Held: held(manual)}}}, []string{roster.Removed}, ""},
-		{"owner removes admin from another", RoleChange{Actor: sOwner, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"bob"},
+		{"owner removes admin from another", roleChange{Actor: sOwner, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"bob"},
 			Pairs: []Pair{{User: "bob", Role: rAdmin, Held: held(manual)}}}, []string{roster.Removed}, ""},
-		{"user removes another role from self", RoleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true,
+		{"user removes another role from self", roleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "manager", Role: rLow, Held: held(manual)}}}, []string{roster.Removed}, ""},
-		{"user adds admin to self", RoleChange{Actor: sOwner, Source: manual,
+		{"user adds admin to self", roleChange{Actor: sOwner, Source: manual,
 			Pairs: []Pair{{User: "owner", Role: rAdmin}}}, []string{roster.Added}, ""},
-		{"key removes admin from users", RoleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice", "bob", "carol"},
+		{"key removes admin from users", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice", "bob", "carol"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rAdmin, Held: held(manual)}}}, []string{roster.Removed, roster.Removed}, ""},
-		{"key removes provisioning admin", RoleChange{Actor: Key, Remove: true, Source: prov, HasOwner: true, AdminHolders: []string{"alice"},
+		{"key removes provisioning admin", roleChange{Actor: Key, Remove: true, Source: prov, HasOwner: true, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(prov)}}}, []string{roster.Removed}, ""},
 
 		// MANAGE_ROLES.
-		{"user without MANAGE_ROLES adds", RoleChange{Actor: sNobody, Source: manual, Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.EMISSINGPERMISSION},
-		{"user without MANAGE_ROLES removes", RoleChange{Actor: sNobody, Remove: true, Source: manual, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rLow, Held: held(manual)}}}, nil, roster.EMISSINGPERMISSION},
-		{"user without MANAGE_ROLES adds to self", RoleChange{Actor: sNobody, Source: manual, Pairs: []Pair{{User: "nobody", Role: rLow}}}, nil, roster.EMISSINGPERMISSION},
-		{"community ADMINISTRATOR adds", RoleChange{Actor: sCAdmin, Source: manual, Pairs: []Pair{{User: "alice", Role: rBan}}}, []string{roster.Added}, ""},
+		{"user without MANAGE_ROLES adds", roleChange{Actor: sNobody, Source: manual, Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.EMISSINGPERMISSION},
+		{"user without MANAGE_ROLES removes", roleChange{Actor: sNobody, Remove: true, Source: manual, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rLow, Held: held(manual)}}}, nil, roster.EMISSINGPERMISSION},
+		{"user without MANAGE_ROLES adds to self", roleChange{Actor: sNobody, Source: manual, Pairs: []Pair{{User: "nobody", Role: rLow}}}, nil, roster.EMISSINGPERMISSION},
+		{"community ADMINISTRATOR adds", roleChange{Actor: sCAdmin, Source: manual, Pairs: []Pair{{User: "alice", Role: rBan}}}, []string{roster.Added}, ""},
 
 		// Hierarchy.
-		{"manager adds a lower role", RoleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rBan}}}, []string{roster.Added}, ""},
-		{"manager adds the role at top", RoleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rTop}}}, nil, roster.EROLEHIERARCHY},
-		{"manager adds a role above top", RoleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rAbove}}}, nil, roster.EROLEHIERARCHY},
-		{"manager removes the role at top", RoleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rTop, Held: held(manual)}}}, nil, roster.EROLEHIERARCHY},
-		{"manager batch with one role above top", RoleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rLow}, {User: "alice", Role: rAbove}}}, nil, roster.EROLEHIERARCHY},
-		{"manager adds admin", RoleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rAdmin}}}, nil, roster.EROLEHIERARCHY},
-		{"community ADMINISTRATOR adds a role above top", RoleChange{Actor: sCAdmin, Source: manual, Pairs: []Pair{{User: "alice", Role: rAbove}}}, nil, roster.EROLEHIERARCHY},
-		{"key adds a role above anyone", RoleChange{Actor: Key, Source: manual, Pairs: []Pair{{User: "alice", Role: rHigh}}}, []string{roster.Added}, ""},
-		{"owner adds a role above anyone", RoleChange{Actor: sOwner, Source: manual, Pairs: []Pair{{User: "alice", Role: rHigh}}}, []string{roster.Added}, ""},
-		{"platform admin adds a role above anyone", RoleChange{Actor: sPAdmin, Source: manual, Pairs: []Pair{{User: "alice", Role: rHigh}}}, []string{roster.Added}, ""},
+		{"manager adds a lower role", roleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rBan}}}, []string{roster.Added}, ""},
+		{"manager adds the role at top", roleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rTop}}}, nil, roster.EROLEHIERARCHY},
+		{"manager adds a role above top", roleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rAbove}}}, nil, roster.EROLEHIERARCHY},
+		{"manager removes the role at top", roleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rTop, Held: held(manual)}}}, nil, roster.EROLEHIERARCHY},
+		{"manager batch with one role above top", roleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rLow}, {User: "alice", Role: rAbove}}}, nil, roster.EROLEHIERARCHY},
+		{"manager adds admin", roleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rAdmin}}}, nil, roster.EROLEHIERARCHY},
+		{"community ADMINISTRATOR adds a role above top", roleChange{Actor: sCAdmin, Source: manual, Pairs: []Pair{{User: "alice", Role: rAbove}}}, nil, roster.EROLEHIERARCHY},
+		{"key adds a role above anyone", roleChange{Actor: Key, Source: manual, Pairs: []Pair{{User: "alice", Role: rHigh}}}, []string{roster.Added}, ""},
+		{"owner adds a role above anyone", roleChange{Actor: sOwner, Source: manual, Pairs: []Pair{{User: "alice", Role: rHigh}}}, []string{roster.Added}, ""},
+		{"platform admin adds a role above anyone", roleChange{Actor: sPAdmin, Source: manual, Pairs: []Pair{{User: "alice", Role: rHigh}}}, []string{roster.Added}, ""},
 
 		// everyone.
-		{"key adds everyone", RoleChange{Actor: Key, Source: manual, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
-		{"key removes everyone in a batch", RoleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
-		{"key removes everyone singly", RoleChange{Actor: Key, Remove: true, Single: true, Source: manual, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
-		{"owner adds everyone", RoleChange{Actor: sOwner, Source: manual, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
-		{"manager adds everyone", RoleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
-		{"key adds everyone with provisioning", RoleChange{Actor: Key, Source: prov, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
+		{"key adds everyone", roleChange{Actor: Key, Source: manual, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
+		{"key removes everyone in a batch", roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
+		{"key removes everyone singly", roleChange{Actor: Key, Remove: true, Single: true, Source: manual, HasOwner: true, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
+		{"owner adds everyone", roleChange{Actor: sOwner, Source: manual, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
+		{"manager adds everyone", roleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
+		{"key adds everyone with provisioning", roleChange{Actor: Key, Source: prov, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
 
 		// Sources.
-		{"batch removal of a role held only through provisioning", RoleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true,
+		{"batch removal of a role held only through provisioning", roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(manual)}, {User: "bob", Role: rLow, Held: held(prov)}}}, nil, roster.EGRANTEDBYSOURCE},
-		{"manager removes a role held only through provisioning", RoleChange{Actor: sManager, Remove: true, Single: true, Source: manual, HasOwner: true,
+		{"manager removes a role held only through provisioning", roleChange{Actor: sManager, Remove: true, Single: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}}}, nil, roster.EGRANTEDBYSOURCE},
 
 		// last_admin.
-		{"platform: remove admin from its last holder", RoleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice"},
+		{"platform: remove admin from its last holder", roleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}}}, nil, roster.ELASTADMIN},
-		{"ownerless community: remove admin from its last holder", RoleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+		{"ownerless community: remove admin from its last holder", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}}}, nil, roster.ELASTADMIN},
-		{"ownerless community: single removal from last holder", RoleChange{Actor: Key, Remove: true, Single: true, Source: manual, AdminHolders: []string{"alice"},
+		{"ownerless community: single removal from last holder", roleChange{Actor: Key, Remove: true, Single: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}}}, nil, roster.ELASTADMIN},
-		{"ownerless community: provisioning removal from last holder", RoleChange{Actor: Key, Remove: true, Source: prov, AdminHolders: []string{"alice"},
+		{"ownerless community: provisioning removal from last holder", roleChange{Actor: Key, Remove: true, Source: prov, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(prov)}}}, nil, roster.ELASTADMIN},
-		{"owned community: remove admin from its last holder", RoleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"alice"},
+		{"owned community: remove admin from its last holder", roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}}}, []string{roster.Removed}, ""},
-		{"user removes admin from the last holder", RoleChange{Actor: sBoss, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+		{"user removes admin from the last holder", roleChange{Actor: sBoss, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}}}, nil, roster.ELASTADMIN},
-		{"platform admin removes admin from the last platform holder", RoleChange{Actor: sPAdmin, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice"},
+		{"platform admin removes admin from the last platform holder", roleChange{Actor: sPAdmin, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}}}, nil, roster.ELASTADMIN},
-		{"platform: remove admin from one of two holders", RoleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice", "bob"},
+		{"platform: remove admin from one of two holders", roleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice", "bob"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}}}, []string{roster.Removed}, ""},
-		{"platform: batch removes admin from every holder", RoleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice", "bob"},
+		{"platform: batch removes admin from every holder", roleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice", "bob"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rAdmin, Held: held(manual)}}}, nil, roster.ELASTADMIN},
-		{"ownerless community: batch removes admin from every holder", RoleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice", "bob"},
+		{"ownerless community: batch removes admin from every holder", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice", "bob"},
 			Pairs: []Pair{{User: "bob", Role: rLow, Held: held(manual)}, {User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rAdmin, Held: held(manual)}}}, nil, roster.ELASTADMIN},
-		{"owned community: batch removes admin from every holder", RoleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"alice", "bob"},
+		{"owned community: batch removes admin from every holder", roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"alice", "bob"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rAdmin, Held: held(manual)}}}, []string{roster.Removed, roster.Removed}, ""},
-		{"platform: last holder keeps a provisioning grant", RoleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice"},
+		{"platform: last holder keeps a provisioning grant", roleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual, prov)}}}, []string{roster.Retained}, ""},
-		{"ownerless community: batch leaves one holder through provisioning", RoleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice", "bob"},
+		{"ownerless community: batch leaves one holder through provisioning", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice", "bob"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual, prov)}, {User: "bob", Role: rAdmin, Held: held(manual)}}}, []string{roster.Retained, roster.Removed}, ""},
-		{"ownerless community: batch with admin not held by the last holder's peer", RoleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+		{"ownerless community: batch with admin not held by the last holder's peer", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "bob", Role: rAdmin}}}, []string{roster.NotHeld}, ""},
-		{"ownerless community: remove another role from the last admin", RoleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+		{"ownerless community: remove another role from the last admin", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(manual)}}}, []string{roster.Removed}, ""},
-		{"ownerless community: add admin with no holders", RoleChange{Actor: Key, Source: manual,
+		{"ownerless community: add admin with no holders", roleChange{Actor: Key, Source: manual,
 			Pairs: []Pair{{User: "alice", Role: rAdmin}}}, []string{roster.Added}, ""},
 
 		// Order of errors across pairs: each case has two refusals on
 		// different pairs, the later rule on the first pair.
-		{"source_not_allowed before role_not_held", RoleChange{Actor: sBoss, Remove: true, Single: true, Source: prov,
+		{"source_not_allowed before role_not_held", roleChange{Actor: sBoss, Remove: true, Single: true, Source: prov,
 			Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.ESOURCENOTALLOWED},
-		{"role_not_held before cannot_remove_own_admin", RoleChange{Actor: sBoss, Remove: true, Single: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss"},
+		{"role_not_held before cannot_remove_own_admin", roleChange{Actor: sBoss, Remove: true, Single: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss"},
 			Pairs: []Pair{{User: "boss", Role: rAdmin, Held: held(manual)}, {User: "alice", Role: rLow}}}, nil, roster.EROLENOTHELD},
-		{"role_not_held before cannot_remove_own_admin on one pair", RoleChange{Actor: sBoss, Remove: true, Single: true, Source: manual, HasOwner: true,
+		{"role_not_held before cannot_remove_own_admin on one pair", roleChange{Actor: sBoss, Remove: true, Single: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "boss", Role: rAdmin}}}, nil, roster.EROLENOTHELD},
-		{"role_not_held before missing_permission", RoleChange{Actor: sNobody, Remove: true, Single: true, Source: manual, HasOwner: true,
+		{"role_not_held before missing_permission", roleChange{Actor: sNobody, Remove: true, Single: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.EROLENOTHELD},
-		{"role_not_held before role_not_assignable", RoleChange{Actor: Key, Remove: true, Single: true, Source: manual, HasOwner: true,
+		{"role_not_held before role_not_assignable", roleChange{Actor: Key, Remove: true, Single: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rEveryone}, {User: "alice", Role: rLow}}}, nil, roster.EROLENOTHELD},
-		{"cannot_remove_own_admin before missing_permission", RoleChange{Actor: sNobody, Remove: true, Source: manual, HasOwner: true,
+		{"cannot_remove_own_admin before missing_permission", roleChange{Actor: sNobody, Remove: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(manual)}, {User: "nobody", Role: rAdmin, Held: held(manual)}}}, nil, roster.ECANNOTREMOVEADMIN},
-		{"cannot_remove_own_admin before role_hierarchy", RoleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true,
+		{"cannot_remove_own_admin before role_hierarchy", roleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rAbove, Held: held(manual)}, {User: "manager", Role: rAdmin, Held: held(manual)}}}, nil, roster.ECANNOTREMOVEADMIN},
-		{"cannot_remove_own_admin before last_admin", RoleChange{Actor: sPAdmin, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"padmin"},
+		{"cannot_remove_own_admin before last_admin", roleChange{Actor: sPAdmin, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"padmin"},
 			Pairs: []Pair{{User: "padmin", Role: rAdmin, Held: held(manual)}}}, nil, roster.ECANNOTREMOVEADMIN},
-		{"missing_permission before role_hierarchy", RoleChange{Actor: sNobody, Source: manual,
+		{"missing_permission before role_hierarchy", roleChange{Actor: sNobody, Source: manual,
 			Pairs: []Pair{{User: "alice", Role: rAbove}}}, nil, roster.EMISSINGPERMISSION},
-		{"missing_permission before granted_by_source", RoleChange{Actor: sNobody, Remove: true, Source: manual, HasOwner: true,
+		{"missing_permission before granted_by_source", roleChange{Actor: sNobody, Remove: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}}}, nil, roster.EMISSINGPERMISSION},
-		{"role_hierarchy before role_not_assignable", RoleChange{Actor: sManager, Source: manual,
+		{"role_hierarchy before role_not_assignable", roleChange{Actor: sManager, Source: manual,
 			Pairs: []Pair{{User: "alice", Role: rEveryone}, {User: "alice", Role: rAbove}}}, nil, roster.EROLEHIERARCHY},
-		{"role_hierarchy before granted_by_source", RoleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true,
+		{"role_hierarchy before granted_by_source", roleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}, {User: "bob", Role: rAbove, Held: held(manual)}}}, nil, roster.EROLEHIERARCHY},
-		{"role_hierarchy before last_admin", RoleChange{Actor: sBoss, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+		{"role_hierarchy before last_admin", roleChange{Actor: sBoss, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rHigh, Held: held(manual)}}}, nil, roster.EROLEHIERARCHY},
-		{"role_not_assignable before granted_by_source", RoleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true,
+		{"role_not_assignable before granted_by_source", roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}, {User: "bob", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
-		{"role_not_assignable before last_admin", RoleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+		{"role_not_assignable before last_admin", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
-		{"granted_by_source before last_admin", RoleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+		{"granted_by_source before last_admin", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rLow, Held: held(prov)}}}, nil, roster.EGRANTEDBYSOURCE},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := ChangeRoles(tc.c)
+			out, err := decideChange(tc.c)
 			if got := code(err); got != tc.wantErr {
 				t.Fatalf("code: got %q, want %q", got, tc.wantErr)
 			}

@@ -1,118 +1,84 @@
 package authz
 
-import (
-	"github.com/rosterhq/roster"
-)
+import "github.com/rosterhq/roster"
 
-// Overwrite is one channel overwrite as the rules see it: of a role (RoleID
-// and RoleName set) or of a member (UserID set).
-type Overwrite struct {
-	RoleID   string
-	RoleName string
-	UserID   string
-	Allow    []string
-	Deny     []string
+// PutChannelFacts are the facts that decide creating or renaming a channel.
+type PutChannelFacts struct {
+	Actor Subject
+	// Exists is true when the channel exists; Channels counts the
+	// community's channels.
+	Exists   bool
+	Channels int
 }
 
-// Overwrites are the overwrites of one channel that apply to one user: the
-// everyone role's, those of the roles the user holds, and the user's own.
-type Overwrites struct {
-	Everyone *Overwrite
-	Roles    []Overwrite
-	Member   *Overwrite
+// PutChannel decides whether the actor may create or rename a channel: a
+// user needs MANAGE_CHANNELS, and a community holds at most
+// MaxChannelsPerCommunity channels.
+func PutChannel(f PutChannelFacts) error {
+	if err := Require(f.Actor, roster.PermManageChannels); err != nil {
+		return err
+	}
+	if !f.Exists && f.Channels >= roster.MaxChannelsPerCommunity {
+		return roster.Errorf(roster.ELIMITREACHED, "a community holds at most %d channels", roster.MaxChannelsPerCommunity)
+	}
+	return nil
 }
 
-// Facts are the answers about one permission that decide a check: whether
-// the user holds every permission (owner or ADMINISTRATOR), whether their
-// roles grant it, and which channel overwrites name it.
-type Facts struct {
-	All                         bool
-	Granted                     bool
-	EveryoneDeny, EveryoneAllow bool
-	RolesDeny, RolesAllow       bool
-	MemberDeny, MemberAllow     bool
+// DeleteChannelFacts are the facts that decide deleting a channel.
+type DeleteChannelFacts struct {
+	Actor Subject
 }
 
-// Allowed decides one permission in Discord's order (SPEC §2.4): the owner
-// and ADMINISTRATOR hold it whatever the overwrites say; otherwise what the
-// roles grant, then everyone's deny and allow, then the user's roles' denies
-// and allows together, then the user's own deny and allow.
-func Allowed(f Facts) bool {
-	if f.All {
-		return true
-	}
-	has := f.Granted
-	if f.EveryoneDeny {
-		has = false
-	}
-	if f.EveryoneAllow {
-		has = true
-	}
-	if f.RolesDeny {
-		has = false
-	}
-	if f.RolesAllow {
-		has = true
-	}
-	if f.MemberDeny {
-		has = false
-	}
-	if f.MemberAllow {
-		has = true
-	}
-	return has
-}
-
-// applyOverwrites changes p, which holds what the roles grant, by the
-// channel's overwrites in Discord's order, recording in p.Denied the
-// overwrites that took a permission away.
-func applyOverwrites(p *Perms, ow *Overwrites) {
-	var steps [][]Overwrite
-	if ow.Everyone != nil {
-		steps = append(steps, []Overwrite{*ow.Everyone})
-	}
-	if len(ow.Roles) > 0 {
-		steps = append(steps, ow.Roles)
-	}
-	if ow.Member != nil {
-		steps = append(steps, []Overwrite{*ow.Member})
-	}
-	for _, step := range steps {
-		// The denies of a step apply together, then its allows.
-		removed := map[string]bool{}
-		for _, o := range step {
-			for _, key := range o.Deny {
-				if _, held := p.Keys[key]; held {
-					delete(p.Keys, key)
-					removed[key] = true
-					p.Denied[key] = []roster.Reason{o.reason(roster.EffectDeny)}
-				} else if removed[key] {
-					p.Denied[key] = append(p.Denied[key], o.reason(roster.EffectDeny))
-				}
-			}
-		}
-		for _, o := range step {
-			for _, key := range o.Allow {
-				delete(p.Denied, key)
-				p.Keys[key] = append(p.Keys[key], o.reason(roster.EffectAllow))
-			}
-		}
-	}
-}
-
-func (o Overwrite) reason(effect string) roster.Reason {
-	return roster.Reason{Kind: roster.ReasonOverwrite, RoleID: o.RoleID, RoleName: o.RoleName, UserID: o.UserID, Effect: effect}
-}
-
-// ManageChannel guards creating, renaming and deleting channels: a user
+// DeleteChannel decides whether the actor may delete a channel: a user
 // needs MANAGE_CHANNELS.
-func ManageChannel(s Subject) error { return Require(s, roster.PermManageChannels) }
+func DeleteChannel(f DeleteChannelFacts) error { return Require(f.Actor, roster.PermManageChannels) }
 
-// SetOverwrite guards setting or removing an overwrite: a user needs
+// SetOverwriteFacts are the facts that decide setting a channel's
+// overwrite for a role or a member.
+type SetOverwriteFacts struct {
+	Actor Subject
+	// Role is the role the overwrite targets, or nil for a member.
+	Role *RoleFacts
+	// Allow and Deny are the overwrite asked for; Old holds the one it
+	// replaces, if Exists.
+	Allow, Deny []string
+	Old         Overwrite
+	Exists      bool
+	// Overwrites counts the channel's overwrites.
+	Overwrites int
+}
+
+// SetOverwrite decides whether the actor may set an overwrite: a user needs
 // MANAGE_CHANNELS, may only target a role strictly below their highest
-// role (role is nil for a member overwrite), and may only name permissions
-// they hold, in the overwrite as it is and as it will be.
-func SetOverwrite(s Subject, role *RoleFacts, perms ...[]string) error {
+// role, and may only name permissions they hold, in the overwrite as it is
+// and as it will be; a channel holds at most MaxOverwritesPerChannel
+// overwrites.
+func SetOverwrite(f SetOverwriteFacts) error {
+	if err := overwriteGuard(f.Actor, f.Role, f.Allow, f.Deny, f.Old.Allow, f.Old.Deny); err != nil {
+		return err
+	}
+	if !f.Exists && f.Overwrites >= roster.MaxOverwritesPerChannel {
+		return roster.Errorf(roster.ELIMITREACHED, "a channel holds at most %d overwrites", roster.MaxOverwritesPerChannel)
+	}
+	return nil
+}
+
+// DeleteOverwriteFacts are the facts that decide removing an overwrite.
+type DeleteOverwriteFacts struct {
+	Actor Subject
+	// Role is the role the overwrite targets, or nil for a member.
+	Role *RoleFacts
+	// Old is the overwrite removed.
+	Old Overwrite
+}
+
+// DeleteOverwrite decides whether the actor may remove an overwrite, under
+// the guards of setting it.
+func DeleteOverwrite(f DeleteOverwriteFacts) error {
+	return overwriteGuard(f.Actor, f.Role, f.Old.Allow, f.Old.Deny)
+}
+
+func overwriteGuard(s Subject, role *RoleFacts, perms ...[]string) error {
 	if err := Require(s, roster.PermManageChannels); err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-func TestManageChannel(t *testing.T) {
+func TestPutChannel(t *testing.T) {
 	tests := []struct {
 		name string
 		s    Subject
@@ -23,9 +23,12 @@ func TestManageChannel(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := ManageChannel(tc.s)
+			err := PutChannel(PutChannelFacts{Actor: tc.s, Exists: true, Channels: roster.MaxChannelsPerCommunity})
 			if got := code(err); got != tc.want {
 				t.Fatalf("code: got %q, want %q", got, tc.want)
+			}
+			if got := code(DeleteChannel(DeleteChannelFacts{Actor: tc.s})); got != tc.want {
+				t.Fatalf("DeleteChannel code: got %q, want %q", got, tc.want)
 			}
 			if tc.want != "" {
 				if got := extra(err, "permission"); got != roster.PermManageChannels {
@@ -43,6 +46,14 @@ var (
 	sChannels      = Subject{User: "channels", Perms: perms(roster.PermManageChannels, roster.PermViewChannel, roster.PermSendMessages), Top: 5}
 	sChannelsFloor = Subject{User: "floor", Perms: perms(roster.PermManageChannels, roster.PermViewChannel), Top: 0}
 )
+
+// setOverwrite decides setting an overwrite that exists, given the lists
+// allow, deny, old allow and old deny, in that order.
+func setOverwrite(s Subject, role *RoleFacts, lists ...[]string) error {
+	lists = append(lists, make([][]string, 4)...)
+	return SetOverwrite(SetOverwriteFacts{Actor: s, Role: role, Allow: lists[0], Deny: lists[1],
+		Old: Overwrite{Allow: lists[2], Deny: lists[3]}, Exists: true, Overwrites: roster.MaxOverwritesPerChannel})
+}
 
 func TestSetOverwrite(t *testing.T) {
 	V, S := roster.PermViewChannel, roster.PermSendMessages
@@ -89,7 +100,7 @@ func TestSetOverwrite(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := SetOverwrite(tc.s, tc.role, tc.perms...)
+			err := setOverwrite(tc.s, tc.role, tc.perms...)
 			if got := code(err); got != tc.want {
 				t.Fatalf("code: got %q, want %q", got, tc.want)
 			}

@@ -4,10 +4,21 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster"
 )
+
+// stages returns the stages of facts from their flags, d for deny and a
+// for allow: the everyone role's, the roles', the member's.
+func stages(everyone, roles, member string) [stageCount]Stage {
+	var out [stageCount]Stage
+	for i, flags := range []string{everyone, roles, member} {
+		out[i] = Stage{Deny: strings.Contains(flags, "d"), Allow: strings.Contains(flags, "a")}
+	}
+	return out
+}
 
 func TestAllowed(t *testing.T) {
 	tests := []struct {
@@ -17,31 +28,31 @@ func TestAllowed(t *testing.T) {
 	}{
 		{"no overwrites, granted", Facts{Granted: true}, true},
 		{"no overwrites, not granted", Facts{}, false},
-		{"everyone deny removes", Facts{Granted: true, EveryoneDeny: true}, false},
-		{"everyone deny of a permission not granted", Facts{EveryoneDeny: true}, false},
-		{"everyone allow adds", Facts{EveryoneAllow: true}, true},
-		{"everyone allow keeps a granted permission", Facts{Granted: true, EveryoneAllow: true}, true},
-		{"everyone deny and allow, allow wins", Facts{Granted: true, EveryoneDeny: true, EveryoneAllow: true}, true},
-		{"everyone deny and allow of a permission not granted, allow wins", Facts{EveryoneDeny: true, EveryoneAllow: true}, true},
-		{"role deny removes", Facts{Granted: true, RolesDeny: true}, false},
-		{"role deny beats everyone allow", Facts{EveryoneAllow: true, RolesDeny: true}, false},
-		{"role deny beats everyone allow of a granted permission", Facts{Granted: true, EveryoneAllow: true, RolesDeny: true}, false},
-		{"role allow adds", Facts{RolesAllow: true}, true},
-		{"role allow beats everyone deny", Facts{Granted: true, EveryoneDeny: true, RolesAllow: true}, true},
-		{"role allow beats role deny", Facts{Granted: true, RolesDeny: true, RolesAllow: true}, true},
-		{"role allow beats role deny of a permission not granted", Facts{RolesDeny: true, RolesAllow: true}, true},
-		{"member deny removes", Facts{Granted: true, MemberDeny: true}, false},
-		{"member deny beats role allow", Facts{RolesAllow: true, MemberDeny: true}, false},
-		{"member deny beats everyone allow", Facts{EveryoneAllow: true, MemberDeny: true}, false},
-		{"member deny beats every allow before it", Facts{Granted: true, EveryoneAllow: true, RolesAllow: true, MemberDeny: true}, false},
-		{"member allow adds", Facts{MemberAllow: true}, true},
-		{"member allow beats everyone and role deny", Facts{Granted: true, EveryoneDeny: true, RolesDeny: true, MemberAllow: true}, true},
-		{"member deny and allow, allow wins", Facts{MemberDeny: true, MemberAllow: true}, true},
-		{"member deny and allow of a granted permission, allow wins", Facts{Granted: true, MemberDeny: true, MemberAllow: true}, true},
-		{"every deny and no allow", Facts{Granted: true, EveryoneDeny: true, RolesDeny: true, MemberDeny: true}, false},
+		{"everyone deny removes", Facts{Granted: true, Stages: stages("d", "", "")}, false},
+		{"everyone deny of a permission not granted", Facts{Stages: stages("d", "", "")}, false},
+		{"everyone allow adds", Facts{Stages: stages("a", "", "")}, true},
+		{"everyone allow keeps a granted permission", Facts{Granted: true, Stages: stages("a", "", "")}, true},
+		{"everyone deny and allow, allow wins", Facts{Granted: true, Stages: stages("da", "", "")}, true},
+		{"everyone deny and allow of a permission not granted, allow wins", Facts{Stages: stages("da", "", "")}, true},
+		{"role deny removes", Facts{Granted: true, Stages: stages("", "d", "")}, false},
+		{"role deny beats everyone allow", Facts{Stages: stages("a", "d", "")}, false},
+		{"role deny beats everyone allow of a granted permission", Facts{Granted: true, Stages: stages("a", "d", "")}, false},
+		{"role allow adds", Facts{Stages: stages("", "a", "")}, true},
+		{"role allow beats everyone deny", Facts{Granted: true, Stages: stages("d", "a", "")}, true},
+		{"role allow beats role deny", Facts{Granted: true, Stages: stages("", "da", "")}, true},
+		{"role allow beats role deny of a permission not granted", Facts{Stages: stages("", "da", "")}, true},
+		{"member deny removes", Facts{Granted: true, Stages: stages("", "", "d")}, false},
+		{"member deny beats role allow", Facts{Stages: stages("", "a", "d")}, false},
+		{"member deny beats everyone allow", Facts{Stages: stages("a", "", "d")}, false},
+		{"member deny beats every allow before it", Facts{Granted: true, Stages: stages("a", "a", "d")}, false},
+		{"member allow adds", Facts{Stages: stages("", "", "a")}, true},
+		{"member allow beats everyone and role deny", Facts{Granted: true, Stages: stages("d", "d", "a")}, true},
+		{"member deny and allow, allow wins", Facts{Stages: stages("", "", "da")}, true},
+		{"member deny and allow of a granted permission, allow wins", Facts{Granted: true, Stages: stages("", "", "da")}, true},
+		{"every deny and no allow", Facts{Granted: true, Stages: stages("d", "d", "d")}, false},
 		{"All alone", Facts{All: true}, true},
-		{"All with every deny set", Facts{All: true, EveryoneDeny: true, RolesDeny: true, MemberDeny: true}, true},
-		{"All with every deny and no grant", Facts{All: true, Granted: false, EveryoneDeny: true, RolesDeny: true, MemberDeny: true}, true},
+		{"All with every deny set", Facts{All: true, Stages: stages("d", "d", "d")}, true},
+		{"All with every deny and no grant", Facts{All: true, Granted: false, Stages: stages("d", "d", "d")}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,23 +69,17 @@ func TestAllowed(t *testing.T) {
 func TestAllowedEveryFact(t *testing.T) {
 	for bits := range 1 << 8 {
 		b := func(i int) bool { return bits&(1<<i) != 0 }
-		f := Facts{
-			All: b(0), Granted: b(1),
-			EveryoneDeny: b(2), EveryoneAllow: b(3),
-			RolesDeny: b(4), RolesAllow: b(5),
-			MemberDeny: b(6), MemberAllow: b(7),
-		}
+		f := Facts{All: b(0), Granted: b(1)}
+		f.Stages[EveryoneStage] = Stage{Deny: b(2), Allow: b(3)}
+		f.Stages[RolesStage] = Stage{Deny: b(4), Allow: b(5)}
+		f.Stages[MemberStage] = Stage{Deny: b(6), Allow: b(7)}
 		want := f.Granted
-		for _, step := range [][2]bool{
-			{f.MemberDeny, f.MemberAllow},
-			{f.RolesDeny, f.RolesAllow},
-			{f.EveryoneDeny, f.EveryoneAllow},
-		} {
-			if step[1] {
+		for _, step := range []Stage{f.Stages[MemberStage], f.Stages[RolesStage], f.Stages[EveryoneStage]} {
+			if step.Allow {
 				want = true
 				break
 			}
-			if step[0] {
+			if step.Deny {
 				want = false
 				break
 			}
@@ -459,12 +464,12 @@ func TestEffectiveAllowedAgree(t *testing.T) {
 		}
 		return o
 	}
-	inAny := func(key string, os ...Overwrite) (deny, allow bool) {
+	inAny := func(key string, os ...Overwrite) (s Stage) {
 		for _, o := range os {
-			deny = deny || slices.Contains(o.Deny, key)
-			allow = allow || slices.Contains(o.Allow, key)
+			s.Deny = s.Deny || slices.Contains(o.Deny, key)
+			s.Allow = s.Allow || slices.Contains(o.Allow, key)
 		}
-		return deny, allow
+		return s
 	}
 
 	const runs = 5000
@@ -529,11 +534,11 @@ func TestEffectiveAllowedAgree(t *testing.T) {
 			}
 			if ow := h.Channel; ow != nil && h.InCommunity && h.Member {
 				if ow.Everyone != nil {
-					f.EveryoneDeny, f.EveryoneAllow = inAny(key, *ow.Everyone)
+					f.Stages[EveryoneStage] = inAny(key, *ow.Everyone)
 				}
-				f.RolesDeny, f.RolesAllow = inAny(key, ow.Roles...)
+				f.Stages[RolesStage] = inAny(key, ow.Roles...)
 				if ow.Member != nil {
-					f.MemberDeny, f.MemberAllow = inAny(key, *ow.Member)
+					f.Stages[MemberStage] = inAny(key, *ow.Member)
 				}
 			}
 			want := Allowed(f)

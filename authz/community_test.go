@@ -58,7 +58,7 @@ func TestRemoveMember(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := RemoveMember(tc.s, tc.m, tc.hasOwner, tc.adminHolders)
+			err := RemoveMember(RemoveMemberFacts{Actor: tc.s, Member: tc.m, HasOwner: tc.hasOwner, AdminHolders: tc.adminHolders})
 			if got := code(err); got != tc.want {
 				t.Fatalf("code: got %q, want %q", got, tc.want)
 			}
@@ -117,7 +117,7 @@ func TestUpdateCommunity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := UpdateCommunity(tc.s, tc.rename, tc.transfer, tc.clearOwner, tc.adminHolders)
+			err := UpdateCommunity(UpdateCommunityFacts{Actor: tc.s, Rename: tc.rename, Transfer: tc.transfer, ClearOwner: tc.clearOwner, AdminHolders: tc.adminHolders})
 			if got := code(err); got != tc.want {
 				t.Fatalf("code: got %q, want %q", got, tc.want)
 			}
@@ -146,7 +146,7 @@ func TestDeleteCommunity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := code(DeleteCommunity(tc.s)); got != tc.want {
+			if got := code(DeleteCommunity(DeleteCommunityFacts{Actor: tc.s})); got != tc.want {
 				t.Errorf("code: got %q, want %q", got, tc.want)
 			}
 		})

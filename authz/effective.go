@@ -1,6 +1,3 @@
-// Package authz holds Roster's rules as plain functions: a user's effective
-// permissions (SPEC §2) and every guard on who may change what (SPEC §3).
-// It does no I/O; callers gather the facts and act on the decision.
 package authz
 
 import (

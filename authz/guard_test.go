@@ -80,7 +80,10 @@ func TestSelf(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := Self(tc.s, tc.target, roster.PermManageMembers)
+			err := PutUser(PutUserFacts{Actor: tc.s, User: tc.target})
+			if got := code(AddMembers(AddMembersFacts{Actor: tc.s, Users: []string{tc.target}})); got != code(err) {
+				t.Fatalf("AddMembers: got %q, want %q as PutUser", got, code(err))
+			}
 			if got := code(err); got != tc.want {
 				t.Fatalf("code: got %q, want %q", got, tc.want)
 			}
@@ -123,7 +126,7 @@ func TestCreateRole(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := CreateRole(tc.s, tc.pos, tc.perms)
+			err := CreateRole(CreateRoleFacts{Actor: tc.s, Position: tc.pos, Roles: roster.MaxRolesPerScope - 1, Permissions: tc.perms})
 			if got := code(err); got != tc.want {
 				t.Fatalf("code: got %q, want %q", got, tc.want)
 			}
@@ -203,7 +206,7 @@ func TestUpdateRole(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := UpdateRole(tc.s, tc.r, tc.e)
+			err := UpdateRole(UpdateRoleFacts{Actor: tc.s, Role: tc.r, Edit: tc.e, Roles: 100})
 			if got := code(err); got != tc.want {
 				t.Fatalf("code: got %q, want %q", got, tc.want)
 			}
@@ -250,7 +253,7 @@ func TestDeleteRole(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := DeleteRole(tc.s, tc.r, tc.holders, tc.force)
+			err := DeleteRole(DeleteRoleFacts{Actor: tc.s, Role: tc.r, Holders: tc.holders, Force: tc.force})
 			if got := code(err); got != tc.want {
 				t.Fatalf("code: got %q, want %q", got, tc.want)
 			}
@@ -266,6 +269,24 @@ func TestDeleteRole(t *testing.T) {
 			}
 		})
 	}
+}
+
+// roleFacts returns roles at the positions, bottom to top.
+func roleFacts(positions map[string]int) []RoleFacts {
+	out := make([]RoleFacts, 0, len(positions))
+	for _, id := range listed(positions) {
+		out = append(out, RoleFacts{ID: id, Position: positions[id]})
+	}
+	return out
+}
+
+// listed returns the ids of the positions, bottom to top.
+func listed(positions map[string]int) []string {
+	ids := make([]string, len(positions))
+	for id, p := range positions {
+		ids[p-1] = id
+	}
+	return ids
 }
 
 // order returns the positions of ids listed bottom to top, from 1.
@@ -305,7 +326,8 @@ func TestReorderRoles(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := code(ReorderRoles(tc.s, before, tc.after)); got != tc.want {
+			_, err := ReorderRoles(ReorderRolesFacts{Actor: tc.s, Roles: roleFacts(before), IDs: listed(tc.after)})
+			if got := code(err); got != tc.want {
 				t.Errorf("code: got %q, want %q", got, tc.want)
 			}
 		})

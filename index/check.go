@@ -161,7 +161,7 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 		return false, st.valid(c)
 	}
 	if actor.CommunityID != "" {
-		if err := actor.Reach(c.CommunityID); err != nil {
+		if err := authz.Reach(actor, c.CommunityID); err != nil {
 			return false, err
 		}
 	}
@@ -257,13 +257,14 @@ func (ch *channel) decide(s *scope, m member, who name, user string, b uint16, n
 		switch {
 		case !deny && !allow:
 		case o.member == who:
-			f.MemberDeny, f.MemberAllow = deny, allow
+			f.Stages[authz.MemberStage] = authz.Stage{Deny: deny, Allow: allow}
 		case o.member != name{}:
 		case o.everyone:
-			f.EveryoneDeny, f.EveryoneAllow = deny, allow
+			f.Stages[authz.EveryoneStage] = authz.Stage{Deny: deny, Allow: allow}
 		case m.holds(s, user, o.slot, now):
-			f.RolesDeny = f.RolesDeny || deny
-			f.RolesAllow = f.RolesAllow || allow
+			roles := &f.Stages[authz.RolesStage]
+			roles.Deny = roles.Deny || deny
+			roles.Allow = roles.Allow || allow
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 // EffectivePermissions returns what the user may do in the scope (in the
 // channel when channelID is set), and why.
 func (ix *Index) EffectivePermissions(ctx context.Context, scopeID, channelID, userID string) (roster.Effective, roster.Revision, error) {
-	if err := roster.ActorFrom(ctx).Reach(scopeID); err != nil {
+	if err := authz.Reach(roster.ActorFrom(ctx), scopeID); err != nil {
 		return roster.Effective{}, 0, err
 	}
 	if channelID != "" && scopeID == roster.Platform {

@@ -54,32 +54,25 @@ func scanKey(s scanner) (roster.APIKey, error) {
 	return k, nil
 }
 
-// requireKeyAdmin lets a user actor manage keys only as a platform
-// administrator.
-func (tx *Tx) requireKeyAdmin() error {
-	s, err := tx.subject(roster.Platform, "")
-	if err != nil {
-		return err
-	}
-	return authz.Require(s, roster.PermAdministrator)
-}
-
 // CreateAPIKey creates a key and returns it with its secret.
 func (db *DB) CreateAPIKey(ctx context.Context, k roster.APIKey) (roster.APIKey, roster.Revision, error) {
 	if err := k.Clean(db.now()); err != nil {
 		return k, 0, err
 	}
 	var created roster.APIKey
-	rev, err := db.update(ctx, func(tx *Tx) error {
+	rev, err := db.updateScope(ctx, roster.Platform, func(tx *Tx, _ string) error {
 		if k.CommunityID != nil {
 			if _, err := scopeOwner(ctx, tx, *k.CommunityID); err != nil {
 				return err
 			}
 		}
-		if err := tx.requireKeyAdmin(); err != nil {
+		s, err := tx.subject(roster.Platform, "")
+		if err != nil {
 			return err
 		}
-		var err error
+		if err := authz.CreateKey(authz.CreateKeyFacts{Actor: s}); err != nil {
+			return err
+		}
 		created, err = tx.insertKey(k, newSecret())
 		return err
 	})
@@ -92,7 +85,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k roster.APIKey) (roster.APIKey,
 func (tx *Tx) insertKey(k roster.APIKey, secret string) (roster.APIKey, error) {
 	k.ID, k.CreatedAt, k.RevokedAt = xid.New().String(), tx.now, nil
 	_, err := tx.ExecContext(tx.ctx, `INSERT INTO api_keys (id, name, secret_hash, scopes, community_id, act_as, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		k.ID, k.Name, hashSecret(secret), strings.Join(k.Scopes, ","), nullStr(k.CommunityID), k.ActAs, nullMicros(k.ExpiresAt), micros(k.CreatedAt))
 	if err != nil {
 		return k, fmt.Errorf("sqlstore: create key: %w", err)
@@ -110,33 +103,20 @@ func (db *DB) ListAPIKeys(ctx context.Context, p roster.Page) ([]roster.APIKey, 
 	if err != nil {
 		return nil, "", err
 	}
-	tx, err := db.readTx(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	defer tx.Rollback()
-	s, err := subjectOf(ctx, tx, roster.Platform, "", roster.ActorFrom(ctx), db.now())
-	if err != nil {
-		return nil, "", err
-	}
-	if err := authz.Require(s, roster.PermAdministrator); err != nil {
-		return nil, "", err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id > ? ORDER BY id LIMIT ?`, pg.after, pg.fetch())
-	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: keys: %w", err)
-	}
-	defer rows.Close()
-	keys := []roster.APIKey{}
-	for rows.Next() {
-		k, err := scanKey(rows)
+	var keys []roster.APIKey
+	err = db.viewScope(ctx, roster.Platform, func(tx sqlTx, _ string) error {
+		s, err := subjectOf(ctx, tx, roster.Platform, "", roster.ActorFrom(ctx), db.now())
 		if err != nil {
-			return nil, "", fmt.Errorf("sqlstore: keys: %w", err)
+			return err
 		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("sqlstore: keys: %w", err)
+		if err := authz.ListKeys(authz.ListKeysFacts{Actor: s}); err != nil {
+			return err
+		}
+		keys, err = collect(ctx, tx, "keys", `SELECT `+keyColumns+` FROM api_keys WHERE id > $1 ORDER BY id LIMIT $2`, []any{pg.after, pg.fetch()}, scanKey)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	keys, next := paginate(pg, keys, func(k roster.APIKey) string { return k.ID })
 	return keys, next, nil
@@ -144,21 +124,20 @@ func (db *DB) ListAPIKeys(ctx context.Context, p roster.Page) ([]roster.APIKey, 
 
 // RevokeAPIKey revokes a key.
 func (db *DB) RevokeAPIKey(ctx context.Context, id string) (roster.Revision, error) {
-	return db.update(ctx, func(tx *Tx) error {
-		k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, id))
+	return db.updateScope(ctx, roster.Platform, func(tx *Tx, _ string) error {
+		k, err := scanKey(tx.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id))
 		if err != nil {
 			return notFound(err, roster.EAPIKEYNOTFOUND, "API key %s not found", id)
 		}
-		if err := tx.requireKeyAdmin(); err != nil {
+		f := authz.RevokeKeyFacts{Key: k}
+		if f.Actor, err = tx.subject(roster.Platform, ""); err != nil {
 			return err
 		}
-		if k.RevokedAt != nil {
-			return roster.Errorf(roster.EAPIKEYREVOKED, "API key %s is already revoked", id)
-		}
-		if live, err := tx.rootKeys(); err != nil {
+		if f.RootKeys, err = tx.rootKeys(); err != nil {
 			return err
-		} else if len(live) == 1 && live[0] == k.ID {
-			return roster.Errorf(roster.ELASTADMINKEY, "API key %s is the last live admin key: create another before revoking it", id)
+		}
+		if err := authz.RevokeKey(f); err != nil {
+			return err
 		}
 		return tx.revoke(k)
 	})
@@ -167,7 +146,7 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id string) (roster.Revision, err
 func (tx *Tx) revoke(k roster.APIKey) error {
 	before := k
 	k.RevokedAt = &tx.now
-	if _, err := tx.ExecContext(tx.ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, micros(tx.now), k.ID); err != nil {
+	if _, err := tx.ExecContext(tx.ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2`, micros(tx.now), k.ID); err != nil {
 		return fmt.Errorf("sqlstore: revoke key: %w", err)
 	}
 	return tx.event(roster.Platform, roster.ActionAPIKeyRevoked, roster.TargetAPIKey, k.ID, before, k)
@@ -175,22 +154,9 @@ func (tx *Tx) revoke(k roster.APIKey) error {
 
 // revokeKeysOf revokes the live keys restricted to a community.
 func (tx *Tx) revokeKeysOf(community string) error {
-	rows, err := tx.QueryContext(tx.ctx, `SELECT `+keyColumns+` FROM api_keys WHERE community_id = ? AND revoked_at IS NULL`, community)
+	keys, err := collect(tx.ctx, tx, "keys", `SELECT `+keyColumns+` FROM api_keys WHERE community_id = $1 AND revoked_at IS NULL`, []any{community}, scanKey)
 	if err != nil {
-		return fmt.Errorf("sqlstore: keys: %w", err)
-	}
-	var keys []roster.APIKey
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("sqlstore: keys: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: keys: %w", err)
+		return err
 	}
 	for _, k := range keys {
 		if err := tx.revoke(k); err != nil {
@@ -200,26 +166,29 @@ func (tx *Tx) revokeKeysOf(community string) error {
 	return nil
 }
 
-// rootKeys returns the ids of the live admin keys not restricted to a
-// community: those that can administer everything.
+// rootKeys returns the ids of the root keys: those that can administer
+// everything (authz.IsRootKey).
 func (tx *Tx) rootKeys() ([]string, error) {
-	return queryStrings(tx.ctx, tx, `SELECT id FROM api_keys WHERE revoked_at IS NULL AND community_id IS NULL
-		AND (expires_at IS NULL OR expires_at > ?) AND ',' || scopes || ',' LIKE '%,admin,%'`, micros(tx.now))
+	keys, err := collect(tx.ctx, tx, "keys", `SELECT `+keyColumns+` FROM api_keys WHERE revoked_at IS NULL AND community_id IS NULL`, nil, scanKey)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, k := range keys {
+		if authz.IsRootKey(k, tx.now) {
+			ids = append(ids, k.ID)
+		}
+	}
+	return ids, nil
 }
 
 // Authenticate returns the live key whose secret this is.
 func (db *DB) Authenticate(ctx context.Context, secret string) (roster.APIKey, error) {
-	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, hashSecret(secret)))
+	k, err := scanKey(db.read.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = $1`, hashSecret(secret)))
 	if err != nil {
 		return k, notFound(err, roster.EUNAUTHENTICATED, "the API key is not valid")
 	}
-	if k.RevokedAt != nil {
-		return k, roster.Errorf(roster.EUNAUTHENTICATED, "the API key is revoked")
-	}
-	if k.ExpiresAt != nil && !k.ExpiresAt.After(db.now()) {
-		return k, roster.Errorf(roster.EUNAUTHENTICATED, "the API key has expired")
-	}
-	return k, nil
+	return k, authz.KeyLive(k, db.now())
 }
 
 // EnsureBootstrapKey makes sure an admin key exists.
@@ -229,13 +198,13 @@ func (db *DB) EnsureBootstrapKey(ctx context.Context, secret string) (string, er
 	}
 	// created is the secret of the key created, "" when one existed.
 	var created string
-	_, err := db.update(roster.NewContext(ctx, roster.SystemActor), func(tx *Tx) error {
+	_, err := db.updateScope(roster.NewContext(ctx, roster.SystemActor), roster.Platform, func(tx *Tx, _ string) error {
 		created = ""
 		secret := secret // a copy: each run starts from the parameter
 		if secret != "" {
-			k, err := scanKey(tx.QueryRowContext(tx.ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, hashSecret(secret)))
+			k, err := scanKey(tx.QueryRowContext(tx.ctx, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = $1`, hashSecret(secret)))
 			switch {
-			case err == nil && (k.RevokedAt != nil || k.ExpiresAt != nil && !k.ExpiresAt.After(tx.now)):
+			case err == nil && authz.KeyLive(k, tx.now) != nil:
 				return fmt.Errorf("sqlstore: the admin key set is API key %s, which is revoked or expired: set a new one", k.ID)
 			case err == nil:
 				return nil

@@ -29,7 +29,7 @@ func heldBy(ctx context.Context, q querier, scope string, users []string, now ti
 	if len(users) == 0 {
 		return nil, nil
 	}
-	held, err := queryHeld(ctx, q, `a.scope = ? AND a.user_id IN (`+placeholders(len(users))+`)`, append([]any{scope}, anys(users)...), now)
+	held, err := queryHeld(ctx, q, now, `a.scope = $2 AND a.user_id IN (`+placeholders(3, len(users))+`)`, append([]any{scope}, anys(users)...)...)
 	out := make(map[string][]roster.HeldRole, len(users))
 	for k, roles := range held {
 		out[k.user] = roles
@@ -42,7 +42,7 @@ func heldIn(ctx context.Context, q querier, user string, communities []string, n
 	if len(communities) == 0 {
 		return nil, nil
 	}
-	held, err := queryHeld(ctx, q, `a.user_id = ? AND a.scope IN (`+placeholders(len(communities))+`)`, append([]any{user}, anys(communities)...), now)
+	held, err := queryHeld(ctx, q, now, `a.user_id = $2 AND a.scope IN (`+placeholders(3, len(communities))+`)`, append([]any{user}, anys(communities)...)...)
 	out := make(map[string][]roster.HeldRole, len(communities))
 	for k, roles := range held {
 		out[k.scope] = roles
@@ -61,25 +61,20 @@ func rolesOf(held map[string][]roster.HeldRole, key string) []roster.HeldRole {
 // holding names one user in one scope.
 type holding struct{ scope, user string }
 
-// queryHeld reads the unexpired grants matching where, as held roles by
-// scope and user, ordered by position.
-func queryHeld(ctx context.Context, q querier, where string, args []any, now time.Time) (map[holding][]roster.HeldRole, error) {
+// queryHeld reads the unexpired grants matching where (whose placeholders
+// start at $2), as held roles by scope and user, ordered by position.
+func queryHeld(ctx context.Context, q querier, now time.Time, where string, args ...any) (map[holding][]roster.HeldRole, error) {
 	out := map[holding][]roster.HeldRole{}
-	rows, err := q.QueryContext(ctx, `
+	err := each(ctx, q, "held roles", `
 		SELECT a.scope, a.user_id, r.id, r.name, r.position, `+grantColumns+`
 		FROM assignments a JOIN roles r ON r.id = a.role_id
-		WHERE `+where+` AND (a.expires_at IS NULL OR a.expires_at > ?)
-		ORDER BY a.scope, a.user_id, r.position, a.source`, append(args, micros(now))...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: held roles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+		WHERE (a.expires_at IS NULL OR a.expires_at > $1) AND `+where+`
+		ORDER BY a.scope, a.user_id, r.position, a.source`, append([]any{micros(now)}, args...), func(s scanner) error {
 		var k holding
 		var h roster.HeldRole
-		g, err := scanGrant(rows, &k.scope, &k.user, &h.RoleID, &h.Name, &h.Position)
+		g, err := scanGrant(s, &k.scope, &k.user, &h.RoleID, &h.Name, &h.Position)
 		if err != nil {
-			return nil, fmt.Errorf("sqlstore: held roles: %w", err)
+			return err
 		}
 		roles := out[k]
 		if n := len(roles); n == 0 || roles[n-1].RoleID != h.RoleID {
@@ -87,8 +82,9 @@ func queryHeld(ctx context.Context, q querier, where string, args []any, now tim
 		}
 		roles[len(roles)-1].Grants = append(roles[len(roles)-1].Grants, g)
 		out[k] = roles
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // findMember returns a member of a community with their roles, or a user's
@@ -97,13 +93,13 @@ func findMember(ctx context.Context, q querier, scope, user string, now time.Tim
 	m := roster.Member{CommunityID: roster.ScopeRef(scope), UserID: user}
 	var err error
 	if scope == roster.Platform {
-		err = q.QueryRowContext(ctx, `SELECT display_name FROM users WHERE id = ?`, user).Scan(&m.DisplayName)
+		err = q.QueryRowContext(ctx, `SELECT display_name FROM users WHERE id = $1`, user).Scan(&m.DisplayName)
 		if err != nil {
 			return m, notFound(err, roster.EUSERNOTFOUND, "user %s not found", user)
 		}
 	} else {
 		var joined int64
-		err = q.QueryRowContext(ctx, `SELECT display_name, joined_at FROM members WHERE community_id = ? AND user_id = ?`, scope, user).Scan(&m.DisplayName, &joined)
+		err = q.QueryRowContext(ctx, `SELECT display_name, joined_at FROM members WHERE community_id = $1 AND user_id = $2`, scope, user).Scan(&m.DisplayName, &joined)
 		if err != nil {
 			return m, notFound(err, roster.EMEMBERNOTFOUND, "user %s is not a member of community %s", user, scope)
 		}
@@ -117,12 +113,13 @@ func findMember(ctx context.Context, q querier, scope, user string, now time.Tim
 
 // ListUserRoles returns the roles a user holds in the scope.
 func (db *DB) ListUserRoles(ctx context.Context, scope, userID string) (roster.Member, error) {
-	tx, _, err := db.readScope(ctx, scope)
-	if err != nil {
-		return roster.Member{}, err
-	}
-	defer tx.Rollback()
-	return findMember(ctx, tx, scope, userID, db.now())
+	var m roster.Member
+	err := db.viewScope(ctx, scope, func(tx sqlTx, _ string) error {
+		var err error
+		m, err = findMember(ctx, tx, scope, userID, db.now())
+		return err
+	})
+	return m, err
 }
 
 // AddRoles adds roles to users.
@@ -153,7 +150,7 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 			return err
 		}
 		users := roster.Unique(c.UserIDs)
-		rc := authz.RoleChange{Remove: remove, Single: single, Source: c.Source, HasOwner: owner != "", Platform: c.Scope == roster.Platform}
+		rc := authz.ChangeFacts{Single: single, Source: c.Source, HasOwner: owner != "", Platform: c.Scope == roster.Platform}
 		if rc.Actor, err = tx.subject(c.Scope, owner); err != nil {
 			return err
 		}
@@ -173,7 +170,11 @@ func (db *DB) change(ctx context.Context, c roster.Change, remove, single bool) 
 				return err
 			}
 		}
-		outcomes, err := authz.ChangeRoles(rc)
+		decide := authz.AddRoles
+		if remove {
+			decide = authz.RemoveRoles
+		}
+		outcomes, err := decide(rc)
 		if err != nil {
 			return err
 		}
@@ -241,7 +242,7 @@ func sources(held []roster.HeldRole, roleID string) []roster.Source {
 // resolveRoles finds every role named, once each, or fails naming each
 // unknown one at its place in ids.
 func resolveRoles(tx *Tx, scope string, ids []string) ([]roster.Role, error) {
-	all, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? ORDER BY position`, scope)
+	all, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 ORDER BY position`, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +286,7 @@ func checkHolders(tx *Tx, scope string, users []string, create bool) error {
 		}
 		return nil
 	}
-	members, err := queryStrings(tx.ctx, tx, `SELECT user_id FROM members WHERE community_id = ? AND user_id IN (`+placeholders(len(users))+`)`,
+	members, err := queryStrings(tx.ctx, tx, "members", `SELECT user_id FROM members WHERE community_id = $1 AND user_id IN (`+placeholders(2, len(users))+`)`,
 		append([]any{scope}, anys(users)...)...)
 	if err != nil {
 		return err
@@ -309,9 +310,9 @@ func checkHolders(tx *Tx, scope string, users []string, create bool) error {
 
 // adminHolders returns the users who hold the scope's admin role.
 func adminHolders(tx *Tx, scope string) ([]string, error) {
-	return queryStrings(tx.ctx, tx, `
+	return queryStrings(tx.ctx, tx, "admin holders", `
 		SELECT DISTINCT a.user_id FROM assignments a JOIN roles r ON r.id = a.role_id
-		WHERE r.scope = ? AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > ?)`, scope, micros(tx.now))
+		WHERE r.scope = $1 AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > $2)`, scope, micros(tx.now))
 }
 
 // grant writes assignments of roles from one source (replacing expired ones
@@ -322,9 +323,9 @@ func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...r
 		for i, a := range chunk {
 			roles[i], users[i] = a.RoleID, a.UserID
 		}
-		from, args := tx.db.dialect.rows(len(chunk), roles, users)
+		from, args := tx.db.dialect.rows(7, len(chunk), roles, users)
 		_, err := tx.ExecContext(tx.ctx, `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
-			SELECT column1, column2, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT)
+			SELECT column1, column2, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), CAST($6 AS BIGINT)
 			FROM `+from+` WHERE true
 			ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
 				granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`,
@@ -342,27 +343,19 @@ func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...r
 	return nil
 }
 
-// removeAssignments deletes the assignments of scope matching where, with
-// one member.role_removed event each.
+// removeAssignments deletes the assignments of scope matching where (whose
+// placeholders start at $2), with one member.role_removed event each.
 func removeAssignments(tx *Tx, scope, where string, args ...any) error {
-	rows, err := tx.QueryContext(tx.ctx, `SELECT a.user_id, a.role_id, r.name, `+grantColumns+`
-		FROM assignments a JOIN roles r ON r.id = a.role_id WHERE a.scope = ? AND `+where+` ORDER BY a.user_id, a.role_id, a.source`,
-		append([]any{scope}, args...)...)
+	gone, err := collect(tx.ctx, tx, "assignments", `SELECT a.user_id, a.role_id, r.name, `+grantColumns+`
+		FROM assignments a JOIN roles r ON r.id = a.role_id WHERE a.scope = $1 AND `+where+` ORDER BY a.user_id, a.role_id, a.source`,
+		append([]any{scope}, args...), func(s scanner) (roster.Assignment, error) {
+			var a roster.Assignment
+			var err error
+			a.Grant, err = scanGrant(s, &a.UserID, &a.RoleID, &a.RoleName)
+			return a, err
+		})
 	if err != nil {
-		return fmt.Errorf("sqlstore: assignments: %w", err)
-	}
-	var gone []roster.Assignment
-	for rows.Next() {
-		var a roster.Assignment
-		if a.Grant, err = scanGrant(rows, &a.UserID, &a.RoleID, &a.RoleName); err != nil {
-			rows.Close()
-			return fmt.Errorf("sqlstore: assignments: %w", err)
-		}
-		gone = append(gone, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: assignments: %w", err)
+		return err
 	}
 	return tx.ungrant(scope, gone...)
 }
@@ -375,7 +368,7 @@ func (tx *Tx) ungrant(scope string, as ...roster.Assignment) error {
 		for i, a := range chunk {
 			roles[i], users[i], sources[i] = a.RoleID, a.UserID, string(a.Source)
 		}
-		from, args := tx.db.dialect.rows(len(chunk), roles, users, sources)
+		from, args := tx.db.dialect.rows(1, len(chunk), roles, users, sources)
 		_, err := tx.ExecContext(tx.ctx, `DELETE FROM assignments WHERE (role_id, user_id, source) IN
 			(SELECT column1, column2, column3 FROM `+from+`)`, args...)
 		if err != nil {

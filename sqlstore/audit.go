@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -28,73 +27,68 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 		return nil, "", err
 	}
 	actor := roster.ActorFrom(ctx)
-	if actor.CommunityID != "" {
-		// A restricted key sees its community's events, and only those.
-		if f.PlatformOnly {
-			return nil, "", actor.Reach(roster.Platform)
-		}
+	if f, err = authz.AuditScope(actor, f); err != nil {
+		return nil, "", err
+	}
+	var events []roster.Event
+	var next string
+	err = db.view(ctx, func(tx sqlTx) error {
+		scope := roster.Platform
 		if f.CommunityID != "" {
-			if err := actor.Reach(f.CommunityID); err != nil {
-				return nil, "", err
-			}
+			scope = f.CommunityID
 		}
-		f.CommunityID = actor.CommunityID
-	}
-	tx, err := db.readTx(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	defer tx.Rollback()
-	scope := roster.Platform
-	if f.CommunityID != "" {
-		scope = f.CommunityID
-	}
-	owner, err := scopeOwner(ctx, tx, scope)
-	if err != nil && roster.ErrorCode(err) != roster.ECOMMUNITYNOTFOUND {
-		return nil, "", err
-	}
-	if actor.IsUser() {
-		if err != nil {
-			return nil, "", err
+		// A key reads the events of a community deleted since; a user's
+		// standing needs the community.
+		owner, err := scopeOwner(ctx, tx, scope)
+		if err != nil && (actor.IsUser() || roster.ErrorCode(err) != roster.ECOMMUNITYNOTFOUND) {
+			return err
 		}
 		s, err := subjectOf(ctx, tx, scope, owner, actor, db.now())
 		if err != nil {
-			return nil, "", err
+			return err
 		}
-		if err := authz.Require(s, roster.PermViewAuditLog); err != nil {
-			return nil, "", err
+		if err := authz.ReadAudit(authz.ReadAuditFacts{Actor: s}); err != nil {
+			return err
 		}
-	}
-	var where []string
-	var args []any
-	if f.CommunityID != "" || f.PlatformOnly {
-		where, args = append(where, "scope = ?"), append(args, scope)
-	}
-	if f.Actor != "" {
-		where, args = append(where, "(actor_key = ? OR actor_user = ?)"), append(args, f.Actor, f.Actor)
-	}
-	if f.Action != "" {
-		where, args = append(where, "action = ?"), append(args, f.Action)
-	}
-	if f.Target != "" {
-		where, args = append(where, "target_id = ?"), append(args, f.Target)
-	}
-	order, past := "ASC", "revision > ?"
-	if f.Newest {
-		order, past = "DESC", "revision < ?"
-	}
-	if after >= 0 {
-		where, args = append(where, past), append(args, after)
-	}
-	query := `SELECT ` + eventColumns + ` FROM audit_events`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	events, err := queryEvents(ctx, tx, query+" ORDER BY revision "+order+" LIMIT ?", append(args, pg.fetch())...)
+		var where []string
+		args := []any{pg.fetch()}
+		cond := func(c string, v any) {
+			args = append(args, v)
+			where = append(where, strings.ReplaceAll(c, "$", "$"+strconv.Itoa(len(args))))
+		}
+		if f.CommunityID != "" || f.PlatformOnly {
+			cond("scope = $", scope)
+		}
+		if f.Actor != "" {
+			cond("(actor_key = $ OR actor_user = $)", f.Actor)
+		}
+		if f.Action != "" {
+			cond("action = $", f.Action)
+		}
+		if f.Target != "" {
+			cond("target_id = $", f.Target)
+		}
+		order, past := "ASC", "revision > $"
+		if f.Newest {
+			order, past = "DESC", "revision < $"
+		}
+		if after >= 0 {
+			cond(past, after)
+		}
+		query := `SELECT ` + eventColumns + ` FROM audit_events`
+		if len(where) > 0 {
+			query += " WHERE " + strings.Join(where, " AND ")
+		}
+		list, err := queryEvents(ctx, tx, query+" ORDER BY revision "+order+" LIMIT $1", args...)
+		if err != nil {
+			return err
+		}
+		events, next = paginate(pg, list, func(e roster.Event) string { return strconv.FormatInt(int64(e.Revision), 10) })
+		return nil
+	})
 	if err != nil {
 		return nil, "", err
 	}
-	events, next := paginate(pg, events, func(e roster.Event) string { return strconv.FormatInt(int64(e.Revision), 10) })
 	return events, next, nil
 }
 
@@ -102,28 +96,16 @@ const eventColumns = `revision, at, actor_key, actor_user, request_id, scope, ac
 
 // queryEvents runs a query of the event columns.
 func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]roster.Event, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: audit: %w", err)
-	}
-	defer rows.Close()
-	events := []roster.Event{}
-	for rows.Next() {
+	return collect(ctx, q, "audit", query, args, func(s scanner) (roster.Event, error) {
 		var e roster.Event
 		var at int64
 		var scope string
 		var before, after sql.NullString
-		if err := rows.Scan(&e.Revision, &at, &e.Actor.KeyID, &e.Actor.UserID, &e.RequestID, &scope, &e.Action, &e.TargetType, &e.TargetID, &before, &after); err != nil {
-			return nil, fmt.Errorf("sqlstore: audit: %w", err)
-		}
+		err := s.Scan(&e.Revision, &at, &e.Actor.KeyID, &e.Actor.UserID, &e.RequestID, &scope, &e.Action, &e.TargetType, &e.TargetID, &before, &after)
 		e.At, e.CommunityID = fromMicros(at), roster.ScopeRef(scope)
 		e.Before, e.After = rawOrNull(before), rawOrNull(after)
-		events = append(events, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: audit: %w", err)
-	}
-	return events, nil
+		return e, err
+	})
 }
 
 func rawOrNull(s sql.NullString) json.RawMessage {

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sync"
 
 	"github.com/rosterhq/roster"
@@ -37,101 +36,82 @@ func (db *DB) committed(rev roster.Revision) {
 
 // Changes returns at most limit events after the revision, oldest first.
 func (db *DB) Changes(ctx context.Context, after roster.Revision, limit int) ([]roster.Event, error) {
-	return queryEvents(ctx, db.read, `SELECT `+eventColumns+` FROM audit_events WHERE revision > ? ORDER BY revision LIMIT ?`, after, limit)
+	return queryEvents(ctx, db.read, `SELECT `+eventColumns+` FROM audit_events WHERE revision > $1 ORDER BY revision LIMIT $2`, after, limit)
 }
 
 // LoadState sends sink the state checks depend on, read in one transaction,
 // and returns its revision.
 func (db *DB) LoadState(ctx context.Context, sink roster.StateSink) (roster.Revision, error) {
-	tx, err := db.readTx(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	rev, err := currentRevision(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	keys, err := catalog(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range keys {
-		sink.Permission(k)
-	}
-	err = each(ctx, tx, `SELECT id, owner_id FROM communities ORDER BY id`, func(rows *sql.Rows) error {
-		var c roster.Community
-		var owner sql.NullString
-		err := rows.Scan(&c.ID, &owner)
-		c.OwnerID = strPtr(owner)
-		sink.Community(c)
+	var rev roster.Revision
+	err := db.view(ctx, func(tx sqlTx) error {
+		var err error
+		if rev, err = currentRevision(ctx, tx); err != nil {
+			return err
+		}
+		keys, err := catalog(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			sink.Permission(k)
+		}
+		err = each(ctx, tx, "load", `SELECT id, owner_id FROM communities ORDER BY id`, nil, func(s scanner) error {
+			var c roster.Community
+			var owner sql.NullString
+			err := s.Scan(&c.ID, &owner)
+			c.OwnerID = strPtr(owner)
+			sink.Community(c)
+			return err
+		})
+		if err == nil {
+			err = loadRoles(ctx, tx, sink)
+		}
+		if err == nil {
+			err = each(ctx, tx, "load", `SELECT community_id, user_id FROM members`, nil, func(s scanner) error {
+				var c, u string
+				err := s.Scan(&c, &u)
+				sink.Member(c, u)
+				return err
+			})
+		}
+		if err == nil {
+			err = each(ctx, tx, "load", `SELECT scope, user_id, role_id, source, expires_at FROM assignments`, nil, func(s scanner) error {
+				var scope string
+				var a roster.Assignment
+				var exp sql.NullInt64
+				err := s.Scan(&scope, &a.UserID, &a.RoleID, &a.Source, &exp)
+				a.ExpiresAt = timePtr(exp)
+				sink.Grant(scope, a)
+				return err
+			})
+		}
+		if err == nil {
+			err = loadChannels(ctx, tx, sink)
+		}
 		return err
 	})
-	if err == nil {
-		err = loadRoles(ctx, tx, sink)
-	}
-	if err == nil {
-		err = each(ctx, tx, `SELECT community_id, user_id FROM members`, func(rows *sql.Rows) error {
-			var c, u string
-			err := rows.Scan(&c, &u)
-			sink.Member(c, u)
-			return err
-		})
-	}
-	if err == nil {
-		err = each(ctx, tx, `SELECT scope, user_id, role_id, source, expires_at FROM assignments`, func(rows *sql.Rows) error {
-			var scope string
-			var a roster.Assignment
-			var exp sql.NullInt64
-			err := rows.Scan(&scope, &a.UserID, &a.RoleID, &a.Source, &exp)
-			a.ExpiresAt = timePtr(exp)
-			sink.Grant(scope, a)
-			return err
-		})
-	}
-	if err == nil {
-		err = loadChannels(ctx, tx, sink)
-	}
 	if err != nil {
 		return 0, err
 	}
 	return rev, nil
 }
 
-// each runs a query and calls fn on each row.
-func each(ctx context.Context, q querier, query string, fn func(*sql.Rows) error) error {
-	rows, err := q.QueryContext(ctx, query)
-	if err != nil {
-		return fmt.Errorf("sqlstore: load: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return fmt.Errorf("sqlstore: load: %w", err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: load: %w", err)
-	}
-	return nil
-}
-
 // loadRoles sends every role with its permissions, by scope, bottom to top.
 func loadRoles(ctx context.Context, q querier, sink roster.StateSink) error {
 	perms := map[string][]string{}
-	err := each(ctx, q, `SELECT role_id, key FROM role_permissions ORDER BY role_id, key`, func(rows *sql.Rows) error {
+	err := each(ctx, q, "load", `SELECT role_id, key FROM role_permissions ORDER BY role_id, key`, nil, func(s scanner) error {
 		var id, key string
-		err := rows.Scan(&id, &key)
+		err := s.Scan(&id, &key)
 		perms[id] = append(perms[id], key)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return each(ctx, q, `SELECT id, scope, name, position, builtin FROM roles ORDER BY scope, position`, func(rows *sql.Rows) error {
+	return each(ctx, q, "load", `SELECT id, scope, name, position, builtin FROM roles ORDER BY scope, position`, nil, func(s scanner) error {
 		var r roster.Role
 		var scope string
-		err := rows.Scan(&r.ID, &scope, &r.Name, &r.Position, &r.Builtin)
+		err := s.Scan(&r.ID, &scope, &r.Name, &r.Position, &r.Builtin)
 		r.CommunityID, r.Protected = roster.ScopeRef(scope), r.Builtin != ""
 		r.Permissions = perms[r.ID]
 		if r.Permissions == nil {
@@ -144,19 +124,17 @@ func loadRoles(ctx context.Context, q querier, sink roster.StateSink) error {
 
 // loadChannels sends every channel with its overwrites.
 func loadChannels(ctx context.Context, q querier, sink roster.StateSink) error {
-	var channels []roster.Channel
-	err := each(ctx, q, `SELECT community_id, id, name FROM channels ORDER BY community_id, id`, func(rows *sql.Rows) error {
+	channels, err := collect(ctx, q, "load", `SELECT community_id, id, name FROM channels ORDER BY community_id, id`, nil, func(s scanner) (roster.Channel, error) {
 		c := roster.Channel{Overwrites: []roster.Overwrite{}}
-		err := rows.Scan(&c.CommunityID, &c.ID, &c.Name)
-		channels = append(channels, c)
-		return err
+		err := s.Scan(&c.CommunityID, &c.ID, &c.Name)
+		return c, err
 	})
 	if err != nil {
 		return err
 	}
 	for i := 0; i < len(channels); {
 		community := channels[i].CommunityID
-		ows, err := overwritesOf(ctx, q, community, `1 = 1`)
+		ows, err := overwritesOf(ctx, q, community, `true`)
 		if err != nil {
 			return err
 		}

@@ -13,42 +13,31 @@ import (
 // whose id is in ids, or every channel after the key `after` when ids is
 // nil, at most limit of them (no limit when 0).
 func channelsOf(ctx context.Context, q querier, community string, ids []string, after string, limit int) ([]roster.Channel, error) {
-	query := `SELECT id, name, created_at, updated_at FROM channels WHERE community_id = ?`
+	query := `SELECT id, name, created_at, updated_at FROM channels WHERE community_id = $1`
 	args := []any{community}
 	if ids != nil {
-		query += ` AND id IN (` + placeholders(len(ids)) + `)`
+		query += ` AND id IN (` + placeholders(2, len(ids)) + `)`
 		args = append(args, anys(ids)...)
 	} else {
-		query += ` AND id > ?`
+		query += ` AND id > $2`
 		args = append(args, after)
 	}
 	query += ` ORDER BY id`
 	if limit > 0 {
 		query += fmt.Sprintf(` LIMIT %d`, limit)
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: channels: %w", err)
-	}
-	defer rows.Close()
-	out := []roster.Channel{}
-	for rows.Next() {
+	out, err := collect(ctx, q, "channels", query, args, func(s scanner) (roster.Channel, error) {
 		c := roster.Channel{CommunityID: community, Overwrites: []roster.Overwrite{}}
 		var created, updated int64
-		if err := rows.Scan(&c.ID, &c.Name, &created, &updated); err != nil {
-			return nil, fmt.Errorf("sqlstore: channels: %w", err)
-		}
+		err := s.Scan(&c.ID, &c.Name, &created, &updated)
 		c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: channels: %w", err)
-	}
-	if len(out) == 0 {
-		return out, nil
+		return c, err
+	})
+	if err != nil || len(out) == 0 {
+		return out, err
 	}
 	first, last := out[0].ID, out[len(out)-1].ID
-	ows, err := overwritesOf(ctx, q, community, `o.channel_id BETWEEN ? AND ?`, first, last)
+	ows, err := overwritesOf(ctx, q, community, `o.channel_id BETWEEN $2 AND $3`, first, last)
 	if err != nil {
 		return nil, err
 	}
@@ -70,42 +59,39 @@ func byChannel(ows []roster.Overwrite) map[string][]roster.Overwrite {
 	return out
 }
 
-// overwritesOf reads the overwrites of a community that match where: role
-// overwrites first, bottom to top, then member overwrites by user id.
+// overwritesOf reads the overwrites of a community that match where (whose
+// placeholders start at $2): role overwrites first, bottom to top, then
+// member overwrites by user id.
 func overwritesOf(ctx context.Context, q querier, community, where string, args ...any) ([]roster.Overwrite, error) {
-	rows, err := q.QueryContext(ctx, `
+	var out []roster.Overwrite
+	err := each(ctx, q, "overwrites", `
 		SELECT o.channel_id, o.target_type, o.target_id, COALESCE(p.key, ''), COALESCE(p.effect, '')
 		FROM overwrites o
 		LEFT JOIN roles r ON o.target_type = 'role' AND r.id = o.target_id
 		LEFT JOIN overwrite_permissions p ON p.community_id = o.community_id AND p.channel_id = o.channel_id
 			AND p.target_type = o.target_type AND p.target_id = o.target_id
-		WHERE o.community_id = ? AND `+where+`
+		WHERE o.community_id = $1 AND `+where+`
 		ORDER BY o.channel_id, o.target_type DESC, COALESCE(r.position, 0), o.target_id, p.key`,
-		append([]any{community}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: overwrites: %w", err)
-	}
-	defer rows.Close()
-	var out []roster.Overwrite
-	for rows.Next() {
-		var o roster.Overwrite
-		var key, effect string
-		if err := rows.Scan(&o.ChannelID, &o.Type, &o.ID, &key, &effect); err != nil {
-			return nil, fmt.Errorf("sqlstore: overwrites: %w", err)
-		}
-		if n := len(out); n == 0 || out[n-1].ChannelID != o.ChannelID || out[n-1].Type != o.Type || out[n-1].ID != o.ID {
-			o.Allow, o.Deny = []string{}, []string{}
-			out = append(out, o)
-		}
-		last := &out[len(out)-1]
-		switch effect {
-		case roster.EffectAllow:
-			last.Allow = append(last.Allow, key)
-		case roster.EffectDeny:
-			last.Deny = append(last.Deny, key)
-		}
-	}
-	return out, rows.Err()
+		append([]any{community}, args...), func(s scanner) error {
+			var o roster.Overwrite
+			var key, effect string
+			if err := s.Scan(&o.ChannelID, &o.Type, &o.ID, &key, &effect); err != nil {
+				return err
+			}
+			if n := len(out); n == 0 || out[n-1].ChannelID != o.ChannelID || out[n-1].Type != o.Type || out[n-1].ID != o.ID {
+				o.Allow, o.Deny = []string{}, []string{}
+				out = append(out, o)
+			}
+			last := &out[len(out)-1]
+			switch effect {
+			case roster.EffectAllow:
+				last.Allow = append(last.Allow, key)
+			case roster.EffectDeny:
+				last.Deny = append(last.Deny, key)
+			}
+			return nil
+		})
+	return out, err
 }
 
 // findChannel returns a channel of the community with its overwrites.
@@ -122,12 +108,13 @@ func findChannel(ctx context.Context, q querier, community, id string) (roster.C
 
 // FindChannel returns a channel with its overwrites.
 func (db *DB) FindChannel(ctx context.Context, communityID, id string) (roster.Channel, error) {
-	tx, _, err := db.readScope(ctx, communityID)
-	if err != nil {
-		return roster.Channel{}, err
-	}
-	defer tx.Rollback()
-	return findChannel(ctx, tx, communityID, id)
+	var c roster.Channel
+	err := db.viewScope(ctx, communityID, func(tx sqlTx, _ string) error {
+		var err error
+		c, err = findChannel(ctx, tx, communityID, id)
+		return err
+	})
+	return c, err
 }
 
 // ListChannels returns a community's channels ordered by id.
@@ -136,12 +123,12 @@ func (db *DB) ListChannels(ctx context.Context, communityID string, p roster.Pag
 	if err != nil {
 		return nil, "", err
 	}
-	tx, _, err := db.readScope(ctx, communityID)
-	if err != nil {
-		return nil, "", err
-	}
-	defer tx.Rollback()
-	channels, err := channelsOf(ctx, tx, communityID, nil, pg.after, pg.fetch())
+	var channels []roster.Channel
+	err = db.viewScope(ctx, communityID, func(tx sqlTx, _ string) error {
+		var err error
+		channels, err = channelsOf(ctx, tx, communityID, nil, pg.after, pg.fetch())
+		return err
+	})
 	if err != nil {
 		return nil, "", err
 	}
@@ -157,22 +144,31 @@ func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel,
 	var out roster.Channel
 	var created bool
 	rev, err := db.updateScope(ctx, c.CommunityID, func(tx *Tx, owner string) error {
-		s, err := tx.subject(c.CommunityID, owner)
-		if err != nil {
-			return err
-		}
-		if err := authz.ManageChannel(s); err != nil {
+		f := authz.PutChannelFacts{}
+		var err error
+		if f.Actor, err = tx.subject(c.CommunityID, owner); err != nil {
 			return err
 		}
 		old, err := findChannel(ctx, tx, c.CommunityID, c.ID)
+		if f.Exists = err == nil; err != nil && roster.ErrorCode(err) != roster.ECHANNELNOTFOUND {
+			return err
+		}
+		if !f.Exists {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM channels WHERE community_id = $1`, c.CommunityID).Scan(&f.Channels); err != nil {
+				return fmt.Errorf("sqlstore: channels: %w", err)
+			}
+		}
+		if err := authz.PutChannel(f); err != nil {
+			return err
+		}
 		switch {
-		case err == nil && old.Name == c.Name:
+		case f.Exists && old.Name == c.Name:
 			out, created = old, false
 			return nil
-		case err == nil:
+		case f.Exists:
 			renamed := old
 			renamed.Name, renamed.UpdatedAt = c.Name, tx.now
-			if _, err := tx.ExecContext(ctx, `UPDATE channels SET name = ?, updated_at = ? WHERE community_id = ? AND id = ?`,
+			if _, err := tx.ExecContext(ctx, `UPDATE channels SET name = $1, updated_at = $2 WHERE community_id = $3 AND id = $4`,
 				c.Name, micros(tx.now), c.CommunityID, c.ID); err != nil {
 				return fmt.Errorf("sqlstore: rename channel: %w", err)
 			}
@@ -181,19 +177,10 @@ func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel,
 			}
 			out, created = renamed, false
 			return nil
-		case roster.ErrorCode(err) != roster.ECHANNELNOTFOUND:
-			return err
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM channels WHERE community_id = ?`, c.CommunityID).Scan(&n); err != nil {
-			return fmt.Errorf("sqlstore: channels: %w", err)
-		}
-		if n >= roster.MaxChannelsPerCommunity {
-			return roster.Errorf(roster.ELIMITREACHED, "a community holds at most %d channels", roster.MaxChannelsPerCommunity)
 		}
 		c := c
 		c.CreatedAt, c.UpdatedAt, c.Overwrites = tx.now, tx.now, []roster.Overwrite{}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO channels (community_id, id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO channels (community_id, id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
 			c.CommunityID, c.ID, c.Name, micros(tx.now), micros(tx.now)); err != nil {
 			return fmt.Errorf("sqlstore: create channel: %w", err)
 		}
@@ -220,10 +207,10 @@ func (db *DB) DeleteChannel(ctx context.Context, communityID, id string) (roster
 		if err != nil {
 			return err
 		}
-		if err := authz.ManageChannel(s); err != nil {
+		if err := authz.DeleteChannel(authz.DeleteChannelFacts{Actor: s}); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE community_id = ? AND id = ?`, communityID, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM channels WHERE community_id = $1 AND id = $2`, communityID, id); err != nil {
 			return fmt.Errorf("sqlstore: delete channel: %w", err)
 		}
 		return tx.event(communityID, roster.ActionChannelDeleted, roster.TargetChannel, id, c, nil)
@@ -274,28 +261,27 @@ func (db *DB) SetOverwrite(ctx context.Context, communityID string, o roster.Ove
 		}); err != nil {
 			return err
 		}
-		old, exists := overwriteIn(c, o)
-		s, err := tx.subject(communityID, owner)
-		if err != nil {
+		f := authz.SetOverwriteFacts{Role: role, Allow: o.Allow, Deny: o.Deny, Overwrites: len(c.Overwrites)}
+		var old roster.Overwrite
+		old, f.Exists = overwriteIn(c, o)
+		f.Old = authz.Overwrite{Allow: old.Allow, Deny: old.Deny}
+		if f.Actor, err = tx.subject(communityID, owner); err != nil {
 			return err
 		}
-		if err := authz.SetOverwrite(s, role, o.Allow, o.Deny, old.Allow, old.Deny); err != nil {
+		if err := authz.SetOverwrite(f); err != nil {
 			return err
 		}
-		if exists && slices.Equal(old.Allow, o.Allow) && slices.Equal(old.Deny, o.Deny) {
+		if f.Exists && slices.Equal(old.Allow, o.Allow) && slices.Equal(old.Deny, o.Deny) {
 			out = o
 			return nil
 		}
-		if !exists && len(c.Overwrites) >= roster.MaxOverwritesPerChannel {
-			return roster.Errorf(roster.ELIMITREACHED, "a channel holds at most %d overwrites", roster.MaxOverwritesPerChannel)
-		}
 		key := []any{communityID, o.ChannelID, o.Type, o.ID}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO overwrites (community_id, channel_id, target_type, target_id) VALUES (?, ?, ?, ?)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO overwrites (community_id, channel_id, target_type, target_id) VALUES ($1, $2, $3, $4)
 			ON CONFLICT DO NOTHING`, key...); err != nil {
 			return fmt.Errorf("sqlstore: overwrite: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM overwrite_permissions
-			WHERE community_id = ? AND channel_id = ? AND target_type = ? AND target_id = ?`, key...); err != nil {
+			WHERE community_id = $1 AND channel_id = $2 AND target_type = $3 AND target_id = $4`, key...); err != nil {
 			return fmt.Errorf("sqlstore: overwrite: %w", err)
 		}
 		for _, side := range []struct {
@@ -304,13 +290,13 @@ func (db *DB) SetOverwrite(ctx context.Context, communityID string, o roster.Ove
 		}{{roster.EffectAllow, o.Allow}, {roster.EffectDeny, o.Deny}} {
 			for _, k := range side.keys {
 				if err := tx.exec(`INSERT INTO overwrite_permissions (community_id, channel_id, target_type, target_id, key, effect)
-					VALUES (?, ?, ?, ?, ?, ?)`, append(key, k, side.effect)...); err != nil {
+					VALUES ($1, $2, $3, $4, $5, $6)`, append(key, k, side.effect)...); err != nil {
 					return fmt.Errorf("sqlstore: overwrite: %w", err)
 				}
 			}
 		}
 		var before any
-		if exists {
+		if f.Exists {
 			before = old
 		}
 		if err := tx.event(communityID, roster.ActionOverwriteSet, roster.TargetChannel, o.ChannelID, before, o); err != nil {
@@ -357,7 +343,7 @@ func (db *DB) DeleteOverwrite(ctx context.Context, communityID string, o roster.
 		if err != nil {
 			return err
 		}
-		if err := authz.SetOverwrite(s, role, old.Allow, old.Deny); err != nil {
+		if err := authz.DeleteOverwrite(authz.DeleteOverwriteFacts{Actor: s, Role: role, Old: authz.Overwrite{Allow: old.Allow, Deny: old.Deny}}); err != nil {
 			return err
 		}
 		return removeOverwrites(tx, communityID, []roster.Overwrite{old})
@@ -367,7 +353,7 @@ func (db *DB) DeleteOverwrite(ctx context.Context, communityID string, o roster.
 // removeOverwrites deletes overwrites, with one event each.
 func removeOverwrites(tx *Tx, community string, ows []roster.Overwrite) error {
 	for _, o := range ows {
-		if _, err := tx.ExecContext(tx.ctx, `DELETE FROM overwrites WHERE community_id = ? AND channel_id = ? AND target_type = ? AND target_id = ?`,
+		if _, err := tx.ExecContext(tx.ctx, `DELETE FROM overwrites WHERE community_id = $1 AND channel_id = $2 AND target_type = $3 AND target_id = $4`,
 			community, o.ChannelID, o.Type, o.ID); err != nil {
 			return fmt.Errorf("sqlstore: delete overwrite: %w", err)
 		}

@@ -26,21 +26,8 @@ func scanCommunity(s scanner, extra ...any) (roster.Community, error) {
 	return c, nil
 }
 
-func scanCommunities(rows *sql.Rows) ([]roster.Community, error) {
-	defer rows.Close()
-	out := []roster.Community{}
-	for rows.Next() {
-		c, err := scanCommunity(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: communities: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
 func findCommunity(ctx context.Context, q querier, id string) (roster.Community, error) {
-	c, err := scanCommunity(q.QueryRowContext(ctx, `SELECT `+communityColumns+` FROM communities WHERE id = ?`, id))
+	c, err := scanCommunity(q.QueryRowContext(ctx, `SELECT `+communityColumns+` FROM communities WHERE id = $1`, id))
 	if err != nil {
 		return c, notFound(err, roster.ECOMMUNITYNOTFOUND, "community %s not found", id)
 	}
@@ -69,7 +56,7 @@ func createBuiltinRoles(tx *Tx, scope string) error {
 
 // ensurePlatform creates the platform scope's built-in roles on first open.
 func (db *DB) ensurePlatform(ctx context.Context) error {
-	_, err := db.update(roster.NewContext(ctx, roster.SystemActor), func(tx *Tx) error {
+	_, err := db.updateScope(roster.NewContext(ctx, roster.SystemActor), roster.Platform, func(tx *Tx, _ string) error {
 		n, err := countRoles(tx, roster.Platform)
 		if err != nil || n > 0 {
 			return err
@@ -85,31 +72,27 @@ func (db *DB) CreateCommunity(ctx context.Context, c roster.Community) (roster.C
 		return c, 0, err
 	}
 	var out roster.Community
-	rev, err := db.update(ctx, func(tx *Tx) error {
+	rev, err := db.updateScope(ctx, roster.Platform, func(tx *Tx, _ string) error {
 		c := c // a copy: each run starts from the request
 		s, err := tx.subject(roster.Platform, "")
 		if err != nil {
 			return err
 		}
-		if err := authz.Require(s, roster.PermCreateCommunity); err != nil {
+		owner, err := authz.CreateCommunity(authz.CreateCommunityFacts{Actor: s, Owner: c.OwnerID})
+		if err != nil {
 			return err
 		}
 		if c.ID == "" {
 			c.ID = xid.New().String()
 		}
-		if c.OwnerID == nil && s.User != "" {
-			c.OwnerID = &s.User
-		}
-		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
-		_, err = tx.ExecContext(ctx, `INSERT INTO communities (id, name, owner_id, created_at, updated_at) VALUES (?, ?, NULL, ?, ?)`,
+		c.CreatedAt, c.UpdatedAt, c.OwnerID = tx.now, tx.now, nil
+		_, err = tx.ExecContext(ctx, `INSERT INTO communities (id, name, owner_id, created_at, updated_at) VALUES ($1, $2, NULL, $3, $4)`,
 			c.ID, c.Name, micros(tx.now), micros(tx.now))
 		if tx.isUnique(err) {
 			return roster.Errorf(roster.ECOMMUNITYEXISTS, "community %s already exists", c.ID)
 		} else if err != nil {
 			return fmt.Errorf("sqlstore: create community: %w", err)
 		}
-		owner := c.OwnerID
-		c.OwnerID = nil
 		if err := tx.event(c.ID, roster.ActionCommunityCreated, roster.TargetCommunity, c.ID, nil, c); err != nil {
 			return err
 		}
@@ -140,7 +123,7 @@ func (tx *Tx) setOwner(c roster.Community, owner *string) (roster.Community, err
 		owner = nil
 	}
 	c.OwnerID, c.UpdatedAt = owner, tx.now
-	if _, err := tx.ExecContext(tx.ctx, `UPDATE communities SET owner_id = ?, updated_at = ? WHERE id = ?`, nullStr(owner), micros(tx.now), c.ID); err != nil {
+	if _, err := tx.ExecContext(tx.ctx, `UPDATE communities SET owner_id = $1, updated_at = $2 WHERE id = $3`, nullStr(owner), micros(tx.now), c.ID); err != nil {
 		return c, fmt.Errorf("sqlstore: set owner: %w", err)
 	}
 	return c, tx.event(c.ID, roster.ActionOwnerTransferred, roster.TargetCommunity, c.ID, before, c)
@@ -148,6 +131,9 @@ func (tx *Tx) setOwner(c roster.Community, owner *string) (roster.Community, err
 
 // FindCommunity returns a community.
 func (db *DB) FindCommunity(ctx context.Context, id string) (roster.Community, error) {
+	if err := authz.Reach(roster.ActorFrom(ctx), id); err != nil {
+		return roster.Community{}, err
+	}
 	return findCommunity(ctx, db.read, id)
 }
 
@@ -157,17 +143,13 @@ func (db *DB) ListCommunities(ctx context.Context, p roster.Page) ([]roster.Comm
 	if err != nil {
 		return nil, "", err
 	}
-	query := `SELECT ` + communityColumns + ` FROM communities WHERE id > ? ORDER BY id LIMIT ?`
+	query := `SELECT ` + communityColumns + ` FROM communities WHERE id > $1 ORDER BY id LIMIT $2`
 	args := []any{pg.after, pg.fetch()}
-	if only := roster.ActorFrom(ctx).CommunityID; only != "" {
-		query = `SELECT ` + communityColumns + ` FROM communities WHERE id > ? AND id = ? ORDER BY id LIMIT ?`
-		args = []any{pg.after, only, pg.fetch()}
+	if only := authz.Reachable(roster.ActorFrom(ctx)); only != "" {
+		query = `SELECT ` + communityColumns + ` FROM communities WHERE id > $1 AND id = $3 ORDER BY id LIMIT $2`
+		args = append(args, only)
 	}
-	rows, err := db.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: communities: %w", err)
-	}
-	list, err := scanCommunities(rows)
+	list, err := collect(ctx, db.read, "communities", query, args, func(s scanner) (roster.Community, error) { return scanCommunity(s) })
 	if err != nil {
 		return nil, "", err
 	}
@@ -181,43 +163,45 @@ func (db *DB) UpdateCommunity(ctx context.Context, id string, upd roster.Communi
 		return roster.Community{}, 0, err
 	}
 	var out roster.Community
-	rev, err := db.update(ctx, func(tx *Tx) error {
+	rev, err := db.updateScope(ctx, id, func(tx *Tx, owner string) error {
 		c, err := findCommunity(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		owner := ownerOf(c)
-		rename := upd.Name != nil && *upd.Name != c.Name
-		transfer := upd.OwnerID != nil && *upd.OwnerID != owner
-		if transfer && *upd.OwnerID != "" {
+		f := authz.UpdateCommunityFacts{
+			Rename:   upd.Name != nil && *upd.Name != c.Name,
+			Transfer: upd.OwnerID != nil && *upd.OwnerID != owner,
+		}
+		f.ClearOwner = f.Transfer && *upd.OwnerID == ""
+		if f.Transfer && !f.ClearOwner {
 			if ok, err := isMember(ctx, tx, id, *upd.OwnerID); err != nil {
 				return err
 			} else if !ok {
 				return roster.Errorf(roster.EMEMBERNOTFOUND, "the new owner %s is not a member of community %s", *upd.OwnerID, id)
 			}
 		}
-		s, err := tx.subject(id, owner)
-		if err != nil {
+		if f.Actor, err = tx.subject(id, owner); err != nil {
 			return err
 		}
 		admins, err := adminHolders(tx, id)
 		if err != nil {
 			return err
 		}
-		if err := authz.UpdateCommunity(s, rename, transfer, transfer && *upd.OwnerID == "", len(admins)); err != nil {
+		f.AdminHolders = len(admins)
+		if err := authz.UpdateCommunity(f); err != nil {
 			return err
 		}
-		if rename {
+		if f.Rename {
 			before := c
 			c.Name, c.UpdatedAt = *upd.Name, tx.now
-			if _, err := tx.ExecContext(ctx, `UPDATE communities SET name = ?, updated_at = ? WHERE id = ?`, c.Name, micros(tx.now), id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE communities SET name = $1, updated_at = $2 WHERE id = $3`, c.Name, micros(tx.now), id); err != nil {
 				return fmt.Errorf("sqlstore: rename community: %w", err)
 			}
 			if err := tx.event(id, roster.ActionCommunityUpdated, roster.TargetCommunity, id, before, c); err != nil {
 				return err
 			}
 		}
-		if transfer {
+		if f.Transfer {
 			if c, err = tx.setOwner(c, upd.OwnerID); err != nil {
 				return err
 			}
@@ -231,37 +215,28 @@ func (db *DB) UpdateCommunity(ctx context.Context, id string, upd roster.Communi
 	return out, rev, nil
 }
 
-// ownerOf returns the community's owner, "" for none.
-func ownerOf(c roster.Community) string {
-	if c.OwnerID == nil {
-		return ""
-	}
-	return *c.OwnerID
-}
-
 // DeleteCommunity removes a community and everything in it.
 func (db *DB) DeleteCommunity(ctx context.Context, id string) (roster.Revision, error) {
-	return db.update(ctx, func(tx *Tx) error {
+	return db.updateScope(ctx, id, func(tx *Tx, owner string) error {
 		c, err := findCommunity(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		owner := ownerOf(c)
 		s, err := tx.subject(id, owner)
 		if err != nil {
 			return err
 		}
-		if err := authz.DeleteCommunity(s); err != nil {
+		if err := authz.DeleteCommunity(authz.DeleteCommunityFacts{Actor: s}); err != nil {
 			return err
 		}
 		if err := tx.revokeKeysOf(id); err != nil {
 			return err
 		}
 		for _, stmt := range []string{
-			`DELETE FROM assignments WHERE scope = ?`,
-			`DELETE FROM roles WHERE scope = ?`,
-			`DELETE FROM members WHERE community_id = ?`,
-			`DELETE FROM communities WHERE id = ?`,
+			`DELETE FROM assignments WHERE scope = $1`,
+			`DELETE FROM roles WHERE scope = $1`,
+			`DELETE FROM members WHERE community_id = $1`,
+			`DELETE FROM communities WHERE id = $1`,
 		} {
 			if _, err := tx.ExecContext(ctx, stmt, id); err != nil {
 				return fmt.Errorf("sqlstore: delete community: %w", err)

@@ -9,7 +9,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
@@ -20,12 +19,11 @@ import (
 )
 
 // dialect holds what differs between the engines. The store's SQL is written
-// once, with ? placeholders, in the subset both engines share.
+// once, with $1, $2, … placeholders (which both drivers take), in the subset
+// both engines share.
 type dialect struct {
 	name  string
 	goose goose.Dialect
-	// dollars makes placeholders $1, $2, … instead of ?.
-	dollars bool
 	// arrays passes many rows as one array per column, not as a VALUES
 	// list of as many parameters.
 	arrays bool
@@ -42,8 +40,6 @@ type dialect struct {
 	// retryable reports a failure that running the transaction again may
 	// not meet: a serialization failure or a deadlock.
 	retryable func(error) bool
-
-	bound sync.Map // query → query as the engine reads it
 }
 
 var sqliteDialect = &dialect{
@@ -64,7 +60,6 @@ var sqliteDialect = &dialect{
 var postgresDialect = &dialect{
 	name:    "postgres",
 	goose:   goose.DialectPostgres,
-	dollars: true,
 	arrays:  true,
 	maxRows: 1 << 20,
 	// Every write runs SERIALIZABLE: its outcome is that of some order of
@@ -108,45 +103,22 @@ func pgCode(err error) string {
 	return ""
 }
 
-// bind returns the query with the engine's placeholders.
-func (d *dialect) bind(query string) string {
-	if !d.dollars {
-		return query
-	}
-	if q, ok := d.bound.Load(query); ok {
-		return q.(string)
-	}
-	var b strings.Builder
-	n, quoted := 0, false
-	for i := 0; i < len(query); i++ {
-		switch c := query[i]; {
-		case c == '\'':
-			quoted = !quoted
-			b.WriteByte(c)
-		case c == '?' && !quoted:
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-		default:
-			b.WriteByte(c)
-		}
-	}
-	d.bound.Store(query, b.String())
-	return b.String()
-}
-
 // rows returns a FROM item holding n rows of text values, one slice per
 // column ([]string, or []*string where nil is NULL), with the columns
-// named column1, column2, …, and the arguments it takes. A query that
-// needs the rows in order ends with the dialect's ordinal clause.
-func (d *dialect) rows(n int, columns ...any) (string, []any) {
+// named column1, column2, …, and the arguments it takes, whose
+// placeholders start at $first. A query that needs the rows in order ends
+// with the dialect's ordinal clause.
+func (d *dialect) rows(first, n int, columns ...any) (string, []any) {
 	names := make([]string, len(columns))
 	for i := range columns {
 		names[i] = "column" + strconv.Itoa(i+1)
 	}
 	if d.arrays {
-		arrays := strings.TrimSuffix(strings.Repeat("CAST(? AS TEXT[]), ", len(columns)), ", ")
-		return "unnest(" + arrays + ") WITH ORDINALITY AS v(" + strings.Join(names, ", ") + ", ord)", columns
+		arrays := make([]string, len(columns))
+		for i := range columns {
+			arrays[i] = "CAST($" + strconv.Itoa(first+i) + " AS TEXT[])"
+		}
+		return "unnest(" + strings.Join(arrays, ", ") + ") WITH ORDINALITY AS v(" + strings.Join(names, ", ") + ", ord)", columns
 	}
 	args := make([]any, 0, n*len(columns))
 	for i := range n {
@@ -163,61 +135,46 @@ func (d *dialect) rows(n int, columns ...any) (string, []any) {
 			}
 		}
 	}
-	row := "(" + placeholders(len(columns)) + ")"
-	return "(VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ")", args
+	values := make([]string, n)
+	for i := range values {
+		values[i] = "(" + placeholders(first+i*len(columns), len(columns)) + ")"
+	}
+	return "(VALUES " + strings.Join(values, ", ") + ")", args
 }
 
-// The wrappers below bind queries for the engine and report a database out
-// of reach as EUNAVAILABLE; a single row's error is translated where it is
-// scanned (notFound).
+// The wrappers below report a database out of reach as EUNAVAILABLE; a
+// single row's error is translated where it is scanned (notFound).
 
-// querier is what both a transaction and a pool offer.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// pool is a connection pool that binds queries for its engine.
-type pool struct {
-	*sql.DB
-	d *dialect
-}
+// pool is a connection pool.
+type pool struct{ *sql.DB }
 
 func (p pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := p.DB.ExecContext(ctx, p.d.bind(query), args...)
+	res, err := p.DB.ExecContext(ctx, query, args...)
 	return res, unavailable(err)
 }
 
 func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := p.DB.QueryContext(ctx, p.d.bind(query), args...)
+	rows, err := p.DB.QueryContext(ctx, query, args...)
 	return rows, unavailable(err)
 }
 
 func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return p.DB.QueryRowContext(ctx, p.d.bind(query), args...)
+	return p.DB.QueryRowContext(ctx, query, args...)
 }
 
-// sqlTx is a transaction that binds queries for its engine.
-type sqlTx struct {
-	*sql.Tx
-	d *dialect
-}
+// sqlTx is a transaction.
+type sqlTx struct{ *sql.Tx }
 
 func (t sqlTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := t.Tx.ExecContext(ctx, t.d.bind(query), args...)
+	res, err := t.Tx.ExecContext(ctx, query, args...)
 	return res, unavailable(err)
 }
 
 func (t sqlTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := t.Tx.QueryContext(ctx, t.d.bind(query), args...)
+	rows, err := t.Tx.QueryContext(ctx, query, args...)
 	return rows, unavailable(err)
 }
 
 func (t sqlTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.Tx.QueryRowContext(ctx, t.d.bind(query), args...)
-}
-
-func (t sqlTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	return t.Tx.PrepareContext(ctx, t.d.bind(query))
+	return t.Tx.QueryRowContext(ctx, query, args...)
 }

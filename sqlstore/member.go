@@ -29,7 +29,7 @@ func (tx *Tx) join(community, user string, displayName *string) (bool, error) {
 		}
 		after := before
 		after.DisplayName = *displayName
-		if _, err := tx.ExecContext(tx.ctx, `UPDATE members SET display_name = ? WHERE community_id = ? AND user_id = ?`, after.DisplayName, community, user); err != nil {
+		if _, err := tx.ExecContext(tx.ctx, `UPDATE members SET display_name = $1 WHERE community_id = $2 AND user_id = $3`, after.DisplayName, community, user); err != nil {
 			return false, fmt.Errorf("sqlstore: update member: %w", err)
 		}
 		return false, tx.event(community, roster.ActionMemberUpdated, roster.TargetMember, user, before, after)
@@ -38,7 +38,7 @@ func (tx *Tx) join(community, user string, displayName *string) (bool, error) {
 	if displayName != nil {
 		m.DisplayName = *displayName
 	}
-	if err := tx.exec(`INSERT INTO members (community_id, user_id, display_name, joined_at) VALUES (?, ?, ?, ?)`,
+	if err := tx.exec(`INSERT INTO members (community_id, user_id, display_name, joined_at) VALUES ($1, $2, $3, $4)`,
 		community, user, m.DisplayName, micros(tx.now)); err != nil {
 		return false, fmt.Errorf("sqlstore: join: %w", err)
 	}
@@ -62,7 +62,7 @@ func (tx *Tx) defaultRoles(community string) ([]roster.Role, error) {
 	if roles, ok := tx.defaults[community]; ok {
 		return roles, nil
 	}
-	roles, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND is_default AND builtin != 'everyone' ORDER BY position`, community)
+	roles, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 AND is_default AND builtin != 'everyone' ORDER BY position`, community)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (db *DB) AddMember(ctx context.Context, communityID, userID string, display
 		if err != nil {
 			return err
 		}
-		if err := authz.Self(s, userID, roster.PermManageMembers); err != nil {
+		if err := authz.AddMembers(authz.AddMembersFacts{Actor: s, Users: []string{userID}}); err != nil {
 			return err
 		}
 		if joined, err = tx.join(communityID, userID, displayName); err != nil {
@@ -118,10 +118,8 @@ func (db *DB) AddMembers(ctx context.Context, communityID string, userIDs []stri
 		if err != nil {
 			return err
 		}
-		for _, u := range users {
-			if err := authz.Self(s, u, roster.PermManageMembers); err != nil {
-				return err
-			}
+		if err := authz.AddMembers(authz.AddMembersFacts{Actor: s, Users: users}); err != nil {
+			return err
 		}
 		out = make([]roster.JoinResult, len(users))
 		for i, u := range users {
@@ -153,54 +151,49 @@ func (db *DB) ListMembers(ctx context.Context, communityID string, f roster.Memb
 	if err != nil {
 		return nil, "", err
 	}
-	tx, _, err := db.readScope(ctx, communityID)
-	if err != nil {
-		return nil, "", err
-	}
-	defer tx.Rollback()
-	now := db.now()
-	query := `SELECT m.user_id, m.display_name, m.joined_at FROM members m WHERE m.community_id = ? AND m.user_id > ?`
-	args := []any{communityID, pg.after}
-	if f.RoleID != "" {
-		role, err := findRole(ctx, tx, communityID, f.RoleID)
+	var members []roster.Member
+	var next string
+	err = db.viewScope(ctx, communityID, func(tx sqlTx, _ string) error {
+		now := db.now()
+		query := `SELECT m.user_id, m.display_name, m.joined_at FROM members m WHERE m.community_id = $1 AND m.user_id > $2`
+		args := []any{communityID, pg.after, pg.fetch()}
+		if f.RoleID != "" {
+			role, err := findRole(ctx, tx, communityID, f.RoleID)
+			if err != nil {
+				return err
+			}
+			if role.Builtin != roster.BuiltinEveryone {
+				query += ` AND EXISTS (SELECT 1 FROM assignments a WHERE a.role_id = $4 AND a.user_id = m.user_id AND (a.expires_at IS NULL OR a.expires_at > $5))`
+				args = append(args, role.ID, micros(now))
+			}
+		}
+		list, err := collect(ctx, tx, "members", query+` ORDER BY m.user_id LIMIT $3`, args, func(s scanner) (roster.Member, error) {
+			m := roster.Member{CommunityID: &communityID}
+			var joined int64
+			err := s.Scan(&m.UserID, &m.DisplayName, &joined)
+			t := fromMicros(joined)
+			m.JoinedAt = &t
+			return m, err
+		})
 		if err != nil {
-			return nil, "", err
+			return err
 		}
-		if role.Builtin != roster.BuiltinEveryone {
-			query += ` AND EXISTS (SELECT 1 FROM assignments a WHERE a.role_id = ? AND a.user_id = m.user_id AND (a.expires_at IS NULL OR a.expires_at > ?))`
-			args = append(args, role.ID, micros(now))
+		members, next = paginate(pg, list, func(m roster.Member) string { return m.UserID })
+		users := make([]string, len(members))
+		for i, m := range members {
+			users[i] = m.UserID
 		}
-	}
-	rows, err := tx.QueryContext(ctx, query+` ORDER BY m.user_id LIMIT ?`, append(args, pg.fetch())...)
-	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: members: %w", err)
-	}
-	defer rows.Close()
-	members := []roster.Member{}
-	for rows.Next() {
-		m := roster.Member{CommunityID: &communityID}
-		var joined int64
-		if err := rows.Scan(&m.UserID, &m.DisplayName, &joined); err != nil {
-			return nil, "", fmt.Errorf("sqlstore: members: %w", err)
+		held, err := heldBy(ctx, tx, communityID, users, now)
+		if err != nil {
+			return err
 		}
-		t := fromMicros(joined)
-		m.JoinedAt = &t
-		members = append(members, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("sqlstore: members: %w", err)
-	}
-	members, next := paginate(pg, members, func(m roster.Member) string { return m.UserID })
-	users := make([]string, len(members))
-	for i, m := range members {
-		users[i] = m.UserID
-	}
-	held, err := heldBy(ctx, tx, communityID, users, now)
+		for i := range members {
+			members[i].Roles = rolesOf(held, members[i].UserID)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, "", err
-	}
-	for i := range members {
-		members[i].Roles = rolesOf(held, members[i].UserID)
 	}
 	return members, next, nil
 }
@@ -212,25 +205,26 @@ func (db *DB) RemoveMember(ctx context.Context, communityID, userID string) (ros
 		if err != nil {
 			return err
 		}
-		s, err := tx.subject(communityID, owner)
-		if err != nil {
+		f := authz.RemoveMemberFacts{HasOwner: owner != ""}
+		if f.Actor, err = tx.subject(communityID, owner); err != nil {
 			return err
 		}
 		admins, err := adminHolders(tx, communityID)
 		if err != nil {
 			return err
 		}
-		target := authz.MemberFacts{User: userID, Owner: owner == userID, HoldsAdmin: slices.Contains(admins, userID)}
+		f.AdminHolders = len(admins)
+		f.Member = authz.MemberFacts{User: userID, Owner: owner == userID, HoldsAdmin: slices.Contains(admins, userID)}
 		for _, r := range m.Roles {
-			target.Top = authz.Top(target.Top, r.Position)
+			f.Member.Top = authz.Top(f.Member.Top, r.Position)
 		}
-		if err := authz.RemoveMember(s, target, owner != "", len(admins)); err != nil {
+		if err := authz.RemoveMember(f); err != nil {
 			return err
 		}
-		if err := removeAssignments(tx, communityID, `user_id = ?`, userID); err != nil {
+		if err := removeAssignments(tx, communityID, `a.user_id = $2`, userID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE community_id = ? AND user_id = ?`, communityID, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE community_id = $1 AND user_id = $2`, communityID, userID); err != nil {
 			return fmt.Errorf("sqlstore: leave: %w", err)
 		}
 		m.Roles = nil

@@ -44,7 +44,7 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	}
 	d := postgresDialect
 	return &DB{
-		dialect: d, write: pool{conns, d}, read: pool{conns, d}, now: opt.Now,
+		dialect: d, write: pool{conns}, read: pool{conns}, now: opt.Now,
 		pg: &pgNotices{
 			config: cfg, schema: schema.String,
 			// Channel names are identifiers of at most 63 bytes.
@@ -75,7 +75,7 @@ func (db *DB) notify(tx *Tx) error {
 	if db.pg == nil {
 		return nil
 	}
-	if _, err := tx.ExecContext(tx.ctx, `SELECT pg_notify(?, ?)`, db.pg.channel, strconv.FormatInt(int64(tx.rev), 10)); err != nil {
+	if _, err := tx.ExecContext(tx.ctx, `SELECT pg_notify($1, $2)`, db.pg.channel, strconv.FormatInt(int64(tx.rev), 10)); err != nil {
 		return fmt.Errorf("sqlstore: notify: %w", err)
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/rosterhq/roster"
@@ -12,8 +11,6 @@ import (
 )
 
 const roleColumns = `id, scope, name, description, colour, position, is_default, badge, builtin, metadata, version, created_at, updated_at`
-
-type scanner interface{ Scan(dest ...any) error }
 
 func scanRole(s scanner) (roster.Role, error) {
 	var r roster.Role
@@ -46,28 +43,22 @@ func withPermissions(ctx context.Context, q querier, roles []roster.Role) error 
 	for i, r := range roles {
 		index[r.ID], ids[i] = i, r.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT role_id, key FROM role_permissions WHERE role_id IN (`+placeholders(len(ids))+`) ORDER BY key`, anys(ids)...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: role permissions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, key string
-		if err := rows.Scan(&id, &key); err != nil {
-			return fmt.Errorf("sqlstore: role permissions: %w", err)
-		}
-		r := &roles[index[id]]
-		r.Permissions = append(r.Permissions, key)
-	}
-	return rows.Err()
+	return each(ctx, q, "role permissions", `SELECT role_id, key FROM role_permissions WHERE role_id IN (`+placeholders(1, len(ids))+`) ORDER BY key`,
+		anys(ids), func(s scanner) error {
+			var id, key string
+			err := s.Scan(&id, &key)
+			r := &roles[index[id]]
+			r.Permissions = append(r.Permissions, key)
+			return err
+		})
 }
 
 // findRole returns a role of scope by id, or by the built-in alias
 // "everyone" or "admin".
 func findRole(ctx context.Context, q querier, scope, id string) (roster.Role, error) {
-	query := `SELECT ` + roleColumns + ` FROM roles WHERE scope = ? AND id = ?`
+	query := `SELECT ` + roleColumns + ` FROM roles WHERE scope = $1 AND id = $2`
 	if id == roster.BuiltinEveryone || id == roster.BuiltinAdmin {
-		query = `SELECT ` + roleColumns + ` FROM roles WHERE scope = ? AND builtin = ?`
+		query = `SELECT ` + roleColumns + ` FROM roles WHERE scope = $1 AND builtin = $2`
 	}
 	r, err := scanRole(q.QueryRowContext(ctx, query, scope, id))
 	if err != nil {
@@ -82,37 +73,26 @@ func findRole(ctx context.Context, q querier, scope, id string) (roster.Role, er
 
 // queryRoles reads roles with their permissions.
 func queryRoles(ctx context.Context, q querier, query string, args ...any) ([]roster.Role, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	roles, err := collect(ctx, q, "roles", query, args, scanRole)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: roles: %w", err)
-	}
-	defer rows.Close()
-	roles := []roster.Role{}
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: roles: %w", err)
-		}
-		roles = append(roles, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: roles: %w", err)
+		return nil, err
 	}
 	return roles, withPermissions(ctx, q, roles)
 }
 
 func facts(r roster.Role) authz.RoleFacts {
-	return authz.RoleFacts{ID: r.ID, Position: r.Position, Builtin: r.Builtin, Protected: r.Protected, Permissions: r.Permissions}
+	return authz.RoleFacts{ID: r.ID, Position: r.Position, Builtin: r.Builtin, Protected: r.Protected, Permissions: r.Permissions, Version: r.Version}
 }
 
 // FindRole returns a role of the scope.
 func (db *DB) FindRole(ctx context.Context, scope, id string) (roster.Role, error) {
-	tx, _, err := db.readScope(ctx, scope)
-	if err != nil {
-		return roster.Role{}, err
-	}
-	defer tx.Rollback()
-	return findRole(ctx, tx, scope, id)
+	var r roster.Role
+	err := db.viewScope(ctx, scope, func(tx sqlTx, _ string) error {
+		var err error
+		r, err = findRole(ctx, tx, scope, id)
+		return err
+	})
+	return r, err
 }
 
 // ListRoles returns the scope's roles from the bottom up.
@@ -125,12 +105,12 @@ func (db *DB) ListRoles(ctx context.Context, scope string, p roster.Page) ([]ros
 	if err != nil {
 		return nil, "", err
 	}
-	tx, _, err := db.readScope(ctx, scope)
-	if err != nil {
-		return nil, "", err
-	}
-	defer tx.Rollback()
-	roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND position > ? ORDER BY position LIMIT ?`, scope, after, pg.fetch())
+	var roles []roster.Role
+	err = db.viewScope(ctx, scope, func(tx sqlTx, _ string) error {
+		var err error
+		roles, err = queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 AND position > $2 ORDER BY position LIMIT $3`, scope, after, pg.fetch())
+		return err
+	})
 	if err != nil {
 		return nil, "", err
 	}
@@ -144,45 +124,37 @@ func (db *DB) ListRoleHolders(ctx context.Context, scope, id string, p roster.Pa
 	if err != nil {
 		return nil, "", err
 	}
-	tx, _, err := db.readScope(ctx, scope)
-	if err != nil {
-		return nil, "", err
-	}
-	defer tx.Rollback()
-	role, err := findRole(ctx, tx, scope, id)
-	if err != nil {
-		return nil, "", err
-	}
-	if role.Builtin == roster.BuiltinEveryone {
-		return implicitHolders(ctx, tx, scope, pg)
-	}
-	rows, err := tx.QueryContext(ctx, `
-		SELECT user_id, `+grantColumns+` FROM assignments
-		WHERE role_id = ? AND user_id IN (
-			SELECT DISTINCT user_id FROM assignments
-			WHERE role_id = ? AND user_id > ? AND (expires_at IS NULL OR expires_at > ?)
-			ORDER BY user_id LIMIT ?)
-		AND (expires_at IS NULL OR expires_at > ?)
-		ORDER BY user_id, source`, role.ID, role.ID, pg.after, micros(db.now()), pg.fetch(), micros(db.now()))
-	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
-	}
-	defer rows.Close()
-	holders := []roster.RoleHolder{}
-	for rows.Next() {
-		var user string
-		g, err := scanGrant(rows, &user)
+	var holders []roster.RoleHolder
+	err = db.viewScope(ctx, scope, func(tx sqlTx, _ string) error {
+		role, err := findRole(ctx, tx, scope, id)
 		if err != nil {
-			return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
+			return err
 		}
-		if n := len(holders); n == 0 || holders[n-1].UserID != user {
-			holders = append(holders, roster.RoleHolder{UserID: user})
+		if role.Builtin == roster.BuiltinEveryone {
+			holders, err = implicitHolders(ctx, tx, scope, pg)
+			return err
 		}
-		last := &holders[len(holders)-1]
-		last.Grants = append(last.Grants, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("sqlstore: role holders: %w", err)
+		holders = []roster.RoleHolder{}
+		return each(ctx, tx, "role holders", `
+			SELECT user_id, `+grantColumns+` FROM assignments
+			WHERE role_id = $1 AND user_id IN (
+				SELECT DISTINCT user_id FROM assignments
+				WHERE role_id = $1 AND user_id > $2 AND (expires_at IS NULL OR expires_at > $3)
+				ORDER BY user_id LIMIT $4)
+			AND (expires_at IS NULL OR expires_at > $3)
+			ORDER BY user_id, source`, []any{role.ID, pg.after, micros(db.now()), pg.fetch()}, func(s scanner) error {
+			var user string
+			g, err := scanGrant(s, &user)
+			if n := len(holders); n == 0 || holders[n-1].UserID != user {
+				holders = append(holders, roster.RoleHolder{UserID: user})
+			}
+			last := &holders[len(holders)-1]
+			last.Grants = append(last.Grants, g)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	holders, next := paginate(pg, holders, func(h roster.RoleHolder) string { return h.UserID })
 	return holders, next, nil
@@ -190,19 +162,14 @@ func (db *DB) ListRoleHolders(ctx context.Context, scope, id string, p roster.Pa
 
 // implicitHolders lists the holders of everyone, who hold it through no
 // grant: the members of a community, or every user at platform scope.
-func implicitHolders(ctx context.Context, q querier, scope string, pg page) ([]roster.RoleHolder, string, error) {
-	query, args := `SELECT user_id FROM members WHERE community_id = ? AND user_id > ? ORDER BY user_id LIMIT ?`, []any{scope, pg.after, pg.fetch()}
+func implicitHolders(ctx context.Context, q querier, scope string, pg page) ([]roster.RoleHolder, error) {
+	query, args := `SELECT user_id FROM members WHERE community_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`, []any{scope, pg.after, pg.fetch()}
 	if scope == roster.Platform {
-		query, args = `SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?`, []any{pg.after, pg.fetch()}
+		query, args = `SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $2`, []any{pg.after, pg.fetch()}
 	}
-	users, err := queryStrings(ctx, q, query, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	holders := make([]roster.RoleHolder, len(users))
-	for i, u := range users {
-		holders[i] = roster.RoleHolder{UserID: u, Grants: []roster.Grant{}}
-	}
-	holders, next := paginate(pg, holders, func(h roster.RoleHolder) string { return h.UserID })
-	return holders, next, nil
+	return collect(ctx, q, "role holders", query, args, func(s scanner) (roster.RoleHolder, error) {
+		h := roster.RoleHolder{Grants: []roster.Grant{}}
+		err := s.Scan(&h.UserID)
+		return h, err
+	})
 }

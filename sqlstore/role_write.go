@@ -16,7 +16,7 @@ import (
 // countRoles returns how many roles the scope has, everyone included.
 func countRoles(tx *Tx, scope string) (int, error) {
 	var n int
-	if err := tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM roles WHERE scope = ?`, scope).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(tx.ctx, `SELECT COUNT(*) FROM roles WHERE scope = $1`, scope).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlstore: count roles: %w", err)
 	}
 	return n, nil
@@ -26,8 +26,8 @@ func countRoles(tx *Tx, scope string) (int, error) {
 // moved role is changed, so its version increments. The event of the change
 // that caused the shift records it.
 func shift(tx *Tx, scope string, from, to, delta int) error {
-	_, err := tx.ExecContext(tx.ctx, `UPDATE roles SET position = position + ?, version = version + 1, updated_at = ?
-		WHERE scope = ? AND position >= ? AND position <= ?`, delta, micros(tx.now), scope, from, to)
+	_, err := tx.ExecContext(tx.ctx, `UPDATE roles SET position = position + $1, version = version + 1, updated_at = $2
+		WHERE scope = $3 AND position >= $4 AND position <= $5`, delta, micros(tx.now), scope, from, to)
 	if err != nil {
 		return fmt.Errorf("sqlstore: shift roles: %w", err)
 	}
@@ -35,11 +35,11 @@ func shift(tx *Tx, scope string, from, to, delta int) error {
 }
 
 func setPermissions(tx *Tx, roleID string, keys []string) error {
-	if _, err := tx.ExecContext(tx.ctx, `DELETE FROM role_permissions WHERE role_id = ?`, roleID); err != nil {
+	if _, err := tx.ExecContext(tx.ctx, `DELETE FROM role_permissions WHERE role_id = $1`, roleID); err != nil {
 		return fmt.Errorf("sqlstore: role permissions: %w", err)
 	}
 	for _, k := range keys {
-		if _, err := tx.ExecContext(tx.ctx, `INSERT INTO role_permissions (role_id, key) VALUES (?, ?)`, roleID, k); err != nil {
+		if _, err := tx.ExecContext(tx.ctx, `INSERT INTO role_permissions (role_id, key) VALUES ($1, $2)`, roleID, k); err != nil {
 			return fmt.Errorf("sqlstore: role permissions: %w", err)
 		}
 	}
@@ -59,7 +59,7 @@ func insertRole(tx *Tx, scope string, r roster.Role) (roster.Role, error) {
 	if len(r.Metadata) == 0 {
 		r.Metadata = []byte("{}")
 	}
-	_, err := tx.ExecContext(tx.ctx, `INSERT INTO roles (`+roleColumns+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(tx.ctx, `INSERT INTO roles (`+roleColumns+`, name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		r.ID, scope, r.Name, r.Description, nullStr(r.Colour), r.Position, r.IsDefault, r.Badge, r.Builtin, string(r.Metadata), r.Version,
 		micros(r.CreatedAt), micros(r.UpdatedAt), strings.ToLower(r.Name))
 	if tx.isUnique(err) {
@@ -91,18 +91,13 @@ func (db *DB) CreateRole(ctx context.Context, scope string, r roster.Role) (rost
 		}
 		if r.Position == 0 {
 			r.Position = roster.DefaultNewPosition
-		} else if r.Position < 1 || r.Position > n {
-			return roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", n), Value: r.Position})
 		}
 		s, err := tx.subject(scope, owner)
 		if err != nil {
 			return err
 		}
-		if err := authz.CreateRole(s, r.Position, r.Permissions); err != nil {
+		if err := authz.CreateRole(authz.CreateRoleFacts{Actor: s, Position: r.Position, Roles: n, Permissions: r.Permissions}); err != nil {
 			return err
-		}
-		if n >= roster.MaxRolesPerScope {
-			return roster.Errorf(roster.ELIMITREACHED, "a scope holds at most %d roles", roster.MaxRolesPerScope)
 		}
 		if err := shift(tx, scope, r.Position, n, 1); err != nil {
 			return err
@@ -139,22 +134,15 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 			}
 			edit.Permissions = *upd.Permissions
 		}
-		n, err := countRoles(tx, scope)
-		if err != nil {
+		f := authz.UpdateRoleFacts{Role: facts(before), Edit: edit, IfVersion: upd.IfVersion}
+		if f.Roles, err = countRoles(tx, scope); err != nil {
 			return err
 		}
-		if p := upd.Position; p != nil && before.Builtin != roster.BuiltinEveryone && (*p < 1 || *p > n-1) {
-			return roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", n-1), Value: *p})
-		}
-		s, err := tx.subject(scope, owner)
-		if err != nil {
+		if f.Actor, err = tx.subject(scope, owner); err != nil {
 			return err
 		}
-		if err := authz.UpdateRole(s, facts(before), edit); err != nil {
+		if err := authz.UpdateRole(f); err != nil {
 			return err
-		}
-		if upd.IfVersion != 0 && upd.IfVersion != before.Version {
-			return versionMismatch(before.Version)
 		}
 		after := applyRoleUpdate(before, upd)
 		if after.Position != before.Position {
@@ -167,8 +155,8 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 			return nil
 		}
 		after.Version, after.UpdatedAt = before.Version+1, tx.now
-		_, err = tx.ExecContext(ctx, `UPDATE roles SET name = ?, name_key = ?, description = ?, colour = ?, position = ?, is_default = ?, badge = ?,
-			metadata = ?, version = ?, updated_at = ? WHERE id = ?`,
+		_, err = tx.ExecContext(ctx, `UPDATE roles SET name = $1, name_key = $2, description = $3, colour = $4, position = $5, is_default = $6, badge = $7,
+			metadata = $8, version = $9, updated_at = $10 WHERE id = $11`,
 			after.Name, strings.ToLower(after.Name), after.Description, nullStr(after.Colour), after.Position, after.IsDefault, after.Badge,
 			string(after.Metadata), after.Version, micros(after.UpdatedAt), after.ID)
 		if tx.isUnique(err) {
@@ -233,10 +221,6 @@ func moveRole(tx *Tx, scope string, from, to int) error {
 	return shift(tx, scope, to, from-1, 1)
 }
 
-func versionMismatch(current int) error {
-	return roster.Errorf(roster.EVERSIONMISMATCH, "the role is at version %d", current).With("version", current)
-}
-
 // DeleteRole removes a role.
 func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleDelete) (roster.Revision, error) {
 	return db.updateScope(ctx, scope, func(tx *Tx, owner string) error {
@@ -245,7 +229,7 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 			return err
 		}
 		var holders int
-		err = tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT user_id) FROM assignments WHERE role_id = ? AND (expires_at IS NULL OR expires_at > ?)`,
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT user_id) FROM assignments WHERE role_id = $1 AND (expires_at IS NULL OR expires_at > $2)`,
 			role.ID, micros(tx.now)).Scan(&holders)
 		if err != nil {
 			return fmt.Errorf("sqlstore: role holders: %w", err)
@@ -254,17 +238,14 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 		if err != nil {
 			return err
 		}
-		if err := authz.DeleteRole(s, facts(role), holders, opt.Force); err != nil {
+		if err := authz.DeleteRole(authz.DeleteRoleFacts{Actor: s, Role: facts(role), Holders: holders, Force: opt.Force, IfVersion: opt.IfVersion}); err != nil {
 			return err
 		}
-		if opt.IfVersion != 0 && opt.IfVersion != role.Version {
-			return versionMismatch(role.Version)
-		}
-		if err := removeAssignments(tx, scope, `role_id = ?`, role.ID); err != nil {
+		if err := removeAssignments(tx, scope, `a.role_id = $2`, role.ID); err != nil {
 			return err
 		}
 		if scope != roster.Platform {
-			ows, err := overwritesOf(ctx, tx, scope, `o.target_type = 'role' AND o.target_id = ?`, role.ID)
+			ows, err := overwritesOf(ctx, tx, scope, `o.target_type = 'role' AND o.target_id = $2`, role.ID)
 			if err != nil {
 				return err
 			}
@@ -272,7 +253,7 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE id = ?`, role.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE id = $1`, role.ID); err != nil {
 			return fmt.Errorf("sqlstore: delete role: %w", err)
 		}
 		if err := shift(tx, scope, role.Position+1, roster.MaxRolesPerScope, -1); err != nil {
@@ -286,11 +267,7 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]roster.Role, roster.Revision, error) {
 	var all []roster.Role
 	rev, err := db.updateScope(ctx, scope, func(tx *Tx, owner string) error {
-		roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? AND builtin != 'everyone' ORDER BY position`, scope)
-		if err != nil {
-			return err
-		}
-		before, after, err := newOrder(roles, ids)
+		roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 AND builtin != 'everyone' ORDER BY position`, scope)
 		if err != nil {
 			return err
 		}
@@ -298,7 +275,12 @@ func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]r
 		if err != nil {
 			return err
 		}
-		if err := authz.ReorderRoles(s, before, after); err != nil {
+		f := authz.ReorderRolesFacts{Actor: s, IDs: ids}
+		for _, r := range roles {
+			f.Roles = append(f.Roles, facts(r))
+		}
+		after, err := authz.ReorderRoles(f)
+		if err != nil {
 			return err
 		}
 		var oldOrder, newIDs []string
@@ -311,7 +293,7 @@ func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]r
 				continue
 			}
 			r.Position, r.Version, r.UpdatedAt = after[r.ID], r.Version+1, tx.now
-			if _, err := tx.ExecContext(ctx, `UPDATE roles SET position = ?, version = ?, updated_at = ? WHERE id = ?`,
+			if _, err := tx.ExecContext(ctx, `UPDATE roles SET position = $1, version = $2, updated_at = $3 WHERE id = $4`,
 				r.Position, r.Version, micros(r.UpdatedAt), r.ID); err != nil {
 				return fmt.Errorf("sqlstore: reorder: %w", err)
 			}
@@ -325,46 +307,11 @@ func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]r
 				return err
 			}
 		}
-		all, err = queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = ? ORDER BY position`, scope)
+		all, err = queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 ORDER BY position`, scope)
 		return err
 	})
 	if err != nil {
 		return nil, 0, err
 	}
 	return all, rev, nil
-}
-
-// newOrder checks that ids lists each of roles exactly once (resolving the
-// alias "admin") and returns the positions before and after, by role id.
-func newOrder(roles []roster.Role, ids []string) (before, after map[string]int, err error) {
-	before, after = make(map[string]int, len(roles)), make(map[string]int, len(roles))
-	alias := map[string]string{}
-	for _, r := range roles {
-		before[r.ID] = r.Position
-		if r.Builtin != "" {
-			alias[r.Builtin] = r.ID
-		}
-	}
-	var bad []roster.FieldError
-	for i, id := range ids {
-		if a, ok := alias[id]; ok {
-			id = a
-		}
-		loc := fmt.Sprintf("body.roleIds[%d]", i)
-		switch _, known := before[id]; {
-		case !known:
-			bad = append(bad, roster.FieldError{Location: loc, Message: "is not a role of this scope (everyone cannot be moved)", Value: ids[i]})
-		case after[id] != 0:
-			bad = append(bad, roster.FieldError{Location: loc, Message: "is listed more than once", Value: ids[i]})
-		default:
-			after[id] = i + 1
-		}
-	}
-	if len(bad) == 0 && len(after) != len(before) {
-		bad = append(bad, roster.FieldError{Location: "body.roleIds", Message: fmt.Sprintf("must list each of the %d roles other than everyone exactly once", len(before)), Value: len(ids)})
-	}
-	if len(bad) > 0 {
-		return nil, nil, roster.Invalid(bad...)
-	}
-	return before, after, nil
 }

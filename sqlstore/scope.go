@@ -15,7 +15,7 @@ func scopeOwner(ctx context.Context, q querier, scope string) (string, error) {
 		return "", nil
 	}
 	var owner sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT owner_id FROM communities WHERE id = ?`, scope).Scan(&owner)
+	err := q.QueryRowContext(ctx, `SELECT owner_id FROM communities WHERE id = $1`, scope).Scan(&owner)
 	if err != nil {
 		return "", notFound(err, roster.ECOMMUNITYNOTFOUND, "community %s not found", scope)
 	}
@@ -29,7 +29,7 @@ func isMember(ctx context.Context, q querier, scope, user string) (bool, error) 
 		return true, nil
 	}
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM members WHERE community_id = ? AND user_id = ?`, scope, user).Scan(&one)
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM members WHERE community_id = $1 AND user_id = $2`, scope, user).Scan(&one)
 	if err == sql.ErrNoRows {
 		return false, nil
 	} else if err != nil {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -70,23 +69,18 @@ func (tx *Tx) subject(scope, owner string) (authz.Subject, error) {
 // heldRoles returns the roles the user holds at platform scope and, when scope
 // is a community, in it, through unexpired grants, with their permissions.
 func heldRoles(ctx context.Context, q querier, scope, user string, now time.Time) ([]held, error) {
-	rows, err := q.QueryContext(ctx, `
+	var out []held
+	err := each(ctx, q, "held roles", `
 		SELECT DISTINCT r.id, r.name, r.position, r.scope, COALESCE(rp.key, '')
 		FROM assignments a
 		JOIN roles r ON r.id = a.role_id
 		LEFT JOIN role_permissions rp ON rp.role_id = r.id
-		WHERE a.user_id = ? AND a.scope IN ('', ?) AND (a.expires_at IS NULL OR a.expires_at > ?)
-		ORDER BY r.scope, r.position, 5`, user, scope, micros(now))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: held roles: %w", err)
-	}
-	defer rows.Close()
-	var out []held
-	for rows.Next() {
+		WHERE a.user_id = $1 AND a.scope IN ('', $2) AND (a.expires_at IS NULL OR a.expires_at > $3)
+		ORDER BY r.scope, r.position, 5`, []any{user, scope, micros(now)}, func(s scanner) error {
 		var h held
 		var roleScope, key string
-		if err := rows.Scan(&h.RoleID, &h.RoleName, &h.position, &roleScope, &key); err != nil {
-			return nil, fmt.Errorf("sqlstore: held roles: %w", err)
+		if err := s.Scan(&h.RoleID, &h.RoleName, &h.position, &roleScope, &key); err != nil {
+			return err
 		}
 		if n := len(out); n == 0 || out[n-1].RoleID != h.RoleID {
 			h.Platform = roleScope == roster.Platform
@@ -96,32 +90,24 @@ func heldRoles(ctx context.Context, q querier, scope, user string, now time.Time
 			last := &out[len(out)-1]
 			last.Permissions = append(last.Permissions, key)
 		}
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // everyoneOf returns the scope's everyone role as a grantor.
 func everyoneOf(ctx context.Context, q querier, scope string) (authz.Grantor, error) {
-	rows, err := q.QueryContext(ctx, `
+	g := authz.Grantor{Platform: scope == roster.Platform}
+	err := each(ctx, q, "everyone", `
 		SELECT r.id, r.name, COALESCE(rp.key, '')
 		FROM roles r LEFT JOIN role_permissions rp ON rp.role_id = r.id
-		WHERE r.scope = ? AND r.builtin = 'everyone' ORDER BY rp.key`, scope)
-	if err != nil {
-		return authz.Grantor{}, fmt.Errorf("sqlstore: everyone: %w", err)
-	}
-	defer rows.Close()
-	g := authz.Grantor{Platform: scope == roster.Platform}
-	for rows.Next() {
+		WHERE r.scope = $1 AND r.builtin = 'everyone' ORDER BY rp.key`, []any{scope}, func(s scanner) error {
 		var key string
-		if err := rows.Scan(&g.RoleID, &g.RoleName, &key); err != nil {
-			return g, fmt.Errorf("sqlstore: everyone: %w", err)
-		}
+		err := s.Scan(&g.RoleID, &g.RoleName, &key)
 		if key != "" {
 			g.Permissions = append(g.Permissions, key)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return g, fmt.Errorf("sqlstore: everyone: %w", err)
-	}
-	return g, nil
+		return err
+	})
+	return g, err
 }

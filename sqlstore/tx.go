@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
 )
 
 // Tx is one service call's write transaction. Its events share its time and
@@ -84,9 +84,12 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (roster.Revisio
 	}
 }
 
-// updateScope is update in a transaction in which scope exists; fn receives
-// the scope's owner ("" for none).
+// updateScope is update in a transaction in which scope exists, for an
+// actor whose key reaches it; fn receives the scope's owner ("" for none).
 func (db *DB) updateScope(ctx context.Context, scope string, fn func(tx *Tx, owner string) error) (roster.Revision, error) {
+	if err := authz.Reach(roster.ActorFrom(ctx), scope); err != nil {
+		return 0, err
+	}
 	return db.update(ctx, func(tx *Tx) error {
 		owner, err := scopeOwner(tx.ctx, tx, scope)
 		if err != nil {
@@ -101,7 +104,7 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (roster.Revisi
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: begin: %w", err)
 	}
-	tx := &Tx{sqlTx: sqlTx{t, db.dialect}, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(ctx)}
+	tx := &Tx{sqlTx: sqlTx{t}, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(ctx)}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return 0, err
@@ -109,28 +112,30 @@ func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (roster.Revisi
 	return tx.commit()
 }
 
-// readTx begins a read-only transaction: one consistent view of the data.
-func (db *DB) readTx(ctx context.Context) (sqlTx, error) {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.read})
+// view runs fn in a read-only transaction: one consistent view of the
+// data, rolled back when fn returns.
+func (db *DB) view(ctx context.Context, fn func(tx sqlTx) error) error {
+	t, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.read})
 	if err != nil {
-		return sqlTx{}, unavailable(fmt.Errorf("sqlstore: begin read: %w", err))
+		return unavailable(fmt.Errorf("sqlstore: begin read: %w", err))
 	}
-	return sqlTx{tx, db.dialect}, nil
+	defer t.Rollback()
+	return fn(sqlTx{t})
 }
 
-// readScope begins a read-only transaction in which scope exists, and
-// returns the scope's owner ("" for none). The caller rolls it back.
-func (db *DB) readScope(ctx context.Context, scope string) (sqlTx, string, error) {
-	tx, err := db.readTx(ctx)
-	if err != nil {
-		return tx, "", err
+// viewScope is view in a transaction in which scope exists, for an actor
+// whose key reaches it; fn receives the scope's owner ("" for none).
+func (db *DB) viewScope(ctx context.Context, scope string, fn func(tx sqlTx, owner string) error) error {
+	if err := authz.Reach(roster.ActorFrom(ctx), scope); err != nil {
+		return err
 	}
-	owner, err := scopeOwner(ctx, tx, scope)
-	if err != nil {
-		tx.Rollback()
-		return tx, "", err
-	}
-	return tx, owner, nil
+	return db.view(ctx, func(tx sqlTx) error {
+		owner, err := scopeOwner(ctx, tx, scope)
+		if err != nil {
+			return err
+		}
+		return fn(tx, owner)
+	})
 }
 
 // commit writes the events and commits, and returns the revision the change
@@ -184,7 +189,7 @@ func (tx *Tx) writeEvents() error {
 		// Writers run concurrently there. A transaction-scoped advisory
 		// lock, named for the schema, is released only once the commit is
 		// visible.
-		if _, err := tx.ExecContext(tx.ctx, `SELECT pg_advisory_xact_lock(?)`, tx.db.pg.logLock); err != nil {
+		if _, err := tx.ExecContext(tx.ctx, `SELECT pg_advisory_xact_lock($1)`, tx.db.pg.logLock); err != nil {
 			return fmt.Errorf("sqlstore: audit: %w", err)
 		}
 	}
@@ -195,25 +200,19 @@ func (tx *Tx) writeEvents() error {
 		for i, e := range events {
 			scopes[i], actions[i], types[i], targets[i], befores[i], afters[i] = e.scope, e.action, e.targetType, e.targetID, e.before, e.after
 		}
-		from, args := tx.db.dialect.rows(n, scopes, actions, types, targets, befores, afters)
-		rows, err := tx.QueryContext(tx.ctx, `INSERT INTO audit_events
+		from, args := tx.db.dialect.rows(5, n, scopes, actions, types, targets, befores, afters)
+		err := each(tx.ctx, tx, "audit", `INSERT INTO audit_events
 			(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
-			SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), column1, column2, column3, column4, column5, column6
+			SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), column1, column2, column3, column4, column5, column6
 			FROM `+from+` WHERE true`+tx.db.dialect.ordinal+`
-			RETURNING revision`, append([]any{micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID}, args...)...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: audit: %w", err)
-		}
-		for rows.Next() {
+			RETURNING revision`, append([]any{micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID}, args...), func(s scanner) error {
 			var rev roster.Revision
-			if err := rows.Scan(&rev); err != nil {
-				rows.Close()
-				return fmt.Errorf("sqlstore: audit: %w", err)
-			}
+			err := s.Scan(&rev)
 			tx.rev = max(tx.rev, rev)
-		}
-		if err := errors.Join(rows.Close(), rows.Err()); err != nil {
-			return fmt.Errorf("sqlstore: audit: %w", err)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return tx.db.notify(tx)
@@ -284,41 +283,6 @@ func notFound(err error, code, format string, args ...any) error {
 		return roster.Errorf(code, format, args...)
 	}
 	return unavailable(fmt.Errorf("sqlstore: %w", err))
-}
-
-// queryStrings runs a query of one text column and returns its values.
-func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("sqlstore: %w", err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: %w", err)
-	}
-	return out, nil
-}
-
-// placeholders returns "?, ?, …" for n arguments.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// anys converts strings to query arguments.
-func anys(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // isUnique reports whether err is a unique or primary-key violation.

@@ -14,7 +14,7 @@ func findUser(ctx context.Context, q querier, id string) (roster.User, error) {
 	u := roster.User{ID: id}
 	var meta sql.NullString
 	var created, updated int64
-	err := q.QueryRowContext(ctx, `SELECT display_name, metadata, created_at, updated_at FROM users WHERE id = ?`, id).
+	err := q.QueryRowContext(ctx, `SELECT display_name, metadata, created_at, updated_at FROM users WHERE id = $1`, id).
 		Scan(&u.DisplayName, &meta, &created, &updated)
 	if err != nil {
 		return u, notFound(err, roster.EUSERNOTFOUND, "user %s not found", id)
@@ -30,7 +30,7 @@ func findUser(ctx context.Context, q querier, id string) (roster.User, error) {
 // ensureUser creates the user's record if it does not exist yet, and
 // reports whether it did.
 func (tx *Tx) ensureUser(id string) (bool, error) {
-	st, err := tx.prepared(`INSERT INTO users (id, display_name, created_at, updated_at) VALUES (?, '', ?, ?) ON CONFLICT (id) DO NOTHING`)
+	st, err := tx.prepared(`INSERT INTO users (id, display_name, created_at, updated_at) VALUES ($1, '', $2, $3) ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return false, err
 	}
@@ -50,6 +50,9 @@ func (tx *Tx) ensureUser(id string) (bool, error) {
 
 // FindUser returns a user's record.
 func (db *DB) FindUser(ctx context.Context, id string) (roster.User, error) {
+	if err := authz.Reach(roster.ActorFrom(ctx), roster.Platform); err != nil {
+		return roster.User{}, err
+	}
 	return findUser(ctx, db.read, id)
 }
 
@@ -63,12 +66,12 @@ func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (ro
 	}
 	var out roster.User
 	var created bool
-	rev, err := db.update(ctx, func(tx *Tx) error {
+	rev, err := db.updateScope(ctx, roster.Platform, func(tx *Tx, _ string) error {
 		s, err := tx.subject(roster.Platform, "")
 		if err != nil {
 			return err
 		}
-		if err := authz.Self(s, id, roster.PermManageMembers); err != nil {
+		if err := authz.PutUser(authz.PutUserFacts{Actor: s, User: id}); err != nil {
 			return err
 		}
 		if created, err = tx.ensureUser(id); err != nil {
@@ -87,7 +90,7 @@ func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (ro
 		}
 		if after.DisplayName != before.DisplayName || string(after.Metadata) != string(before.Metadata) {
 			after.UpdatedAt = tx.now
-			_, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, metadata = ?, updated_at = ? WHERE id = ?`,
+			_, err := tx.ExecContext(ctx, `UPDATE users SET display_name = $1, metadata = $2, updated_at = $3 WHERE id = $4`,
 				after.DisplayName, string(after.Metadata), micros(after.UpdatedAt), id)
 			if err != nil {
 				return fmt.Errorf("sqlstore: update user: %w", err)
@@ -112,45 +115,42 @@ func (db *DB) ListMemberships(ctx context.Context, userID string, p roster.Page)
 	if err != nil {
 		return nil, "", err
 	}
-	tx, err := db.readTx(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	defer tx.Rollback()
-	if _, err := findUser(ctx, tx, userID); err != nil {
-		return nil, "", err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+communityColumns+`, m.display_name, m.joined_at FROM communities c
-		JOIN members m ON m.community_id = c.id WHERE m.user_id = ? AND c.id > ? ORDER BY c.id LIMIT ?`, userID, pg.after, pg.fetch())
-	if err != nil {
-		return nil, "", fmt.Errorf("sqlstore: memberships: %w", err)
-	}
-	defer rows.Close()
-	out := []roster.Membership{}
-	for rows.Next() {
-		var ms roster.Membership
-		var joined int64
-		if ms.Community, err = scanCommunity(rows, &ms.Member.DisplayName, &joined); err != nil {
-			return nil, "", fmt.Errorf("sqlstore: memberships: %w", err)
+	var out []roster.Membership
+	var next string
+	err = db.viewScope(ctx, roster.Platform, func(tx sqlTx, _ string) error {
+		if _, err := findUser(ctx, tx, userID); err != nil {
+			return err
 		}
-		t := fromMicros(joined)
-		ms.Member.CommunityID, ms.Member.UserID, ms.Member.JoinedAt = &ms.Community.ID, userID, &t
-		out = append(out, ms)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("sqlstore: memberships: %w", err)
-	}
-	out, next := paginate(pg, out, func(m roster.Membership) string { return m.Community.ID })
-	ids := make([]string, len(out))
-	for i, m := range out {
-		ids[i] = m.Community.ID
-	}
-	held, err := heldIn(ctx, tx, userID, ids, db.now())
+		list, err := collect(ctx, tx, "memberships", `SELECT `+communityColumns+`, m.display_name, m.joined_at FROM communities c
+			JOIN members m ON m.community_id = c.id WHERE m.user_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3`, []any{userID, pg.after, pg.fetch()},
+			func(s scanner) (roster.Membership, error) {
+				var ms roster.Membership
+				var joined int64
+				var err error
+				ms.Community, err = scanCommunity(s, &ms.Member.DisplayName, &joined)
+				t := fromMicros(joined)
+				ms.Member.CommunityID, ms.Member.UserID, ms.Member.JoinedAt = &ms.Community.ID, userID, &t
+				return ms, err
+			})
+		if err != nil {
+			return err
+		}
+		out, next = paginate(pg, list, func(m roster.Membership) string { return m.Community.ID })
+		ids := make([]string, len(out))
+		for i, m := range out {
+			ids[i] = m.Community.ID
+		}
+		held, err := heldIn(ctx, tx, userID, ids, db.now())
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].Member.Roles = rolesOf(held, out[i].Community.ID)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, "", err
-	}
-	for i := range out {
-		out[i].Member.Roles = rolesOf(held, out[i].Community.ID)
 	}
 	return out, next, nil
 }

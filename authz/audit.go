@@ -1,0 +1,34 @@
+package authz
+
+import "github.com/rosterhq/roster"
+
+// AuditScope returns the filter the actor's key reads the audit log with: a
+// key restricted to a community reads its community's events and no others
+// (Reach), whatever the filter names; other keys read what it names.
+func AuditScope(a roster.Actor, f roster.EventFilter) (roster.EventFilter, error) {
+	if a.CommunityID == "" {
+		return f, nil
+	}
+	if f.PlatformOnly {
+		return f, Reach(a, roster.Platform)
+	}
+	if f.CommunityID != "" {
+		if err := Reach(a, f.CommunityID); err != nil {
+			return f, err
+		}
+	}
+	f.CommunityID = a.CommunityID
+	return f, nil
+}
+
+// ReadAuditFacts are the facts that decide reading the audit log.
+type ReadAuditFacts struct {
+	// Actor is the actor in the scope read: the community the filter
+	// names, or the platform scope for the whole log.
+	Actor Subject
+}
+
+// ReadAudit decides whether the actor may read the log: a user needs
+// VIEW_AUDIT_LOG in the community read, or at platform scope for the whole
+// log.
+func ReadAudit(f ReadAuditFacts) error { return Require(f.Actor, roster.PermViewAuditLog) }

@@ -1,0 +1,91 @@
+package authz
+
+import (
+	"fmt"
+
+	"github.com/rosterhq/roster"
+)
+
+// Subject is what the guards know of an actor in one scope.
+type Subject struct {
+	// User is the acting user; empty for an API key acting as itself, which
+	// the permission and hierarchy guards do not restrict.
+	User string
+	// Owner is true when the user owns the community.
+	Owner bool
+	// PlatformAdmin is true when the user holds ADMINISTRATOR at platform scope.
+	PlatformAdmin bool
+	// Perms are the user's effective permissions in the scope.
+	Perms Perms
+	// Top is the position of the user's highest role in the scope; 0 when
+	// they hold only everyone.
+	Top int
+}
+
+// Top is the position of a user's highest role, given the positions of the
+// roles they hold in a scope: 0 (everyone's) when they hold none.
+func Top(positions ...int) int {
+	top := 0
+	for _, p := range positions {
+		top = max(top, p)
+	}
+	return top
+}
+
+// Key is the subject of an API key acting as itself.
+var Key = Subject{}
+
+// unrestricted reports whether the permission and hierarchy guards let the
+// subject through: keys, community owners and platform administrators.
+func (s Subject) unrestricted() bool { return s.User == "" || s.Owner || s.PlatformAdmin }
+
+// Require returns missing_permission unless the subject may use perm.
+func Require(s Subject, perm string) error {
+	if s.unrestricted() || s.Perms.Has(perm) {
+		return nil
+	}
+	return roster.Errorf(roster.EMISSINGPERMISSION, "this needs the %s permission", perm).With("permission", perm)
+}
+
+// self lets a user act on themselves; acting on another user needs perm.
+func self(s Subject, target, perm string) error {
+	if s.User != "" && s.User == target {
+		return nil
+	}
+	return Require(s, perm)
+}
+
+// below returns role_hierarchy unless position pos is strictly below the
+// subject's highest role.
+func below(s Subject, pos int, what string) error {
+	if s.unrestricted() || pos < s.Top {
+		return nil
+	}
+	return roster.Errorf(roster.EROLEHIERARCHY, "%s must be below your highest role (position %d)", what, s.Top)
+}
+
+// mayGrant returns cannot_grant_permission for the first permission the
+// subject does not hold.
+func mayGrant(s Subject, perms []string) error {
+	if s.unrestricted() {
+		return nil
+	}
+	for _, p := range perms {
+		if !s.Perms.Has(p) {
+			return roster.Errorf(roster.ECANNOTGRANT, "you cannot grant %s: you do not hold it", p).With("permission", p)
+		}
+	}
+	return nil
+}
+
+// RoleFacts is a role as the guards see it.
+type RoleFacts struct {
+	ID          string
+	Position    int
+	Builtin     string
+	Protected   bool
+	Permissions []string
+	Version     int
+}
+
+func (r RoleFacts) what() string { return fmt.Sprintf("role %s (position %d)", r.ID, r.Position) }
