@@ -18,7 +18,6 @@ const usage = `Roster: roles & permissions for community platforms.
 Usage:
   roster serve [flags]            run the server (see roster serve -h)
   roster migrate [up|status]      apply or list database migrations
-  roster bench [flags]            seed a dataset and load a server with checks (see roster bench -h)
   roster version                  print the version
 `
 
@@ -43,13 +42,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		m := NewServe(stdout, stderr)
-		if err := m.ParseFlags(args[1:]); err != nil {
-			return err
-		}
-		defer m.Close()
-		return m.Run(ctx)
-	case "bench":
-		m := NewBench(stdout, stderr)
 		if err := m.ParseFlags(args[1:]); err != nil {
 			return err
 		}

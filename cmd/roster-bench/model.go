@@ -14,7 +14,7 @@ import (
 	"github.com/rosterhq/roster/authz"
 )
 
-// The dataset `roster bench` seeds and checks against: a pure function of
+// The dataset roster-bench seeds and checks against: a pure function of
 // its sizes, seed and prefix, so that a later run can rebuild it in memory.
 // Permissions are bits over roster.BuiltinPermissions (bit 0 is
 // ADMINISTRATOR, which no role or overwrite of the dataset names).

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// Bench is the `roster bench` command: it seeds a deterministic dataset
+// Bench is the roster-bench command: it seeds a deterministic dataset
 // through the API, then runs a closed-loop load of permission checks and
 // reports throughput and latency; in mixed mode it also writes and checks
 // every answer against its model of the dataset. ParseFlags, then Run, then
@@ -68,7 +68,7 @@ func NewBench(stdout, stderr io.Writer) *Bench {
 	}
 }
 
-const benchUsage = `Usage: roster bench [flags]
+const benchUsage = `Usage: roster-bench [flags]
 
 Seeds a dataset through the API (communities, roles, members, role
 assignments, channels with overwrites), reporting the seeding rate, then runs
@@ -93,13 +93,13 @@ Flags:
 
 // ParseFlags reads the command's flags and their ROSTER_* environment twins.
 func (b *Bench) ParseFlags(args []string) error {
-	fs := flag.NewFlagSet("roster bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("roster-bench", flag.ContinueOnError)
 	fs.SetOutput(b.stderr)
 	fs.Usage = func() {
 		fmt.Fprint(b.stderr, benchUsage)
 		fs.PrintDefaults()
 	}
-	e := envFlags{fs: fs, env: lookupEnv}
+	e := envFlags{fs: fs, env: os.Getenv}
 	e.str(&b.URL, "url", "ROSTER_URL", "the server's base URL")
 	e.str(&b.Key, "key", "", "API key with the write scope (default: $ROSTER_ADMIN_KEY, else <data-dir>/admin.key)")
 	e.str(&b.DataDir, "data-dir", "ROSTER_DATA_DIR", "where to find admin.key when no key is given")
@@ -125,7 +125,7 @@ func (b *Bench) ParseFlags(args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("bench takes no arguments, got %q", fs.Args())
+		return fmt.Errorf("roster-bench takes no arguments, got %q", fs.Args())
 	}
 	return b.validate()
 }
@@ -173,7 +173,7 @@ func idChars(s string) bool {
 // when an answer disagreed with the model.
 func (b *Bench) Run(ctx context.Context) error {
 	if b.Key == "" {
-		b.Key = lookupEnv("ROSTER_ADMIN_KEY")
+		b.Key = os.Getenv("ROSTER_ADMIN_KEY")
 	}
 	if b.Key == "" {
 		k, err := os.ReadFile(filepath.Join(b.DataDir, "admin.key"))

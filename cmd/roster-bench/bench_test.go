@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"path/filepath"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/index"
+	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
 const benchKey = "a-long-enough-admin-key"
@@ -18,26 +24,44 @@ const benchKey = "a-long-enough-admin-key"
 // tinyDataset are the size flags of a dataset that seeds in a moment.
 var tinyDataset = []string{"--communities", "3", "--roles", "5", "--users", "50", "--assignments", "300", "--channels", "2", "--duration", "1s", "--concurrency", "4", "--pool", "2000"}
 
-// benchServer starts a server on a fresh data directory, with the admin key
-// in the environment, where `roster bench` finds it.
-func benchServer(t *testing.T) *running {
+// benchServer starts a Roster server in-process, as `roster serve` does
+// (store, index, API), on a loopback port over a new SQLite database, with
+// benchKey as its admin key; the key is also put in the environment, where
+// roster-bench finds it. It returns the server's URL; the server stops when
+// the test ends.
+func benchServer(t *testing.T) string {
+	t.Helper()
 	t.Setenv("ROSTER_ADMIN_KEY", benchKey)
-	return MustServe(t, "--data-dir", filepath.Join(t.TempDir(), "data"), "--log-format", "json")
+	ctx := context.Background()
+	db := sqltest.SQLite.Open(t, sqlstore.Options{})
+	if _, err := db.EnsureBootstrapKey(ctx, benchKey); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Open(ctx, db, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(index.Serve(db, ix), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(func() {
+		srv.Close()
+		ix.Close()
+	})
+	return srv.URL
 }
 
-// bench runs `roster bench` against the server with args after the tiny
-// dataset's flags, changing its model with tamper when not nil.
-func bench(t *testing.T, r *running, tamper func(*dataset), args ...string) (string, error) {
+// bench runs roster-bench against the server at url with args after the
+// tiny dataset's flags, changing its model with tamper when not nil.
+func bench(t *testing.T, url string, tamper func(*dataset), args ...string) (string, error) {
 	t.Helper()
 	var out, errs bytes.Buffer
 	b := NewBench(&out, &errs)
-	if err := b.ParseFlags(append(append([]string{"--url", r.URL}, tinyDataset...), args...)); err != nil {
+	if err := b.ParseFlags(append(append([]string{"--url", url}, tinyDataset...), args...)); err != nil {
 		t.Fatal(err)
 	}
 	b.tamper = tamper
 	defer b.Close()
 	err := b.Run(context.Background())
-	t.Logf("roster bench %s:\n%s%s", strings.Join(args, " "), out.String(), errs.String())
+	t.Logf("roster-bench %s:\n%s%s", strings.Join(args, " "), out.String(), errs.String())
 	return out.String(), err
 }
 
@@ -65,9 +89,9 @@ func mustReport(t *testing.T, out string, err error) {
 }
 
 func TestBenchSeedsAndLoads(t *testing.T) {
-	r := benchServer(t)
+	url := benchServer(t)
 
-	out, err := bench(t, r, nil, "--prefix", "one")
+	out, err := bench(t, url, nil, "--prefix", "one")
 	mustReport(t, out, err)
 	for _, want := range []string{"300 assignments", "assignments/s over the whole seeding", "single checks (POST /v1/check)"} {
 		if !strings.Contains(out, want) {
@@ -75,7 +99,7 @@ func TestBenchSeedsAndLoads(t *testing.T) {
 		}
 	}
 
-	out, err = bench(t, r, nil, "--prefix", "one", "--no-seed", "--batch", "20", "--channel-share", "0.5")
+	out, err = bench(t, url, nil, "--prefix", "one", "--no-seed", "--batch", "20", "--channel-share", "0.5")
 	mustReport(t, out, err)
 	if !strings.Contains(out, "batches of 20 checks") || strings.Contains(out, "seeding through") {
 		t.Errorf("batch report: want batches of 20 and no seeding\n%s", out)
@@ -83,9 +107,9 @@ func TestBenchSeedsAndLoads(t *testing.T) {
 
 	// Mixed mode through the command line, as a user runs it.
 	var buf bytes.Buffer
-	err = Run(context.Background(), append([]string{"bench", "--url", r.URL, "--prefix", "mixed", "--mixed"}, tinyDataset...), &buf, io.Discard)
+	err = Run(context.Background(), append([]string{"--url", url, "--prefix", "mixed", "--mixed"}, tinyDataset...), &buf, io.Discard)
 	out = buf.String()
-	t.Logf("roster bench --mixed:\n%s", out)
+	t.Logf("roster-bench --mixed:\n%s", out)
 	mustReport(t, out, err)
 	m := regexp.MustCompile(`writes +(\d+) `).FindStringSubmatch(out)
 	if m == nil || m[1] == "0" {
@@ -97,11 +121,11 @@ func TestBenchSeedsAndLoads(t *testing.T) {
 // back: the tool must name the checks whose answers disagree with its model
 // and fail.
 func TestBenchFailsOnDisagreement(t *testing.T) {
-	r := benchServer(t)
-	out, err := bench(t, r, nil, "--prefix", "x", "--duration", "100ms")
+	url := benchServer(t)
+	out, err := bench(t, url, nil, "--prefix", "x", "--duration", "100ms")
 	mustReport(t, out, err)
 
-	req, _ := http.NewRequest("PATCH", r.URL+"/v1/communities/x-c0001/roles/everyone", strings.NewReader(`{"permissions": []}`))
+	req, _ := http.NewRequest("PATCH", url+"/v1/communities/x-c0001/roles/everyone", strings.NewReader(`{"permissions": []}`))
 	req.Header.Set("Authorization", "Bearer "+benchKey)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -110,7 +134,7 @@ func TestBenchFailsOnDisagreement(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	out, err = bench(t, r, nil, "--prefix", "x", "--no-seed")
+	out, err = bench(t, url, nil, "--prefix", "x", "--no-seed")
 	mustDisagree(t, out, err, "community x-c0001 ")
 }
 
@@ -118,8 +142,8 @@ func TestBenchFailsOnDisagreement(t *testing.T) {
 // model: the community's everyone role granting every key but
 // ADMINISTRATOR.
 func TestBenchMixedFailsOnDisagreement(t *testing.T) {
-	r := benchServer(t)
-	out, err := bench(t, r, func(d *dataset) { d.communities[1].everyone = 0xfffe }, "--prefix", "y", "--mixed")
+	url := benchServer(t)
+	out, err := bench(t, url, func(d *dataset) { d.communities[1].everyone = 0xfffe }, "--prefix", "y", "--mixed")
 	mustDisagree(t, out, err, "community y-c0002 ")
 }
 
