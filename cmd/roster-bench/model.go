@@ -120,12 +120,23 @@ func newDataset(prefix string, seed uint64, communities, roles, users, assignmen
 		}
 		d.communities = append(d.communities, c)
 	}
-
-	// Memberships: each user joins about the same number of communities.
 	memberships := min(max(assignments/rolesPerMember, users), users*communities)
-	for u := range users {
-		k := memberships / users
-		if u < memberships%users {
+	d.join(rng, memberships)
+	d.assign(rng, assignments, memberships)
+	for _, c := range d.communities {
+		c.addChannels(rng, channels)
+	}
+	d.tune(seed)
+	return d
+}
+
+// join makes the memberships: each user joins about the same number of
+// communities.
+func (d *dataset) join(rng *rand.Rand, memberships int) {
+	communities := len(d.communities)
+	for u := range d.users {
+		k := memberships / d.users
+		if u < memberships%d.users {
 			k++
 		}
 		var joined []int
@@ -142,80 +153,90 @@ func newDataset(prefix string, seed uint64, communities, roles, users, assignmen
 			d.communities[c].members = append(d.communities[c].members, int32(u))
 		}
 	}
+}
 
-	// Assignments, spread over communities by their members; in each, groups
-	// of members share a set of roles.
+// assign spreads the assignments over the communities by their members,
+// listing every membership in d.members as it goes.
+func (d *dataset) assign(rng *rand.Rand, assignments, memberships int) {
 	done := 0
 	for ci, c := range d.communities {
-		m := len(c.members)
 		for j := range c.members {
 			d.members = append(d.members, memberRef{int32(ci), int32(j)})
 		}
 		want := assignments*len(d.members)/max(memberships, 1) - done
 		done += want
-		c.set = make([]int32, m)
-		if m == 0 {
-			continue
-		}
-		k, extra := want/m, want%m
-		if k >= roles {
-			k, extra = roles, 0
-		}
-		order := rng.Perm(m)
-		groups := max(1, (m+groupSize-1)/groupSize)
-		for g := range groups {
-			lo, hi := g*m/groups, (g+1)*m/groups
-			roleSet := rng.Perm(roles)
-			base := int32(len(c.sets))
-			c.sets = append(c.sets, toU8(roleSet[:k]))
-			withExtra := int32(-1)
-			for _, j := range order[lo:hi] {
-				c.set[j] = base
-				if extra > 0 {
-					if withExtra < 0 {
-						withExtra = int32(len(c.sets))
-						c.sets = append(c.sets, toU8(roleSet[:k+1]))
-					}
-					c.set[j] = withExtra
-					extra--
-				}
-			}
-		}
+		c.giveRoles(rng, want)
 		for _, j := range c.set {
 			d.assignments += len(c.sets[j])
 		}
 	}
+}
 
-	// Channels: an everyone overwrite, 1-3 role overwrites on roles in use,
-	// and half the time one member's.
-	for _, c := range d.communities {
-		var used []uint8
-		for _, s := range c.sets {
-			for _, r := range s {
-				if !slices.Contains(used, r) {
-					used = append(used, r)
+// giveRoles gives the community's members want role assignments in all
+// (fewer when that is more than every role for each): groups of about
+// groupSize members share a set of want/members roles, and the first
+// want%members members in a random order hold their group's set and one
+// role more.
+func (c *community) giveRoles(rng *rand.Rand, want int) {
+	m, roles := len(c.members), len(c.roles)
+	c.set = make([]int32, m)
+	if m == 0 {
+		return
+	}
+	k, extra := want/m, want%m
+	if k >= roles {
+		k, extra = roles, 0
+	}
+	order := rng.Perm(m)
+	groups := max(1, (m+groupSize-1)/groupSize)
+	for g := range groups {
+		lo, hi := g*m/groups, (g+1)*m/groups
+		roleSet := rng.Perm(roles)
+		base := int32(len(c.sets))
+		c.sets = append(c.sets, toU8(roleSet[:k]))
+		withExtra := int32(-1)
+		for _, j := range order[lo:hi] {
+			c.set[j] = base
+			if extra > 0 {
+				if withExtra < 0 {
+					withExtra = int32(len(c.sets))
+					c.sets = append(c.sets, toU8(roleSet[:k+1]))
 				}
+				c.set[j] = withExtra
+				extra--
 			}
-		}
-		if len(used) == 0 {
-			for r := range roles {
-				used = append(used, uint8(r))
-			}
-		}
-		for i := range channels {
-			ch := benchChannel{id: fmt.Sprintf("ch%02d", i+1), everyone: randomOverwrite(rng), member: -1}
-			n := min(1+rng.IntN(3), len(used))
-			for _, j := range rng.Perm(len(used))[:n] {
-				ch.roles = append(ch.roles, roleOverwrite{used[j], randomOverwrite(rng)})
-			}
-			if len(c.members) > 0 && rng.IntN(2) == 0 {
-				ch.member, ch.memberOW = int32(rng.IntN(len(c.members))), randomOverwrite(rng)
-			}
-			c.channels = append(c.channels, ch)
 		}
 	}
-	d.tune(seed)
-	return d
+}
+
+// addChannels adds the community's channels: each with an everyone
+// overwrite, 1-3 role overwrites on roles in use, and half the time one
+// member's.
+func (c *community) addChannels(rng *rand.Rand, channels int) {
+	var used []uint8
+	for _, s := range c.sets {
+		for _, r := range s {
+			if !slices.Contains(used, r) {
+				used = append(used, r)
+			}
+		}
+	}
+	if len(used) == 0 {
+		for r := range c.roles {
+			used = append(used, uint8(r))
+		}
+	}
+	for i := range channels {
+		ch := benchChannel{id: fmt.Sprintf("ch%02d", i+1), everyone: randomOverwrite(rng), member: -1}
+		n := min(1+rng.IntN(3), len(used))
+		for _, j := range rng.Perm(len(used))[:n] {
+			ch.roles = append(ch.roles, roleOverwrite{used[j], randomOverwrite(rng)})
+		}
+		if len(c.members) > 0 && rng.IntN(2) == 0 {
+			ch.member, ch.memberOW = int32(rng.IntN(len(c.members))), randomOverwrite(rng)
+		}
+		c.channels = append(c.channels, ch)
+	}
 }
 
 func toU8(s []int) []uint8 {
