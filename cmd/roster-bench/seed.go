@@ -50,9 +50,12 @@ func (b *Bench) call(ctx context.Context, method, path string, body []byte) (int
 type phase struct {
 	name  string
 	unit  string
-	jobs  []func(ctx context.Context, send sender) error
+	jobs  []job
 	items int
 }
+
+// job is a phase's unit of work: requests sent in order.
+type job func(ctx context.Context, send sender) error
 
 // sender sends one request of a phase and returns its answer's body.
 type sender func(method, path string, body []byte) ([]byte, error)
@@ -132,105 +135,145 @@ func (b *Bench) phases(d *dataset) []phase {
 	assign := phase{name: "assignments", unit: "assignments"}
 	channels := phase{name: "channels", unit: "channels"}
 	overwrites := phase{name: "overwrites", unit: "overwrites"}
-	base := func(c *community) string { return "/v1/communities/" + c.id }
 	for _, c := range d.communities {
-		comm.items++
-		comm.jobs = append(comm.jobs, func(ctx context.Context, send sender) error {
-			body := append([]byte(`{"id":`), strconv.Quote(c.id)...)
-			body = append(append(body, `,"name":`...), strconv.Quote("Bench "+c.id)...)
-			_, err := send("POST", "/v1/communities", append(body, '}'))
-			return err
-		})
-
-		roles.items += len(c.roles)
-		roles.jobs = append(roles.jobs, func(ctx context.Context, send sender) error {
-			for i := range c.roles {
-				r := &c.roles[i]
-				body := append([]byte(`{"name":`), strconv.Quote(r.name)...)
-				body = append(body, `,"position":`...)
-				body = strconv.AppendInt(body, int64(i+1), 10)
-				body = append(body, `,"permissions":`...)
-				body = append(appendStrings(body, keysOf(r.mask)), '}')
-				out, err := send("POST", base(c)+"/roles", body)
-				if err != nil {
-					return err
-				}
-				var created struct{ ID string }
-				if err := json.Unmarshal(out, &created); err != nil || created.ID == "" {
-					return fmt.Errorf("POST %s/roles: no role id in the answer %.500s", base(c), out)
-				}
-				r.id = created.ID
-			}
-			return nil
-		})
-
-		for lo := 0; lo < len(c.members); lo += 1000 {
-			ids := make([]string, 0, 1000)
-			for _, u := range c.members[lo:min(lo+1000, len(c.members))] {
-				ids = append(ids, d.userID(u))
-			}
-			members.items += len(ids)
-			members.jobs = append(members.jobs, func(ctx context.Context, send sender) error {
-				body := append(appendStrings([]byte(`{"userIds":`), ids), '}')
-				_, err := send("POST", base(c)+"/members/batch-add", body)
-				return err
-			})
-		}
-
-		holders := make([][]string, len(c.sets))
-		for j, s := range c.set {
-			holders[s] = append(holders[s], d.userID(c.members[j]))
-		}
-		for s, users := range holders {
-			set := c.sets[s]
-			for ulo := 0; ulo < len(users); ulo += 100 {
-				us := users[ulo:min(ulo+100, len(users))]
-				for rlo := 0; rlo < len(set); rlo += 100 {
-					rs := set[rlo:min(rlo+100, len(set))]
-					assign.items += len(us) * len(rs)
-					assign.jobs = append(assign.jobs, func(ctx context.Context, send sender) error {
-						ids := make([]string, len(rs))
-						for i, r := range rs {
-							ids[i] = c.roles[r].id
-						}
-						body := appendStrings([]byte(`{"userIds":`), us)
-						body = append(appendStrings(append(body, `,"roleIds":`...), ids), '}')
-						_, err := send("POST", base(c)+"/roles/batch-add", body)
-						return err
-					})
-				}
-			}
-		}
-
-		channels.items += len(c.channels)
+		comm.add(1, createCommunity(c))
+		roles.add(len(c.roles), createRoles(c))
+		addMembers(&members, d, c)
+		addAssignments(&assign, d, c)
 		for _, ch := range c.channels {
-			path := base(c) + "/channels/" + ch.id
-			channels.jobs = append(channels.jobs, func(ctx context.Context, send sender) error {
-				_, err := send("PUT", path, nil)
-				return err
-			})
-			overwrites.items += 1 + len(ch.roles)
+			channels.add(1, putChannel(c, ch))
+			n := 1 + len(ch.roles)
 			if ch.member >= 0 {
-				overwrites.items++
+				n++
 			}
-			overwrites.jobs = append(overwrites.jobs, func(ctx context.Context, send sender) error {
-				if _, err := send("PUT", path+"/overwrites/roles/everyone", overwriteBody(ch.everyone)); err != nil {
-					return err
-				}
-				for _, o := range ch.roles {
-					if _, err := send("PUT", path+"/overwrites/roles/"+c.roles[o.role].id, overwriteBody(o.overwrite)); err != nil {
-						return err
-					}
-				}
-				if ch.member >= 0 {
-					_, err := send("PUT", path+"/overwrites/members/"+d.userID(c.members[ch.member]), overwriteBody(ch.memberOW))
-					return err
-				}
-				return nil
-			})
+			overwrites.add(n, putOverwrites(d, c, ch))
 		}
 	}
 	return []phase{comm, roles, members, assign, channels, overwrites}
+}
+
+// add appends a job that seeds items of the phase's unit.
+func (ph *phase) add(items int, j job) {
+	ph.items += items
+	ph.jobs = append(ph.jobs, j)
+}
+
+// communityPath is the API's path of a community.
+func communityPath(c *community) string { return "/v1/communities/" + c.id }
+
+// createCommunity creates the community.
+func createCommunity(c *community) job {
+	return func(ctx context.Context, send sender) error {
+		body := append([]byte(`{"id":`), strconv.Quote(c.id)...)
+		body = append(append(body, `,"name":`...), strconv.Quote("Bench "+c.id)...)
+		_, err := send("POST", "/v1/communities", append(body, '}'))
+		return err
+	}
+}
+
+// createRoles creates the community's roles in order, each at its
+// position, and records the ids the server gave them.
+func createRoles(c *community) job {
+	return func(ctx context.Context, send sender) error {
+		for i := range c.roles {
+			r := &c.roles[i]
+			body := append([]byte(`{"name":`), strconv.Quote(r.name)...)
+			body = append(body, `,"position":`...)
+			body = strconv.AppendInt(body, int64(i+1), 10)
+			body = append(body, `,"permissions":`...)
+			body = append(appendStrings(body, keysOf(r.mask)), '}')
+			out, err := send("POST", communityPath(c)+"/roles", body)
+			if err != nil {
+				return err
+			}
+			var created struct{ ID string }
+			if err := json.Unmarshal(out, &created); err != nil || created.ID == "" {
+				return fmt.Errorf("POST %s/roles: no role id in the answer %.500s", communityPath(c), out)
+			}
+			r.id = created.ID
+		}
+		return nil
+	}
+}
+
+// addMembers adds to ph the jobs that add the community's members, 1,000
+// per batch-add.
+func addMembers(ph *phase, d *dataset, c *community) {
+	for lo := 0; lo < len(c.members); lo += 1000 {
+		ids := make([]string, 0, 1000)
+		for _, u := range c.members[lo:min(lo+1000, len(c.members))] {
+			ids = append(ids, d.userID(u))
+		}
+		ph.add(len(ids), func(ctx context.Context, send sender) error {
+			body := append(appendStrings([]byte(`{"userIds":`), ids), '}')
+			_, err := send("POST", communityPath(c)+"/members/batch-add", body)
+			return err
+		})
+	}
+}
+
+// addAssignments adds to ph the jobs that give the community's members
+// their roles: for each set of roles, its holders in batch-adds of up to
+// 100 users by 100 roles.
+func addAssignments(ph *phase, d *dataset, c *community) {
+	holders := make([][]string, len(c.sets))
+	for j, s := range c.set {
+		holders[s] = append(holders[s], d.userID(c.members[j]))
+	}
+	for s, users := range holders {
+		set := c.sets[s]
+		for ulo := 0; ulo < len(users); ulo += 100 {
+			us := users[ulo:min(ulo+100, len(users))]
+			for rlo := 0; rlo < len(set); rlo += 100 {
+				rs := set[rlo:min(rlo+100, len(set))]
+				ph.add(len(us)*len(rs), batchAddRoles(c, us, rs))
+			}
+		}
+	}
+}
+
+// batchAddRoles gives the users the community's roles rs in one request.
+func batchAddRoles(c *community, users []string, rs []uint8) job {
+	return func(ctx context.Context, send sender) error {
+		ids := make([]string, len(rs))
+		for i, r := range rs {
+			ids[i] = c.roles[r].id
+		}
+		body := appendStrings([]byte(`{"userIds":`), users)
+		body = append(appendStrings(append(body, `,"roleIds":`...), ids), '}')
+		_, err := send("POST", communityPath(c)+"/roles/batch-add", body)
+		return err
+	}
+}
+
+// putChannel creates the channel.
+func putChannel(c *community, ch benchChannel) job {
+	path := communityPath(c) + "/channels/" + ch.id
+	return func(ctx context.Context, send sender) error {
+		_, err := send("PUT", path, nil)
+		return err
+	}
+}
+
+// putOverwrites sets the channel's overwrites: everyone's, its roles', and
+// its member's when it has one.
+func putOverwrites(d *dataset, c *community, ch benchChannel) job {
+	path := communityPath(c) + "/channels/" + ch.id
+	return func(ctx context.Context, send sender) error {
+		if _, err := send("PUT", path+"/overwrites/roles/everyone", overwriteBody(ch.everyone)); err != nil {
+			return err
+		}
+		for _, o := range ch.roles {
+			if _, err := send("PUT", path+"/overwrites/roles/"+c.roles[o.role].id, overwriteBody(o.overwrite)); err != nil {
+				return err
+			}
+		}
+		if ch.member >= 0 {
+			_, err := send("PUT", path+"/overwrites/members/"+d.userID(c.members[ch.member]), overwriteBody(ch.memberOW))
+			return err
+		}
+		return nil
+	}
 }
 
 func overwriteBody(o overwrite) []byte {
