@@ -1,0 +1,220 @@
+package index
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestTableAgreesWithMap drives a table and a Go map with the same random
+// puts, deletions and lookups, and checks after every step or few that they
+// agree.
+// The names are crafted so that their home slots cluster: runs of a whole
+// table's worth of entries, runs that wrap from the last slots to the first,
+// entries sharing a key, and a table that grows while its entries stay in
+// one run.
+func TestTableAgreesWithMap(t *testing.T) {
+	cases := []struct {
+		name  string
+		seed  uint64
+		homes []int // each name's home slot; negative counts from the end
+		steps int
+		// the table is to be filled and emptied at least cycles times,
+		// and to have slots slots at the end
+		cycles, slots int
+	}{
+		// 32 names fill a 64-slot table as full as it gets (a 33rd grows it).
+		{"one home", 1, repeat(32, 5), 20000, 10, 64},
+		{"last slots", 2, spread(32, -1, -2, -3, -4), 20000, 10, 64},
+		{"wrapped run over early homes", 3, spread(32, -1, -2, 0, 1, 2, 3), 20000, 10, 64},
+		{"first and last slot", 4, spread(32, -1, 0), 20000, 10, 64},
+		{"growth in one run", 5, spread(240, -2, -1, 0, 1), 6000, 3, 512},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pool := make([]name, len(tc.homes))
+			for i, h := range tc.homes {
+				pool[i] = crafted(uint64(i+1), h)
+			}
+			every := max(1, len(pool)/32)
+			run := runTableModel(t, tc.seed, pool, tc.steps, every)
+			if run.filled < tc.cycles || run.emptied < tc.cycles || run.slots != tc.slots {
+				t.Errorf("seed %d: got %+v; want the table filled and emptied at least %d times, in %d slots",
+					tc.seed, run, tc.cycles, tc.slots)
+			}
+		})
+	}
+	t.Run("shared keys", func(t *testing.T) {
+		// Eight keys named four times each, told apart by check alone.
+		var pool []name
+		for i := range 32 {
+			n := crafted(uint64(i%8+1), -1-i%8%3)
+			n.check = uint64(i)
+			pool = append(pool, n)
+		}
+		if run := runTableModel(t, 6, pool, 20000, 1); run.filled < 10 || run.emptied < 10 || run.slots != 64 {
+			t.Errorf("seed 6: got %+v; want the table filled and emptied at least 10 times, in 64 slots", run)
+		}
+	})
+}
+
+// TestTableAgreesWithMapOnHashedNames is TestTableAgreesWithMap with names
+// as the index makes them, in numbers that grow the table several times.
+func TestTableAgreesWithMapOnHashedNames(t *testing.T) {
+	const seed = 7
+	rng := rand.New(rand.NewPCG(seed, 0))
+	ns := newNames()
+	pool := make([]name, 3000)
+	for i := range pool {
+		pool[i] = ns.of(fmt.Sprint("c", rng.IntN(5)), fmt.Sprint(rng.Uint64()))
+	}
+	if run := runTableModel(t, seed, pool, 30000, 50); run.filled < 1 || run.emptied < 1 || run.slots != 8192 {
+		t.Errorf("seed %d: got %+v; want the table filled and emptied, in 8192 slots", seed, run)
+	}
+}
+
+// crafted returns a name whose home slot is home in every table of up to
+// 2^32 slots, counting from the end when home is negative. c tells apart
+// names of one home.
+func crafted(c uint64, home int) name {
+	return name{key: c<<32 | uint64(uint32(home)), check: c * 0x9e3779b97f4a7c15}
+}
+
+func repeat(n, home int) []int {
+	homes := make([]int, n)
+	for i := range homes {
+		homes[i] = home
+	}
+	return homes
+}
+
+// spread returns n homes taken in turn from homes.
+func spread(n int, homes ...int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = homes[i%len(homes)]
+	}
+	return out
+}
+
+// runTableModel applies steps random operations on names of pool to a
+// table and to a map, checking every so many steps that they hold the same
+// entries. It puts new names until all of pool is held, then deletes until
+// none is, in turns, so that the table is as full as it gets, empty, and
+// filled again with names it held before; overwrites, deletions of absent
+// names and lookups are mixed in throughout.
+func runTableModel(t *testing.T, seed uint64, pool []name, steps, every int) tableRun {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 0))
+	tb := newTable[int]()
+	model := map[name]int{}
+	// order[:len(model)] are held, the rest are not; at[n] is n's place.
+	order := append([]name(nil), pool...)
+	at := make(map[name]int, len(order))
+	for i, n := range order {
+		at[n] = i
+	}
+	move := func(n name, to int) {
+		i := at[n]
+		order[i], order[to] = order[to], order[i]
+		at[order[i]], at[order[to]] = i, to
+	}
+	var run tableRun
+	var op string
+	var n name
+	fail := func(step int, format string, args ...any) {
+		t.Helper()
+		t.Fatalf("seed %d, step %d (compared every %d), after %s(%x/%x) with %d held: %s",
+			seed, step, every, op, n.key, n.check, len(model), fmt.Sprintf(format, args...))
+	}
+	filling := true
+	for step := range steps {
+		held := len(model)
+		putNew, delHeld := 40, 5
+		if !filling {
+			putNew, delHeld = 5, 40
+		}
+		switch r := rng.IntN(100); {
+		case r < putNew+10:
+			if r < putNew && held < len(order) || held == 0 {
+				op, n = "put new", order[held+rng.IntN(len(order)-held)]
+				move(n, held)
+			} else {
+				op, n = "overwrite", order[rng.IntN(held)]
+			}
+			tb.put(n, step)
+			model[n] = step
+		case r < putNew+10+delHeld+5:
+			if r < putNew+10+delHeld && held > 0 || held == len(order) {
+				op, n = "del held", order[rng.IntN(held)]
+				move(n, held-1)
+			} else {
+				op, n = "del absent", order[held+rng.IntN(len(order)-held)]
+			}
+			tb.del(n)
+			delete(model, n)
+		case r < 80:
+			op, n = "get", order[rng.IntN(len(order))]
+			want, present := model[n]
+			if got, ok := tb.get(n); ok != present || ok && got != want {
+				fail(step, "got %d, %v; want %d, %v", got, ok, want, present)
+			}
+		default:
+			op, n = "probe and finish", order[rng.IntN(len(order))]
+			want, present := model[n]
+			i, key := tb.probe(n)
+			if got := tb.finish(n, i, key); (got != nil) != present || got != nil && *got != want {
+				fail(step, "got %v; want %d, %v", got, want, present)
+			}
+		}
+		if filling && len(model) == len(order) {
+			run.filled++
+			filling = false
+		} else if !filling && len(model) == 0 {
+			run.emptied++
+			filling = true
+		}
+		if step%every == 0 || step == steps-1 {
+			if err := tableMatches(&tb, model, pool); err != nil {
+				fail(step, "%v", err)
+			}
+		}
+	}
+	run.slots = len(tb.slots)
+	return run
+}
+
+// tableRun is what a run of runTableModel did, for its caller to check that
+// the run went where it meant to.
+type tableRun struct {
+	filled, emptied int // times the table held all of the pool, then none
+	slots           int // the table's size at the end
+}
+
+// tableMatches reports how tb and model differ on the names of pool, if
+// they do.
+func tableMatches(tb *table[int], model map[name]int, pool []name) error {
+	if tb.count != len(model) {
+		return fmt.Errorf("count %d, want %d", tb.count, len(model))
+	}
+	used := 0
+	for _, e := range tb.slots {
+		if e.key != 0 {
+			used++
+		}
+	}
+	if used != len(model) || 2*used > len(tb.slots) {
+		return fmt.Errorf("%d of %d slots used, want %d", used, len(tb.slots), len(model))
+	}
+	for _, n := range pool {
+		want, present := model[n]
+		if got, ok := tb.get(n); ok != present || ok && got != want {
+			return fmt.Errorf("get(%x/%x) = %d, %v; want %d, %v", n.key, n.check, got, ok, want, present)
+		}
+		i, key := tb.probe(n)
+		if got := tb.finish(n, i, key); (got != nil) != present || got != nil && *got != want {
+			return fmt.Errorf("finish(%x/%x) = %v; want %d, %v", n.key, n.check, got, want, present)
+		}
+	}
+	return nil
+}
