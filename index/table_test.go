@@ -14,6 +14,7 @@ import (
 // entries sharing a key, and a table that grows while its entries stay in
 // one run.
 func TestTableAgreesWithMap(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		seed  uint64
@@ -32,6 +33,7 @@ func TestTableAgreesWithMap(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			pool := make([]name, len(tc.homes))
 			for i, h := range tc.homes {
 				pool[i] = crafted(uint64(i+1), h)
@@ -45,6 +47,7 @@ func TestTableAgreesWithMap(t *testing.T) {
 		})
 	}
 	t.Run("shared keys", func(t *testing.T) {
+		t.Parallel()
 		// Eight keys named four times each, told apart by check alone.
 		var pool []name
 		for i := range 32 {
@@ -61,6 +64,7 @@ func TestTableAgreesWithMap(t *testing.T) {
 // TestTableAgreesWithMapOnHashedNames is TestTableAgreesWithMap with names
 // as the index makes them, in numbers that grow the table several times.
 func TestTableAgreesWithMapOnHashedNames(t *testing.T) {
+	t.Parallel()
 	const seed = 7
 	rng := rand.New(rand.NewPCG(seed, 0))
 	ns := newNames()
