@@ -66,21 +66,21 @@ func (k *APIKey) Clean(now time.Time) error {
 	var f fields
 	k.Name = strings.TrimSpace(k.Name)
 	if k.Name == "" {
-		f.add("body.name", "must not be empty", k.Name)
+		f.add("name", "must not be empty", k.Name)
 	}
-	f.line("body.name", k.Name)
+	f.line("name", k.Name)
 	if len(k.Scopes) == 0 {
-		f.add("body.scopes", "must list at least one of check, read, write, admin", nil)
+		f.add("scopes", "must list at least one of check, read, write, admin", nil)
 	}
 	for i, s := range k.Scopes {
 		if !slices.Contains(KeyScopes, s) {
-			f.add(fmt.Sprintf("body.scopes[%d]", i), "must be one of check, read, write, admin", s)
+			f.add(fmt.Sprintf("scopes[%d]", i), "must be one of check, read, write, admin", s)
 		}
 	}
 	k.Scopes = CleanKeys(k.Scopes)
-	f.future("body.expiresAt", k.ExpiresAt, now)
+	f.future("expiresAt", k.ExpiresAt, now)
 	if k.CommunityID != nil {
-		f.id("body.communityId", *k.CommunityID)
+		f.id("communityId", *k.CommunityID)
 	}
 	return f.err()
 }

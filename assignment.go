@@ -52,25 +52,54 @@ type PairResult struct {
 	Result string `json:"result" enum:"added,already_held,removed,not_held,retained"`
 }
 
+// RoleGrant asks to add or remove one role for one user.
+type RoleGrant struct {
+	// Scope is a community id, or Platform.
+	Scope  string
+	UserID string
+	RoleID string
+	// Source defaults to SourceManual, as in a Change.
+	Source Source
+	// ExpiresAt, on an add, ends the grant at that time.
+	ExpiresAt *time.Time
+}
+
+// RoleResult is a user's roles in a scope after one role was added or
+// removed, and what happened to that role.
+type RoleResult struct {
+	Member
+	Result string `json:"result" enum:"added,already_held,removed,retained" doc:"What happened to the role."`
+}
+
 // AssignmentService adds and removes roles. In a community, roles go only to
 // members (EMEMBERNOTFOUND); at platform scope to any user, whose record is
-// created if needed.
+// created if needed. Roles are named by id or built-in alias; an unknown one
+// is EROLENOTFOUND.
 type AssignmentService interface {
 	// ListUserRoles returns the roles a user holds in the scope. Returns
 	// ECOMMUNITYNOTFOUND, EMEMBERNOTFOUND, or EUSERNOTFOUND at platform scope.
 	ListUserRoles(ctx context.Context, scope, userID string) (Member, error)
 
-	// AddRoles applies the change's adds. A single add returns the outcome;
-	// the Member is the (single) user's state afterwards.
-	AddRoles(ctx context.Context, c Change) ([]PairResult, Member, Revision, error)
+	// AddRole gives one user one role and returns their roles afterwards
+	// with the outcome, Added or AlreadyHeld.
+	AddRole(ctx context.Context, g RoleGrant) (RoleResult, Revision, error)
 
-	// RemoveRoles applies the change's removals. A manual removal never
-	// removes a provisioning grant: a role held only through one is
-	// EGRANTEDBYSOURCE, and a role kept by one is reported Retained. Removing
-	// admin from oneself is ECANNOTREMOVEADMIN; from the last holder of a
-	// scope that has no owner, ELASTADMIN. For a single removal, a role not
-	// held is EROLENOTHELD; in a batch it is reported NotHeld.
-	RemoveRoles(ctx context.Context, c Change, single bool) ([]PairResult, Member, Revision, error)
+	// RemoveRole takes one role from one user, as RemoveRoles does, and
+	// returns their roles afterwards with the outcome, Removed or Retained.
+	// A role the user does not hold through the source is EROLENOTHELD.
+	RemoveRole(ctx context.Context, g RoleGrant) (RoleResult, Revision, error)
+
+	// AddRoles applies a batch's adds, all or nothing, and returns the
+	// outcome of each (user, role) pair.
+	AddRoles(ctx context.Context, c Change) ([]PairResult, Revision, error)
+
+	// RemoveRoles applies a batch's removals, all or nothing. A manual
+	// removal never removes a provisioning grant: a role held only through
+	// one is EGRANTEDBYSOURCE, and a role kept by one is reported Retained.
+	// Removing admin from oneself is ECANNOTREMOVEADMIN; from the last
+	// holder of a scope that has no owner, ELASTADMIN. A role not held is
+	// reported NotHeld.
+	RemoveRoles(ctx context.Context, c Change) ([]PairResult, Revision, error)
 }
 
 // Clean checks a change. It returns a validation error naming each bad
@@ -82,12 +111,32 @@ func (c *Change) Clean(now time.Time) error {
 		c.Source = SourceManual
 	}
 	if !c.Source.Valid() {
-		f.add("body.source", "must be manual or provisioning", c.Source)
+		f.add("source", "must be manual or provisioning", c.Source)
 	}
-	f.ids("body.userIds", c.UserIDs)
-	f.ids("body.roleIds", c.RoleIDs)
-	f.future("body.expiresAt", c.ExpiresAt, now)
+	f.ids("userIds", c.UserIDs)
+	f.ids("roleIds", c.RoleIDs)
+	f.future("expiresAt", c.ExpiresAt, now)
 	return f.err()
+}
+
+// Clean checks a single grant, as Change.Clean checks a batch.
+func (g *RoleGrant) Clean(now time.Time) error {
+	var f fields
+	if g.Source == "" {
+		g.Source = SourceManual
+	}
+	if !g.Source.Valid() {
+		f.add("source", "must be manual or provisioning", g.Source)
+	}
+	f.id("userId", g.UserID)
+	f.id("roleId", g.RoleID)
+	f.future("expiresAt", g.ExpiresAt, now)
+	return f.err()
+}
+
+// Change returns the grant as a change of one user and one role.
+func (g RoleGrant) Change() Change {
+	return Change{Scope: g.Scope, UserIDs: []string{g.UserID}, RoleIDs: []string{g.RoleID}, Source: g.Source, ExpiresAt: g.ExpiresAt}
 }
 
 // ids checks a batch's list of 1 to MaxBatch ids.

@@ -47,9 +47,9 @@ type Overwrite struct {
 // ChannelService manages channels and their overwrites. Every change needs
 // MANAGE_CHANNELS from a user actor (EMISSINGPERMISSION).
 type ChannelService interface {
-	// PutChannel creates the channel, or renames it, and reports whether it
-	// was created. Returns EVALIDATION, ECOMMUNITYNOTFOUND, ELIMITREACHED.
-	PutChannel(ctx context.Context, c Channel) (Channel, bool, Revision, error)
+	// PutChannel creates the channel, or renames it; Created reports
+	// creation. Returns EVALIDATION, ECOMMUNITYNOTFOUND, ELIMITREACHED.
+	PutChannel(ctx context.Context, c Channel) (Upserted[Channel], Revision, error)
 
 	// FindChannel returns ECOMMUNITYNOTFOUND or ECHANNELNOTFOUND.
 	FindChannel(ctx context.Context, communityID, id string) (Channel, error)
@@ -75,8 +75,8 @@ type ChannelService interface {
 // Clean trims and checks a channel.
 func (c *Channel) Clean() error {
 	var f fields
-	f.id("path.channelId", c.ID)
-	f.displayName("body.name", &c.Name)
+	f.id("channelId", c.ID)
+	f.displayName("name", &c.Name)
 	return f.err()
 }
 
@@ -85,16 +85,16 @@ func (c *Channel) Clean() error {
 // allowed and denied.
 func (o *Overwrite) Clean() error {
 	var f fields
-	f.id("path.channelId", o.ChannelID)
-	loc := "path.roleId"
+	f.id("channelId", o.ChannelID)
+	loc := "roleId"
 	if o.Type == OverwriteMember {
-		loc = "path.userId"
+		loc = "userId"
 	}
 	f.id(loc, o.ID)
 	for _, side := range []struct {
 		loc  string
 		keys []string
-	}{{"body.allow", o.Allow}, {"body.deny", o.Deny}} {
+	}{{"allow", o.Allow}, {"deny", o.Deny}} {
 		for i, k := range side.keys {
 			switch {
 			case !ValidPermissionKey(k):
@@ -107,7 +107,7 @@ func (o *Overwrite) Clean() error {
 	o.Allow, o.Deny = CleanKeys(o.Allow), CleanKeys(o.Deny)
 	for _, k := range o.Allow {
 		if slices.Contains(o.Deny, k) {
-			f.add("body.deny", "must not name a permission that allow names", k)
+			f.add("deny", "must not name a permission that allow names", k)
 		}
 	}
 	if o.Allow == nil {

@@ -1,9 +1,21 @@
 package roster
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // MaxCheckBatch bounds the checks of one batch.
 const MaxCheckBatch = 1000
+
+// CheckBatch returns a validation error unless a batch holds 1 to
+// MaxCheckBatch checks.
+func CheckBatch(checks []Check) error {
+	if len(checks) == 0 || len(checks) > MaxCheckBatch {
+		return Invalid(FieldError{Location: "checks", Message: fmt.Sprintf("must list 1 to %d checks", MaxCheckBatch), Value: len(checks)})
+	}
+	return nil
+}
 
 // Check asks whether a user holds a permission in a community, or at
 // platform scope when CommunityID is empty; in one of the community's
@@ -69,8 +81,9 @@ type CheckService interface {
 	// channel.
 	Check(ctx context.Context, checks []Check, minRevision Revision) ([]bool, Revision, error)
 
-	// Allowed answers one check as Check does, naming bad fields as the
-	// body of a single check (body.permission).
+	// Allowed answers one check as Check does, naming bad fields as those
+	// of a single check (permission) rather than of a batch
+	// (checks[0].permission).
 	Allowed(ctx context.Context, c Check, minRevision Revision) (bool, Revision, error)
 
 	// EffectivePermissions returns what the user may do in the scope (in

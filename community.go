@@ -53,12 +53,12 @@ type CommunityService interface {
 // Clean trims and checks a new community's fields.
 func (c *Community) Clean() error {
 	var f fields
-	f.name("body.name", &c.Name)
+	f.name("name", &c.Name)
 	if c.ID != "" {
-		f.id("body.id", c.ID)
+		f.id("id", c.ID)
 	}
 	if c.OwnerID != nil {
-		f.id("body.ownerId", *c.OwnerID)
+		f.id("ownerId", *c.OwnerID)
 	}
 	return f.err()
 }
@@ -67,10 +67,10 @@ func (c *Community) Clean() error {
 func (u *CommunityUpdate) Clean() error {
 	var f fields
 	if u.Name != nil {
-		f.name("body.name", u.Name)
+		f.name("name", u.Name)
 	}
 	if u.OwnerID != nil && *u.OwnerID != "" {
-		f.id("body.ownerId", *u.OwnerID)
+		f.id("ownerId", *u.OwnerID)
 	}
 	return f.err()
 }

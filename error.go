@@ -69,8 +69,10 @@ type Error struct {
 	Extra   map[string]any
 }
 
-// FieldError names one bad input: where it is (such as "body.name" or
-// "path.roleId"), what is wrong with it, and the value received.
+// FieldError names one bad input: where it is in the call, as a plain path
+// such as "name", "roleIds[3]" or "checks[0].permission" (each front says
+// where that is in its own request), what is wrong with it, and the value
+// received.
 type FieldError struct {
 	Location string
 	Message  string

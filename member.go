@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -57,11 +58,11 @@ type JoinResult struct {
 // MemberService manages who belongs to a community.
 type MemberService interface {
 	// AddMember makes the user a member (creating the user record if needed)
-	// and gives them the community's default roles. Adding a member again
-	// changes only the display name. The bool reports that the user joined.
+	// and gives them the community's default roles; Created reports that
+	// they joined. Adding a member again changes only the display name.
 	// A user actor may add themselves; adding others needs MANAGE_MEMBERS.
 	// Returns ECOMMUNITYNOTFOUND, EVALIDATION, EMISSINGPERMISSION.
-	AddMember(ctx context.Context, communityID, userID string, displayName *string) (Member, bool, Revision, error)
+	AddMember(ctx context.Context, communityID, userID string, displayName *string) (Upserted[Member], Revision, error)
 
 	// AddMembers adds up to MaxMemberBatch users as AddMember does, all or
 	// nothing, and reports for each whether they joined or already were a
@@ -80,4 +81,13 @@ type MemberService interface {
 	// EMEMBERNOTFOUND, EOWNERCANNOTLEAVE for the owner and ELASTADMIN for the
 	// last admin of a community without an owner.
 	RemoveMember(ctx context.Context, communityID, userID string) (Revision, error)
+}
+
+// CheckJoins checks the users of one AddMembers call: 1 to MaxMemberBatch
+// well-formed ids.
+func CheckJoins(userIDs []string) error {
+	if len(userIDs) == 0 || len(userIDs) > MaxMemberBatch {
+		return Invalid(FieldError{Location: "userIds", Message: fmt.Sprintf("must list 1 to %d ids", MaxMemberBatch), Value: len(userIDs)})
+	}
+	return CheckIDs("userIds", userIDs)
 }

@@ -91,8 +91,8 @@ type PermissionService interface {
 func (p *Permission) Clean() error {
 	var f fields
 	if !ValidPermissionKey(p.Key) {
-		f.add("body.key", "must be UPPER_SNAKE_CASE, 2-64 characters, starting with a letter", p.Key)
+		f.add("key", "must be UPPER_SNAKE_CASE, 2-64 characters, starting with a letter", p.Key)
 	}
-	f.length("body.description", p.Description, MaxPermissionDescLen)
+	f.length("description", p.Description, MaxPermissionDescLen)
 	return f.err()
 }

@@ -124,10 +124,10 @@ type RoleService interface {
 // naming each bad field.
 func (r *Role) Clean() error {
 	var f fields
-	f.name("body.name", &r.Name)
-	f.length("body.description", r.Description, MaxDescriptionLen)
-	f.colour("body.colour", r.Colour)
-	f.metadata("body.metadata", r.Metadata)
+	f.name("name", &r.Name)
+	f.length("description", r.Description, MaxDescriptionLen)
+	f.colour("colour", r.Colour)
+	f.metadata("metadata", r.Metadata)
 	if r.Colour != nil && *r.Colour == "" {
 		r.Colour = nil
 	}
@@ -139,13 +139,13 @@ func (r *Role) Clean() error {
 func (u *RoleUpdate) Clean() error {
 	var f fields
 	if u.Name != nil {
-		f.name("body.name", u.Name)
+		f.name("name", u.Name)
 	}
 	if u.Description != nil {
-		f.length("body.description", *u.Description, MaxDescriptionLen)
+		f.length("description", *u.Description, MaxDescriptionLen)
 	}
-	f.colour("body.colour", u.Colour)
-	f.metadata("body.metadata", u.Metadata)
+	f.colour("colour", u.Colour)
+	f.metadata("metadata", u.Metadata)
 	if u.Permissions != nil {
 		keys := CleanKeys(*u.Permissions)
 		u.Permissions = &keys

@@ -6,6 +6,7 @@ package roster
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -79,6 +80,22 @@ const (
 	DefaultPageLimit = 100
 	MaxPageLimit     = 1000
 )
+
+// Check returns a validation error unless the limit is 0 (for the default)
+// or 1 to MaxPageLimit.
+func (p Page) Check() error {
+	if p.Limit < 0 || p.Limit > MaxPageLimit {
+		return Invalid(FieldError{Location: "limit", Message: fmt.Sprintf("must be between 1 and %d", MaxPageLimit), Value: p.Limit})
+	}
+	return nil
+}
+
+// Upserted is the outcome of a write that creates or updates: the value
+// afterwards, and whether the write created it.
+type Upserted[T any] struct {
+	Value   T
+	Created bool
+}
 
 // Clock returns the current time; stores take one so tests can fix time.
 type Clock func() time.Time

@@ -33,8 +33,8 @@ type Membership struct {
 
 // UserService manages user records.
 type UserService interface {
-	// PutUser creates or updates a user record. The bool reports creation.
-	PutUser(ctx context.Context, id string, upd UserUpdate) (User, bool, Revision, error)
+	// PutUser creates or updates a user record; Created reports creation.
+	PutUser(ctx context.Context, id string, upd UserUpdate) (Upserted[User], Revision, error)
 
 	// FindUser returns EUSERNOTFOUND for a user never referenced.
 	FindUser(ctx context.Context, id string) (User, error)
@@ -47,7 +47,7 @@ type UserService interface {
 // Clean trims and checks a user update.
 func (u *UserUpdate) Clean() error {
 	var f fields
-	f.displayName("body.displayName", u.DisplayName)
-	f.metadata("body.metadata", u.Metadata)
+	f.displayName("displayName", u.DisplayName)
+	f.metadata("metadata", u.Metadata)
 	return f.err()
 }

@@ -141,7 +141,7 @@ func (f fields) err() error {
 // CleanDisplayName trims a display name (nil for none) and checks it.
 func CleanDisplayName(name *string) error {
 	var f fields
-	f.displayName("body.displayName", name)
+	f.displayName("displayName", name)
 	return f.err()
 }
 

@@ -38,15 +38,15 @@ type upserted[T any] struct {
 	Body     T
 }
 
-func upsert[T any](v T, created bool, rev roster.Revision, err error) (*upserted[T], error) {
+func upsert[T any](u roster.Upserted[T], rev roster.Revision, err error) (*upserted[T], error) {
 	if err != nil {
 		return nil, err
 	}
 	status := http.StatusOK
-	if created {
+	if u.Created {
 		status = http.StatusCreated
 	}
-	return &upserted[T]{Status: status, Revision: int64(rev), Body: v}, nil
+	return &upserted[T]{Status: status, Revision: int64(rev), Body: u.Value}, nil
 }
 
 // body is the answer of a read.

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -33,12 +31,6 @@ type batchResult struct {
 	Results []roster.PairResult `json:"results"`
 }
 
-// memberResult is a member's roles after one role was added or removed.
-type memberResult struct {
-	roster.Member
-	Result string `json:"result" enum:"added,already_held,removed,retained" doc:"What happened to the role."`
-}
-
 func (s *Server) listUserRoles(ctx context.Context, in *struct {
 	Scoped
 	UserPath
@@ -51,7 +43,7 @@ func (s *Server) batchAdd(ctx context.Context, in *struct {
 	Body batchAddBody
 }) (*answer[batchResult], error) {
 	b := in.Body
-	res, _, rev, err := s.store.AddRoles(ctx, roster.Change{Scope: in.scope, UserIDs: b.UserIDs, RoleIDs: b.RoleIDs, Source: b.Source, ExpiresAt: b.ExpiresAt})
+	res, rev, err := s.store.AddRoles(ctx, roster.Change{Scope: in.scope, UserIDs: b.UserIDs, RoleIDs: b.RoleIDs, Source: b.Source, ExpiresAt: b.ExpiresAt})
 	return wrote(batchResult{Results: res}, rev, err)
 }
 
@@ -60,7 +52,7 @@ func (s *Server) batchRemove(ctx context.Context, in *struct {
 	Body batchRemoveBody
 }) (*answer[batchResult], error) {
 	b := in.Body
-	res, _, rev, err := s.store.RemoveRoles(ctx, roster.Change{Scope: in.scope, UserIDs: b.UserIDs, RoleIDs: b.RoleIDs, Source: b.Source}, false)
+	res, rev, err := s.store.RemoveRoles(ctx, roster.Change{Scope: in.scope, UserIDs: b.UserIDs, RoleIDs: b.RoleIDs, Source: b.Source})
 	return wrote(batchResult{Results: res}, rev, err)
 }
 
@@ -69,13 +61,12 @@ func (s *Server) addUserRole(ctx context.Context, in *struct {
 	UserPath
 	RolePath
 	Body *grantBody `required:"false"`
-}) (*answer[memberResult], error) {
-	c := roster.Change{Scope: in.scope, UserIDs: []string{in.UserID}, RoleIDs: []string{in.RoleID}}
+}) (*answer[roster.RoleResult], error) {
+	g := roster.RoleGrant{Scope: in.scope, UserID: in.UserID, RoleID: in.RoleID}
 	if in.Body != nil {
-		c.Source, c.ExpiresAt = in.Body.Source, in.Body.ExpiresAt
+		g.Source, g.ExpiresAt = in.Body.Source, in.Body.ExpiresAt
 	}
-	res, m, rev, err := s.store.AddRoles(ctx, c)
-	return single(res, m, rev, err)
+	return wrote(s.store.AddRole(ctx, g))
 }
 
 func (s *Server) removeUserRole(ctx context.Context, in *struct {
@@ -83,34 +74,6 @@ func (s *Server) removeUserRole(ctx context.Context, in *struct {
 	UserPath
 	RolePath
 	Source roster.Source `query:"source" enum:"manual,provisioning" doc:"Whose grant to remove: manual (default) or provisioning."`
-}) (*answer[memberResult], error) {
-	c := roster.Change{Scope: in.scope, UserIDs: []string{in.UserID}, RoleIDs: []string{in.RoleID}, Source: in.Source}
-	res, m, rev, err := s.store.RemoveRoles(ctx, c, true)
-	return single(res, m, rev, err)
-}
-
-func single(res []roster.PairResult, m roster.Member, rev roster.Revision, err error) (*answer[memberResult], error) {
-	if err != nil {
-		return nil, relocate(relocate(err, "body.userIds[0]", "path.userId"), "body.roleIds[0]", "path.roleId")
-	}
-	return wrote(memberResult{Member: m, Result: res[0].Result}, rev, nil)
-}
-
-// relocate renames the field locations of a domain error that start with
-// from, for routes whose inputs the store sees under other names.
-func relocate(err error, from, to string) error {
-	var e *roster.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	moved := *e
-	moved.Fields = make([]roster.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		if strings.HasPrefix(f.Location, from) {
-			f.Location = to + strings.TrimPrefix(f.Location, from)
-		}
-		moved.Fields[i] = f
-	}
-	moved.Message = strings.ReplaceAll(moved.Message, from, to)
-	return &moved
+}) (*answer[roster.RoleResult], error) {
+	return wrote(s.store.RemoveRole(ctx, roster.RoleGrant{Scope: in.scope, UserID: in.UserID, RoleID: in.RoleID, Source: in.Source}))
 }

@@ -77,7 +77,7 @@ func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Bu
 	if batch {
 		res, rev, err := s.store.Check(ctx, in.checks, in.min)
 		if err != nil {
-			writeProblem(w, problemFrom(ctx, err))
+			writeProblem(w, problemFrom(ctx, nil, err))
 			return true
 		}
 		out = append(out, `{"results":[`...)
@@ -94,7 +94,7 @@ func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Bu
 	} else {
 		ok, rev, err := s.store.Allowed(ctx, in.checks[0], in.min)
 		if err != nil {
-			writeProblem(w, problemFrom(ctx, err))
+			writeProblem(w, problemFrom(ctx, nil, err))
 			return true
 		}
 		out = append(out, `{"allowed":`...)

@@ -45,7 +45,7 @@ func MustEnv(tb testing.TB, eng sqltest.Engine) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(index.Serve(db, ix), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(api.New(index.NewService(db, ix), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	tb.Cleanup(func() {
 		srv.Close()
 		ix.Close()

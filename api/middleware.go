@@ -132,7 +132,7 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			return
 		}
 		fail := func(err error) {
-			p := problemFrom(ctx.Context(), err)
+			p := problemFrom(ctx.Context(), op, err)
 			if p.Code == roster.EUNAUTHENTICATED {
 				ctx.SetHeader("WWW-Authenticate", `Bearer realm="roster"`)
 			}

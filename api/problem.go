@@ -149,8 +149,10 @@ func newProblem(ctx context.Context, code, detail string, fields []ProblemField)
 }
 
 // problemFrom turns any error into a problem: a domain error by its code,
-// anything else into a logged 500 that leaks nothing.
-func problemFrom(ctx context.Context, err error) *Problem {
+// with its fields located in a request to op (nil for the lean check path,
+// whose inputs are all in the body); anything else into a logged 500 that
+// leaks nothing.
+func problemFrom(ctx context.Context, op *huma.Operation, err error) *Problem {
 	var p *Problem
 	if errors.As(err, &p) {
 		return p
@@ -162,11 +164,39 @@ func problemFrom(ctx context.Context, err error) *Problem {
 	}
 	fields := make([]ProblemField, len(e.Fields))
 	for i, f := range e.Fields {
-		fields[i] = ProblemField(f)
+		fields[i] = ProblemField{Location: located(op, f.Location), Message: f.Message, Value: f.Value}
 	}
-	p = newProblem(ctx, e.Code, e.Message, fields)
+	detail := e.Message
+	if e.Code == roster.EVALIDATION && len(fields) == 1 {
+		detail = fields[0].Location + ": " + fields[0].Message
+	}
+	p = newProblem(ctx, e.Code, detail, fields)
 	p.Extra = e.Extra
 	return p
+}
+
+// located says where a field a domain error names by its plain path
+// (userId, roleIds[3], checks[0].permission) is in a request to op: in the
+// operation's path, query or header parameter of that name, else in the
+// body. A location the HTTP layer made itself (header.If-Match) stays.
+func located(op *huma.Operation, field string) string {
+	for _, in := range []string{"body.", "path.", "query.", "header."} {
+		if strings.HasPrefix(field, in) {
+			return field
+		}
+	}
+	name := field
+	if i := strings.IndexAny(field, "[."); i >= 0 {
+		name = field[:i]
+	}
+	if op != nil {
+		for _, p := range op.Parameters {
+			if p.Name == name {
+				return p.In + "." + field
+			}
+		}
+	}
+	return "body." + field
 }
 
 // hookHumaErrors makes huma's own errors (bad JSON, validation, body size)
@@ -174,8 +204,9 @@ func problemFrom(ctx context.Context, err error) *Problem {
 func hookHumaErrors() {
 	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		var ctx context.Context = context.Background()
+		var op *huma.Operation
 		if hctx != nil {
-			ctx = hctx.Context()
+			ctx, op = hctx.Context(), hctx.Operation()
 		}
 		code, ok := codes[status]
 		if !ok && status < 500 {
@@ -187,10 +218,10 @@ func hookHumaErrors() {
 			var p *Problem
 			switch {
 			case status == http.StatusUnprocessableEntity && errors.As(err, &e) && e.Code == roster.EVALIDATION:
-				fields = append(fields, problemFrom(ctx, e).Errors...)
+				fields = append(fields, problemFrom(ctx, op, e).Errors...)
 				continue
 			case errors.As(err, &e) || errors.As(err, &p) || status >= 500:
-				return problemFrom(ctx, err)
+				return problemFrom(ctx, op, err)
 			}
 			f := ProblemField{Message: err.Error()}
 			if d, ok := err.(huma.ErrorDetailer); ok {
@@ -206,7 +237,7 @@ func hookHumaErrors() {
 			fields = append(fields, f)
 		}
 		if status >= 500 {
-			return problemFrom(ctx, errors.New(msg))
+			return problemFrom(ctx, op, errors.New(msg))
 		}
 		if code == roster.EVALIDATION && len(fields) > 0 {
 			msg = describe(fields)

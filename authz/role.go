@@ -24,7 +24,7 @@ type CreateRoleFacts struct {
 // MaxRolesPerScope roles.
 func CreateRole(f CreateRoleFacts) error {
 	if f.Position < 1 || f.Position > f.Roles {
-		return roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", f.Roles), Value: f.Position})
+		return roster.Invalid(roster.FieldError{Location: "position", Message: fmt.Sprintf("must be between 1 and %d", f.Roles), Value: f.Position})
 	}
 	s := f.Actor
 	if err := Require(s, roster.PermManageRoles); err != nil {
@@ -72,7 +72,7 @@ type UpdateRoleFacts struct {
 func UpdateRole(f UpdateRoleFacts) error {
 	s, r, e := f.Actor, f.Role, f.Edit
 	if p := e.Position; p != nil && r.Builtin != roster.BuiltinEveryone && (*p < 1 || *p > f.Roles-1) {
-		return roster.Invalid(roster.FieldError{Location: "body.position", Message: fmt.Sprintf("must be between 1 and %d", f.Roles-1), Value: *p})
+		return roster.Invalid(roster.FieldError{Location: "position", Message: fmt.Sprintf("must be between 1 and %d", f.Roles-1), Value: *p})
 	}
 	if err := Require(s, roster.PermManageRoles); err != nil {
 		return err
@@ -195,7 +195,7 @@ func newOrder(roles []RoleFacts, ids []string) (before, after map[string]int, er
 		if a, ok := alias[id]; ok {
 			id = a
 		}
-		loc := fmt.Sprintf("body.roleIds[%d]", i)
+		loc := fmt.Sprintf("roleIds[%d]", i)
 		switch _, known := before[id]; {
 		case !known:
 			bad = append(bad, roster.FieldError{Location: loc, Message: "is not a role of this scope (everyone cannot be moved)", Value: ids[i]})
@@ -206,7 +206,7 @@ func newOrder(roles []RoleFacts, ids []string) (before, after map[string]int, er
 		}
 	}
 	if len(bad) == 0 && len(after) != len(before) {
-		bad = append(bad, roster.FieldError{Location: "body.roleIds", Message: fmt.Sprintf("must list each of the %d roles other than everyone exactly once", len(before)), Value: len(ids)})
+		bad = append(bad, roster.FieldError{Location: "roleIds", Message: fmt.Sprintf("must list each of the %d roles other than everyone exactly once", len(before)), Value: len(ids)})
 	}
 	if len(bad) > 0 {
 		return nil, nil, roster.Invalid(bad...)

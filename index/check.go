@@ -11,8 +11,8 @@ import (
 // Check answers each check in order, at one revision of at least
 // minRevision.
 func (ix *Index) Check(ctx context.Context, checks []roster.Check, minRevision roster.Revision) ([]bool, roster.Revision, error) {
-	if len(checks) == 0 || len(checks) > roster.MaxCheckBatch {
-		return nil, 0, roster.Invalid(roster.FieldError{Location: "body.checks", Message: "must list 1 to 1000 checks", Value: len(checks)})
+	if err := roster.CheckBatch(checks); err != nil {
+		return nil, 0, err
 	}
 	if err := ix.validate(checks); err != nil {
 		return nil, 0, err
@@ -109,9 +109,9 @@ func located(err error, i int) error {
 	if !ok {
 		return err
 	}
-	loc := "body." + b.field
+	loc := b.field
 	if i >= 0 {
-		loc = fmt.Sprintf("body.checks[%d].%s", i, b.field)
+		loc = fmt.Sprintf("checks[%d].%s", i, b.field)
 	}
 	return roster.Invalid(roster.FieldError{Location: loc, Message: b.message, Value: b.value})
 }

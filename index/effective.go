@@ -15,7 +15,7 @@ func (ix *Index) EffectivePermissions(ctx context.Context, scopeID, channelID, u
 		return roster.Effective{}, 0, err
 	}
 	if channelID != "" && scopeID == roster.Platform {
-		return roster.Effective{}, 0, roster.Invalid(roster.FieldError{Location: "query.channelId",
+		return roster.Effective{}, 0, roster.Invalid(roster.FieldError{Location: "channelId",
 			Message: "applies only in a community: channels belong to one", Value: channelID})
 	}
 	ix.mu.RLock()

@@ -270,8 +270,8 @@ type service struct {
 	*Index
 }
 
-// Serve returns the store with its checks answered by the index.
-func Serve(st roster.Store, ix *Index) roster.Service { return service{Store: st, Index: ix} }
+// NewService returns the store with its checks answered by the index.
+func NewService(st roster.Store, ix *Index) roster.Service { return service{Store: st, Index: ix} }
 
 // Close stops the index, then closes the store.
 func (s service) Close() error {

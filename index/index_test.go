@@ -176,7 +176,7 @@ func (w *world) setUp() {
 func (w *world) createCommunity(c, owner string) {
 	storetest.MustCreateOwned(w.t, w.ctx, w.db, c, owner)
 	for _, ch := range []string{"general", "news"} {
-		if _, _, _, err := w.db.PutChannel(w.ctx, roster.Channel{CommunityID: c, ID: ch}); err != nil {
+		if _, _, err := w.db.PutChannel(w.ctx, roster.Channel{CommunityID: c, ID: ch}); err != nil {
 			w.t.Fatal(err)
 		}
 	}
@@ -219,7 +219,7 @@ func (w *world) step() {
 		perms := w.perms(true)
 		_, _, err = w.db.UpdateRole(w.ctx, scope, w.pick(w.roles[scope]), roster.RoleUpdate{Permissions: &perms})
 	case 2, 3:
-		_, _, _, err = w.db.AddMember(w.ctx, c, u, nil)
+		_, _, err = w.db.AddMember(w.ctx, c, u, nil)
 	case 4, 5:
 		change := roster.Change{Scope: scope, UserIDs: []string{u}, RoleIDs: []string{w.pick(w.roles[scope])}}
 		if w.rng.IntN(3) == 0 {
@@ -229,9 +229,9 @@ func (w *world) step() {
 		if w.rng.IntN(4) == 0 {
 			change.Source = roster.SourceProvisioning
 		}
-		_, _, _, err = w.db.AddRoles(w.ctx, change)
+		_, _, err = w.db.AddRoles(w.ctx, change)
 	case 6:
-		_, _, _, err = w.db.RemoveRoles(w.ctx, roster.Change{Scope: scope, UserIDs: []string{u}, RoleIDs: []string{w.pick(w.roles[scope])}}, false)
+		_, _, err = w.db.RemoveRoles(w.ctx, roster.Change{Scope: scope, UserIDs: []string{u}, RoleIDs: []string{w.pick(w.roles[scope])}})
 	case 7:
 		o := roster.Overwrite{ChannelID: w.pick([]string{"general", "news"}), Type: roster.OverwriteRole, ID: w.pick(w.roles[c]),
 			Allow: w.perms(false), Deny: w.perms(false)}
@@ -277,7 +277,7 @@ func (w *world) step() {
 	case 14:
 		ch := w.pick([]string{"general", "news"})
 		if _, err = w.db.DeleteChannel(w.ctx, c, ch); err == nil {
-			_, _, _, err = w.db.PutChannel(w.ctx, roster.Channel{CommunityID: c, ID: ch})
+			_, _, err = w.db.PutChannel(w.ctx, roster.Channel{CommunityID: c, ID: ch})
 		}
 	case 15:
 		_, _, err = w.db.AddMembers(w.ctx, c, []string{u, w.pick(w.users), w.pick(w.users)})

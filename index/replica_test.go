@@ -307,10 +307,10 @@ func (w *replicaWorld) one(rng *rand.Rand, own map[string][]string, id string) w
 			at := w.clock.Now().Add(time.Duration(1+rng.IntN(90)) * time.Minute)
 			change.ExpiresAt = &at
 		}
-		results, _, wr.rev, wr.err = w.db.AddRoles(ctx, change)
+		results, wr.rev, wr.err = w.db.AddRoles(ctx, change)
 	case op < 12:
 		wr.kind = "RemoveRoles"
-		results, _, wr.rev, wr.err = w.db.RemoveRoles(ctx, roster.Change{Scope: scope, UserIDs: []string{user()}, RoleIDs: []string{role()}}, false)
+		results, wr.rev, wr.err = w.db.RemoveRoles(ctx, roster.Change{Scope: scope, UserIDs: []string{user()}, RoleIDs: []string{role()}})
 	case op < 14:
 		wr.kind = "UpdateRole"
 		perms := replicaPerms(rng, scope != roster.Platform)
@@ -331,10 +331,10 @@ func (w *replicaWorld) one(rng *rand.Rand, own map[string][]string, id string) w
 		change := roster.Change{Scope: scope, UserIDs: w.users, RoleIDs: picked}
 		if op < 18 {
 			wr.kind = "AddRoles (batch)"
-			results, _, wr.rev, wr.err = w.db.AddRoles(ctx, change)
+			results, wr.rev, wr.err = w.db.AddRoles(ctx, change)
 		} else {
 			wr.kind = "RemoveRoles (batch)"
-			results, _, wr.rev, wr.err = w.db.RemoveRoles(ctx, change, false)
+			results, wr.rev, wr.err = w.db.RemoveRoles(ctx, change)
 		}
 	}
 	if results != nil {

@@ -55,19 +55,19 @@ func BenchmarkStoreBatch100x100(b *testing.B) {
 			for i := 0; i < len(users); i += 100 {
 				for j := range 5 {
 					c := roster.Change{Scope: "c", UserIDs: users[i : i+100], RoleIDs: []string{roles[(i/10+j*17)%len(roles)]}}
-					if _, _, _, err := db.AddRoles(ctx, c); err != nil {
+					if _, _, err := db.AddRoles(ctx, c); err != nil {
 						b.Fatal(err)
 					}
 				}
 			}
 			change := roster.Change{Scope: "c", UserIDs: users[500:600], RoleIDs: roles}
 			add := func() {
-				if _, _, _, err := db.AddRoles(ctx, change); err != nil {
+				if _, _, err := db.AddRoles(ctx, change); err != nil {
 					b.Fatal(err)
 				}
 			}
 			remove := func() {
-				if _, _, _, err := db.RemoveRoles(ctx, change, false); err != nil {
+				if _, _, err := db.RemoveRoles(ctx, change); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -112,7 +112,7 @@ func BenchmarkSeedMillion(b *testing.B) {
 				b.StartTimer()
 				start := time.Now()
 				for i := 0; i < len(users); i += 100 {
-					if _, _, _, err := db.AddRoles(ctx, roster.Change{Scope: "c", UserIDs: users[i : i+100], RoleIDs: roles}); err != nil {
+					if _, _, err := db.AddRoles(ctx, roster.Change{Scope: "c", UserIDs: users[i : i+100], RoleIDs: roles}); err != nil {
 						b.Fatal(err)
 					}
 				}

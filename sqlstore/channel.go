@@ -137,12 +137,11 @@ func (db *DB) ListChannels(ctx context.Context, communityID string, p roster.Pag
 }
 
 // PutChannel creates a channel or renames it.
-func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel, bool, roster.Revision, error) {
+func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Upserted[roster.Channel], roster.Revision, error) {
 	if err := c.Clean(); err != nil {
-		return c, false, 0, err
+		return roster.Upserted[roster.Channel]{}, 0, err
 	}
-	var out roster.Channel
-	var created bool
+	var out roster.Upserted[roster.Channel]
 	rev, err := db.updateScope(ctx, c.CommunityID, func(tx *Tx, owner string) error {
 		f := authz.PutChannelFacts{}
 		var err error
@@ -163,7 +162,7 @@ func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel,
 		}
 		switch {
 		case f.Exists && old.Name == c.Name:
-			out, created = old, false
+			out = roster.Upserted[roster.Channel]{Value: old}
 			return nil
 		case f.Exists:
 			renamed := old
@@ -175,7 +174,7 @@ func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel,
 			if err := tx.event(c.CommunityID, roster.ActionChannelUpdated, roster.TargetChannel, c.ID, old, renamed); err != nil {
 				return err
 			}
-			out, created = renamed, false
+			out = roster.Upserted[roster.Channel]{Value: renamed}
 			return nil
 		}
 		c := c
@@ -187,13 +186,13 @@ func (db *DB) PutChannel(ctx context.Context, c roster.Channel) (roster.Channel,
 		if err := tx.event(c.CommunityID, roster.ActionChannelCreated, roster.TargetChannel, c.ID, nil, c); err != nil {
 			return err
 		}
-		out, created = c, true
+		out = roster.Upserted[roster.Channel]{Value: c, Created: true}
 		return nil
 	})
 	if err != nil {
-		return c, false, 0, err
+		return roster.Upserted[roster.Channel]{}, 0, err
 	}
-	return out, created, rev, nil
+	return out, rev, nil
 }
 
 // DeleteChannel removes a channel and its overwrites.
@@ -255,9 +254,9 @@ func (db *DB) SetOverwrite(ctx context.Context, communityID string, o roster.Ove
 		}
 		if err := checkKeys(ctx, tx, requested, func(i int) string {
 			if i < allowed {
-				return fmt.Sprintf("body.allow[%d]", i)
+				return fmt.Sprintf("allow[%d]", i)
 			}
-			return fmt.Sprintf("body.deny[%d]", i-allowed)
+			return fmt.Sprintf("deny[%d]", i-allowed)
 		}); err != nil {
 			return err
 		}

@@ -74,15 +74,14 @@ func (tx *Tx) defaultRoles(community string) ([]roster.Role, error) {
 }
 
 // AddMember makes a user a member of a community.
-func (db *DB) AddMember(ctx context.Context, communityID, userID string, displayName *string) (roster.Member, bool, roster.Revision, error) {
-	if err := roster.CheckID("path.userId", userID); err != nil {
-		return roster.Member{}, false, 0, err
+func (db *DB) AddMember(ctx context.Context, communityID, userID string, displayName *string) (roster.Upserted[roster.Member], roster.Revision, error) {
+	var out roster.Upserted[roster.Member]
+	if err := roster.CheckID("userId", userID); err != nil {
+		return out, 0, err
 	}
 	if err := roster.CleanDisplayName(displayName); err != nil {
-		return roster.Member{}, false, 0, err
+		return out, 0, err
 	}
-	var m roster.Member
-	var joined bool
 	rev, err := db.updateScope(ctx, communityID, func(tx *Tx, owner string) error {
 		s, err := tx.subject(communityID, owner)
 		if err != nil {
@@ -91,24 +90,21 @@ func (db *DB) AddMember(ctx context.Context, communityID, userID string, display
 		if err := authz.AddMembers(authz.AddMembersFacts{Actor: s, Users: []string{userID}}); err != nil {
 			return err
 		}
-		if joined, err = tx.join(communityID, userID, displayName); err != nil {
+		if out.Created, err = tx.join(communityID, userID, displayName); err != nil {
 			return err
 		}
-		m, err = findMember(ctx, tx, communityID, userID, tx.now)
+		out.Value, err = findMember(ctx, tx, communityID, userID, tx.now)
 		return err
 	})
 	if err != nil {
-		return roster.Member{}, false, 0, err
+		return roster.Upserted[roster.Member]{}, 0, err
 	}
-	return m, joined, rev, nil
+	return out, rev, nil
 }
 
 // AddMembers adds users to a community, all or nothing.
 func (db *DB) AddMembers(ctx context.Context, communityID string, userIDs []string) ([]roster.JoinResult, roster.Revision, error) {
-	if len(userIDs) == 0 || len(userIDs) > roster.MaxMemberBatch {
-		return nil, 0, roster.Invalid(roster.FieldError{Location: "body.userIds", Message: "must list 1 to 1000 ids", Value: len(userIDs)})
-	}
-	if err := roster.CheckIDs("body.userIds", userIDs); err != nil {
+	if err := roster.CheckJoins(userIDs); err != nil {
 		return nil, 0, err
 	}
 	users := roster.Unique(userIDs)

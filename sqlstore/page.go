@@ -21,17 +21,17 @@ type page struct {
 }
 
 func (pg page) badCursor() error {
-	return roster.Invalid(roster.FieldError{Location: "query.cursor", Message: "is not a cursor this API returned", Value: pg.cursor})
+	return roster.Invalid(roster.FieldError{Location: "cursor", Message: "is not a cursor this API returned", Value: pg.cursor})
 }
 
 // parsePage validates a page request.
 func parsePage(p roster.Page) (page, error) {
 	pg := page{limit: p.Limit, cursor: p.Cursor}
+	if err := p.Check(); err != nil {
+		return pg, err
+	}
 	if pg.limit == 0 {
 		pg.limit = roster.DefaultPageLimit
-	}
-	if pg.limit < 1 || pg.limit > roster.MaxPageLimit {
-		return pg, roster.Invalid(roster.FieldError{Location: "query.limit", Message: "must be between 1 and 1000", Value: p.Limit})
 	}
 	if p.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(p.Cursor)

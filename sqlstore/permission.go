@@ -130,4 +130,4 @@ func checkKeys(ctx context.Context, q querier, keys []string, loc func(int) stri
 }
 
 // permissionAt locates the permissions of a role's body.
-func permissionAt(i int) string { return fmt.Sprintf("body.permissions[%d]", i) }
+func permissionAt(i int) string { return fmt.Sprintf("permissions[%d]", i) }

@@ -57,7 +57,7 @@ func reconnects(t *testing.T, notify bool, poll time.Duration) {
 	}
 	defer ix.Close()
 
-	_, _, rev, err := proxied.AddMember(ctx, "c1", "bob", nil)
+	_, rev, err := proxied.AddMember(ctx, "c1", "bob", nil)
 	if err != nil {
 		t.Fatalf("AddMember through the proxy, the database up: %v", err)
 	}
@@ -106,7 +106,7 @@ func reconnects(t *testing.T, notify bool, poll time.Duration) {
 
 	for {
 		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, _, _, err := proxied.AddMember(wctx, "c1", "carol", nil)
+		_, _, err := proxied.AddMember(wctx, "c1", "carol", nil)
 		cancel()
 		if err == nil {
 			break

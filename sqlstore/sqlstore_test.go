@@ -22,7 +22,7 @@ func TestStore(t *testing.T) {
 				t.Fatalf("index.Open: %v", err)
 			}
 			t.Cleanup(func() { ix.Close() })
-			return index.Serve(db, ix)
+			return index.NewService(db, ix)
 		})
 	})
 }

@@ -57,15 +57,14 @@ func (db *DB) FindUser(ctx context.Context, id string) (roster.User, error) {
 }
 
 // PutUser creates or updates a user's record.
-func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (roster.User, bool, roster.Revision, error) {
-	if err := roster.CheckID("path.userId", id); err != nil {
-		return roster.User{}, false, 0, err
+func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (roster.Upserted[roster.User], roster.Revision, error) {
+	var out roster.Upserted[roster.User]
+	if err := roster.CheckID("userId", id); err != nil {
+		return out, 0, err
 	}
 	if err := upd.Clean(); err != nil {
-		return roster.User{}, false, 0, err
+		return out, 0, err
 	}
-	var out roster.User
-	var created bool
 	rev, err := db.updateScope(ctx, roster.Platform, func(tx *Tx, _ string) error {
 		s, err := tx.subject(roster.Platform, "")
 		if err != nil {
@@ -74,7 +73,7 @@ func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (ro
 		if err := authz.PutUser(authz.PutUserFacts{Actor: s, User: id}); err != nil {
 			return err
 		}
-		if created, err = tx.ensureUser(id); err != nil {
+		if out.Created, err = tx.ensureUser(id); err != nil {
 			return err
 		}
 		before, err := findUser(ctx, tx, id)
@@ -99,13 +98,13 @@ func (db *DB) PutUser(ctx context.Context, id string, upd roster.UserUpdate) (ro
 				return err
 			}
 		}
-		out = after
+		out.Value = after
 		return nil
 	})
 	if err != nil {
-		return roster.User{}, false, 0, err
+		return roster.Upserted[roster.User]{}, 0, err
 	}
-	return out, created, rev, nil
+	return out, rev, nil
 }
 
 // ListMemberships returns the communities a user belongs to, with their

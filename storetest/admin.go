@@ -22,20 +22,20 @@ func testPlatformLastAdmin(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	MustGrant(t, f.key, f, roster.Platform, "root", roster.BuiltinAdmin)
 	before := MustRevision(t, f.key, f)
-	_, _, rev, err := f.RemoveRoles(f.key, one(roster.Platform, "root", roster.BuiltinAdmin), true)
+	_, rev, err := f.RemoveRole(f.key, grant(one(roster.Platform, "root", roster.BuiltinAdmin)))
 	wantCode(t, "removing the only platform admin", err, roster.ELASTADMIN)
 	wantNoChange(t, f, "RemoveRoles", before, rev)
 
 	MustGrant(t, f.key, f, roster.Platform, "root2", roster.BuiltinAdmin)
 	before = MustRevision(t, f.key, f)
 	both := roster.Change{Scope: roster.Platform, UserIDs: []string{"root", "root2"}, RoleIDs: []string{roster.BuiltinAdmin}}
-	_, _, rev, err = f.RemoveRoles(f.key, both, false)
+	_, rev, err = f.RemoveRoles(f.key, both)
 	wantCode(t, "removing both platform admins at once", err, roster.ELASTADMIN)
 	wantNoChange(t, f, "RemoveRoles", before, rev)
 
-	_, _, _, err = f.RemoveRoles(f.key, one(roster.Platform, "root", roster.BuiltinAdmin), true)
+	_, _, err = f.RemoveRole(f.key, grant(one(roster.Platform, "root", roster.BuiltinAdmin)))
 	wantCode(t, "removing one of two platform admins", err, "")
-	_, _, _, err = f.RemoveRoles(f.key, one(roster.Platform, "root2", roster.BuiltinAdmin), true)
+	_, _, err = f.RemoveRole(f.key, grant(one(roster.Platform, "root2", roster.BuiltinAdmin)))
 	wantCode(t, "removing the last platform admin", err, roster.ELASTADMIN)
 	if m := MustMember(t, f.key, f, roster.Platform, "root2"); !holds(m, MustFindRole(t, f.key, f, roster.Platform, roster.BuiltinAdmin).ID) {
 		t.Errorf("root2's platform roles: got %v, want admin kept", m.Roles)
@@ -45,17 +45,17 @@ func testPlatformLastAdmin(t *testing.T, open Opener) {
 func testOwnerlessLastAdmin(t *testing.T, open Opener) {
 	f := newCommunityFixture(t, open, "alice", "bob")
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{roster.BuiltinAdmin}})
-	_, _, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
+	_, _, err := f.RemoveRole(f.key, grant(one("c1", "alice", roster.BuiltinAdmin)))
 	wantCode(t, "removing one of two admins", err, "")
 	before := MustRevision(t, f.key, f)
-	_, _, rev, err := f.RemoveRoles(f.key, one("c1", "bob", roster.BuiltinAdmin), true)
+	_, rev, err := f.RemoveRole(f.key, grant(one("c1", "bob", roster.BuiltinAdmin)))
 	wantCode(t, "removing the last admin of an ownerless community", err, roster.ELASTADMIN)
 	wantNoChange(t, f, "RemoveRoles", before, rev)
 	// A user with MANAGE_ROLES above admin is refused the same way.
 	boss := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Boss", Position: 2, Permissions: []string{roster.PermManageRoles}})
 	MustGrant(t, f.key, f, "c1", "alice", boss.ID)
 	before = MustRevision(t, f.key, f)
-	_, _, rev, err = f.RemoveRoles(f.as(t, "alice"), one("c1", "bob", roster.BuiltinAdmin), true)
+	_, rev, err = f.RemoveRole(f.as(t, "alice"), grant(one("c1", "bob", roster.BuiltinAdmin)))
 	wantCode(t, "a user removing the last admin", err, roster.ELASTADMIN)
 	wantNoChange(t, f, "RemoveRoles", before, rev)
 }
@@ -93,7 +93,7 @@ func testOwnedNoLastAdmin(t *testing.T, open Opener) {
 	MustCreateOwned(t, f.key, f, "c1", "owner")
 	MustAddMember(t, f.key, f, "c1", "alice")
 	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
-	_, _, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
+	_, _, err := f.RemoveRole(f.key, grant(one("c1", "alice", roster.BuiltinAdmin)))
 	wantCode(t, "removing the only admin of an owned community", err, "")
 	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
 	_, err = f.RemoveMember(f.as(t, "alice"), "c1", "alice")
@@ -104,14 +104,14 @@ func testRetainedAdmin(t *testing.T, open Opener) {
 	f := newCommunityFixture(t, open, "alice")
 	MustGrant(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
 	MustProvision(t, f.key, f, "c1", "alice", roster.BuiltinAdmin)
-	res, m, _, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
+	res, _, err := f.RemoveRole(f.key, grant(one("c1", "alice", roster.BuiltinAdmin)))
 	wantCode(t, "manual removal of an admin also provisioned", err, "")
 	admin := MustFindRole(t, f.key, f, "c1", roster.BuiltinAdmin)
-	wantResults(t, "RemoveRoles", res, pr("alice", admin.ID, roster.Retained))
-	if !holds(m, admin.ID) {
-		t.Errorf("alice's roles: got %v, want admin retained", m.Roles)
+	wantResult(t, "RemoveRole", res, "alice", roster.Retained)
+	if !holds(res.Member, admin.ID) {
+		t.Errorf("alice's roles: got %v, want admin retained", res.Member.Roles)
 	}
-	_, _, _, err = f.RemoveRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{roster.BuiltinAdmin}, Source: roster.SourceProvisioning}, true)
+	_, _, err = f.RemoveRole(f.key, grant(roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{roster.BuiltinAdmin}, Source: roster.SourceProvisioning}))
 	wantCode(t, "provisioning removal of the last admin", err, roster.ELASTADMIN)
 }
 
@@ -125,7 +125,7 @@ func testConcurrentLastAdmin(t *testing.T, open Opener) {
 		remove func(community, user string) error
 	}{
 		{"role removals", func(community, user string) error {
-			_, _, _, err := f.RemoveRoles(f.key, one(community, user, roster.BuiltinAdmin), true)
+			_, _, err := f.RemoveRole(f.key, grant(one(community, user, roster.BuiltinAdmin)))
 			return err
 		}},
 		{"members leaving", func(community, user string) error {

@@ -51,9 +51,10 @@ func testAddAndRemoveOne(t *testing.T, open Opener) {
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 
 	before := MustRevision(t, f.key, f)
-	res, m, rev, err := f.AddRoles(f.key, one("c1", "alice", r.ID))
-	wantCode(t, "AddRoles", err, "")
-	wantResults(t, "AddRoles", res, pr("alice", r.ID, roster.Added))
+	res, rev, err := f.AddRole(f.key, grant(one("c1", "alice", r.ID)))
+	wantCode(t, "AddRole", err, "")
+	wantResult(t, "AddRole", res, "alice", roster.Added)
+	m := res.Member
 	if m.UserID != "alice" || !holds(m, r.ID) {
 		t.Errorf("member after AddRoles: got %+v, want alice holding Mods", m)
 	}
@@ -65,10 +66,10 @@ func testAddAndRemoveOne(t *testing.T, open Opener) {
 	}
 
 	before = MustRevision(t, f.key, f)
-	res, m, _, err = f.AddRoles(f.key, one("c1", "alice", r.ID))
-	wantCode(t, "AddRoles again", err, "")
-	wantResults(t, "AddRoles again", res, pr("alice", r.ID, roster.AlreadyHeld))
-	if !holds(m, r.ID) {
+	res, _, err = f.AddRole(f.key, grant(one("c1", "alice", r.ID)))
+	wantCode(t, "AddRole again", err, "")
+	wantResult(t, "AddRole again", res, "alice", roster.AlreadyHeld)
+	if m = res.Member; !holds(m, r.ID) {
 		t.Errorf("member: got %v, want Mods held", m.Roles)
 	}
 	if events := MustEventsSince(t, f.key, f, before); len(events) != 0 {
@@ -76,10 +77,10 @@ func testAddAndRemoveOne(t *testing.T, open Opener) {
 	}
 
 	before = MustRevision(t, f.key, f)
-	res, m, rev, err = f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
-	wantCode(t, "RemoveRoles", err, "")
-	wantResults(t, "RemoveRoles", res, pr("alice", r.ID, roster.Removed))
-	if holds(m, r.ID) {
+	res, rev, err = f.RemoveRole(f.key, grant(one("c1", "alice", r.ID)))
+	wantCode(t, "RemoveRole", err, "")
+	wantResult(t, "RemoveRole", res, "alice", roster.Removed)
+	if m = res.Member; holds(m, r.ID) {
 		t.Errorf("member after RemoveRoles: got %v, want Mods gone", m.Roles)
 	}
 	wantEvent(t, f, "RemoveRoles", before, rev, roster.ActionMemberRoleRemoved)
@@ -87,20 +88,20 @@ func testAddAndRemoveOne(t *testing.T, open Opener) {
 		t.Errorf("ListUserRoles: got %v, want none", got.Roles)
 	}
 	// Roles may be named by alias.
-	res, _, _, err = f.AddRoles(f.key, one("c1", "alice", roster.BuiltinAdmin))
+	pairs, _, err := f.AddRoles(f.key, one("c1", "alice", roster.BuiltinAdmin))
 	wantCode(t, "AddRoles(admin)", err, "")
 	admin := MustFindRole(t, f.key, f, "c1", roster.BuiltinAdmin)
-	wantResults(t, "AddRoles(admin)", res, pr("alice", admin.ID, roster.Added))
+	wantResults(t, "AddRoles(admin)", pairs, pr("alice", admin.ID, roster.Added))
 }
 
 func testRemoveOneNotHeld(t *testing.T, open Opener) {
 	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
 	before := MustRevision(t, f.key, f)
-	_, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
+	_, rev, err := f.RemoveRole(f.key, grant(one("c1", "alice", r.ID)))
 	wantCode(t, "single RemoveRoles of a role not held", err, roster.EROLENOTHELD)
 	wantNoChange(t, f, "RemoveRoles", before, rev)
-	res, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), false)
+	res, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID))
 	wantCode(t, "batch RemoveRoles of a role not held", err, "")
 	wantResults(t, "batch RemoveRoles", res, pr("alice", r.ID, roster.NotHeld))
 	if events := MustEventsSince(t, f.key, f, before); len(events) != 0 {
@@ -126,10 +127,10 @@ func testAddNotFound(t *testing.T, open Opener) {
 		{"non-member", one("c1", "bob", r.ID), roster.EMEMBERNOTFOUND},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, rev, err := f.AddRoles(f.key, tc.c)
+			_, rev, err := f.AddRoles(f.key, tc.c)
 			wantCode(t, "AddRoles", err, tc.want)
 			wantNoChange(t, f, "AddRoles", before, rev)
-			_, _, rev, err = f.RemoveRoles(f.key, tc.c, true)
+			_, rev, err = f.RemoveRole(f.key, grant(tc.c))
 			wantCode(t, "RemoveRoles", err, tc.want)
 			wantNoChange(t, f, "RemoveRoles", before, rev)
 		})
@@ -143,14 +144,14 @@ func testEveryoneNotAssignable(t *testing.T, open Opener) {
 	everyone := MustFindRole(t, f.key, f, "c1", roster.BuiltinEveryone)
 	before := MustRevision(t, f.key, f)
 	for _, id := range []string{roster.BuiltinEveryone, everyone.ID} {
-		_, _, rev, err := f.AddRoles(f.key, one("c1", "alice", id))
+		_, rev, err := f.AddRoles(f.key, one("c1", "alice", id))
 		wantCode(t, "AddRoles("+id+")", err, roster.EROLENOTASSIGNABLE)
 		wantNoChange(t, f, "AddRoles", before, rev)
-		_, _, rev, err = f.RemoveRoles(f.key, one("c1", "alice", id), true)
+		_, rev, err = f.RemoveRole(f.key, grant(one("c1", "alice", id)))
 		wantCode(t, "RemoveRoles("+id+")", err, roster.EROLENOTASSIGNABLE)
 		wantNoChange(t, f, "RemoveRoles", before, rev)
 	}
-	_, _, _, err := f.AddRoles(f.key, one(roster.Platform, "alice", roster.BuiltinEveryone))
+	_, _, err := f.AddRoles(f.key, one(roster.Platform, "alice", roster.BuiltinEveryone))
 	wantCode(t, "AddRoles(platform everyone)", err, roster.EROLENOTASSIGNABLE)
 }
 
@@ -161,7 +162,7 @@ func testBatchOutcomes(t *testing.T, open Opener) {
 	MustGrant(t, f.key, f, "c1", "bob", r2.ID)
 
 	before := MustRevision(t, f.key, f)
-	res, _, rev, err := f.AddRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob", "alice"}, RoleIDs: []string{r1.ID, r2.ID, r1.ID}})
+	res, rev, err := f.AddRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob", "alice"}, RoleIDs: []string{r1.ID, r2.ID, r1.ID}})
 	wantCode(t, "batch AddRoles", err, "")
 	wantResults(t, "batch AddRoles", res,
 		pr("alice", r1.ID, roster.Added), pr("alice", r2.ID, roster.Added),
@@ -179,13 +180,13 @@ func testBatchOutcomes(t *testing.T, open Opener) {
 
 	MustRemoveOne := func(user, role string) {
 		t.Helper()
-		if _, _, _, err := f.RemoveRoles(f.key, one("c1", user, role), true); err != nil {
+		if _, _, err := f.RemoveRole(f.key, grant(one("c1", user, role))); err != nil {
 			t.Fatalf("RemoveRoles(%s, %s): %v", user, role, err)
 		}
 	}
 	MustRemoveOne("alice", r2.ID)
 	before = MustRevision(t, f.key, f)
-	res, _, _, err = f.RemoveRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r1.ID, r2.ID}}, false)
+	res, _, err = f.RemoveRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r1.ID, r2.ID}})
 	wantCode(t, "batch RemoveRoles", err, "")
 	wantResults(t, "batch RemoveRoles", res,
 		pr("alice", r1.ID, roster.Removed), pr("alice", r2.ID, roster.NotHeld),
@@ -223,9 +224,9 @@ func testBatchAllOrNothing(t *testing.T, open Opener) {
 			var rev roster.Revision
 			var err error
 			if tc.remove {
-				_, _, rev, err = f.RemoveRoles(f.key, tc.c, false)
+				_, rev, err = f.RemoveRoles(f.key, tc.c)
 			} else {
-				_, _, rev, err = f.AddRoles(f.key, tc.c)
+				_, rev, err = f.AddRoles(f.key, tc.c)
 			}
 			wantCode(t, tc.name, err, tc.want)
 			wantNoChange(t, f, tc.name, before, rev)
@@ -260,7 +261,7 @@ func testBatchInvalid(t *testing.T, open Opener) {
 		{"expiry in the past", roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, ExpiresAt: &past}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, rev, err := f.AddRoles(f.key, tc.c)
+			_, rev, err := f.AddRoles(f.key, tc.c)
 			wantCode(t, "AddRoles", err, roster.EVALIDATION)
 			wantNoChange(t, f, "AddRoles", before, rev)
 		})
@@ -271,32 +272,32 @@ func testProvisioning(t *testing.T, open Opener) {
 	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Synced"})
 	prov := roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, Source: roster.SourceProvisioning}
-	res, m, _, err := f.AddRoles(f.key, prov)
-	wantCode(t, "provisioning AddRoles", err, "")
-	wantResults(t, "provisioning AddRoles", res, pr("alice", r.ID, roster.Added))
-	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceProvisioning}) {
+	single, _, err := f.AddRole(f.key, grant(prov))
+	wantCode(t, "provisioning AddRole", err, "")
+	wantResult(t, "provisioning AddRole", single, "alice", roster.Added)
+	if got := heldSources(single.Member, r.ID); !slices.Equal(got, []roster.Source{roster.SourceProvisioning}) {
 		t.Errorf("sources: got %v, want [provisioning]", got)
 	}
 	// A manual add of the same role is a second grant.
-	res, m, _, err = f.AddRoles(f.key, one("c1", "alice", r.ID))
-	wantCode(t, "manual AddRoles", err, "")
-	wantResults(t, "manual AddRoles", res, pr("alice", r.ID, roster.Added))
-	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceManual, roster.SourceProvisioning}) {
+	single, _, err = f.AddRole(f.key, roster.RoleGrant{Scope: "c1", UserID: "alice", RoleID: r.ID})
+	wantCode(t, "manual AddRole", err, "")
+	wantResult(t, "manual AddRole", single, "alice", roster.Added)
+	if got := heldSources(single.Member, r.ID); !slices.Equal(got, []roster.Source{roster.SourceManual, roster.SourceProvisioning}) {
 		t.Errorf("sources: got %v, want [manual provisioning]", got)
 	}
-	res, _, _, err = f.AddRoles(f.key, prov)
+	res, _, err := f.AddRoles(f.key, prov)
 	wantCode(t, "provisioning AddRoles again", err, "")
 	wantResults(t, "provisioning AddRoles again", res, pr("alice", r.ID, roster.AlreadyHeld))
 	// A provisioning removal takes only its own grant.
-	res, m, _, err = f.RemoveRoles(f.key, prov, true)
-	wantCode(t, "provisioning RemoveRoles", err, "")
-	wantResults(t, "provisioning RemoveRoles", res, pr("alice", r.ID, roster.Retained))
-	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceManual}) {
+	single, _, err = f.RemoveRole(f.key, grant(prov))
+	wantCode(t, "provisioning RemoveRole", err, "")
+	wantResult(t, "provisioning RemoveRole", single, "alice", roster.Retained)
+	if got := heldSources(single.Member, r.ID); !slices.Equal(got, []roster.Source{roster.SourceManual}) {
 		t.Errorf("sources: got %v, want [manual]", got)
 	}
-	_, _, _, err = f.RemoveRoles(f.key, prov, true)
+	_, _, err = f.RemoveRole(f.key, grant(prov))
 	wantCode(t, "provisioning RemoveRoles of a manual grant", err, roster.EROLENOTHELD)
-	res, _, _, err = f.RemoveRoles(f.key, prov, false)
+	res, _, err = f.RemoveRoles(f.key, prov)
 	wantCode(t, "batch provisioning RemoveRoles of a manual grant", err, "")
 	wantResults(t, "batch provisioning RemoveRoles", res, pr("alice", r.ID, roster.NotHeld))
 }
@@ -306,10 +307,10 @@ func testProvisioningRetained(t *testing.T, open Opener) {
 	r := syncedRole(t, f, "")
 	MustGrant(t, f.key, f, "c1", "alice", r.ID)
 	before := MustRevision(t, f.key, f)
-	res, m, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
-	wantCode(t, "manual RemoveRoles", err, "")
-	wantResults(t, "manual RemoveRoles", res, pr("alice", r.ID, roster.Retained))
-	if got := heldSources(m, r.ID); !slices.Equal(got, []roster.Source{roster.SourceProvisioning}) {
+	res, rev, err := f.RemoveRole(f.key, grant(one("c1", "alice", r.ID)))
+	wantCode(t, "manual RemoveRole", err, "")
+	wantResult(t, "manual RemoveRole", res, "alice", roster.Retained)
+	if got := heldSources(res.Member, r.ID); !slices.Equal(got, []roster.Source{roster.SourceProvisioning}) {
 		t.Errorf("sources: got %v, want [provisioning]", got)
 	}
 	wantEvent(t, f, "manual RemoveRoles", before, rev, roster.ActionMemberRoleRemoved)
@@ -322,11 +323,12 @@ func testGrantedBySource(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	r := syncedRole(t, f, "")
 	before := MustRevision(t, f.key, f)
-	for _, single := range []bool{true, false} {
-		_, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID), single)
-		wantCode(t, "manual RemoveRoles of a provisioning grant", err, roster.EGRANTEDBYSOURCE)
-		wantNoChange(t, f, "RemoveRoles", before, rev)
-	}
+	_, rev, err := f.RemoveRole(f.key, grant(one("c1", "alice", r.ID)))
+	wantCode(t, "manual RemoveRole of a provisioning grant", err, roster.EGRANTEDBYSOURCE)
+	wantNoChange(t, f, "RemoveRole", before, rev)
+	_, rev, err = f.RemoveRoles(f.key, one("c1", "alice", r.ID))
+	wantCode(t, "manual RemoveRoles of a provisioning grant", err, roster.EGRANTEDBYSOURCE)
+	wantNoChange(t, f, "RemoveRoles", before, rev)
 	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
 		t.Errorf("ListUserRoles: got %v, want the role still held", got.Roles)
 	}
@@ -340,10 +342,10 @@ func testSourceNotAllowed(t *testing.T, open Opener) {
 	before := MustRevision(t, f.key, f)
 	// Not even the owner or a platform administrator acts as provisioning.
 	for _, user := range []string{"owner", "root"} {
-		_, _, rev, err := f.AddRoles(f.as(t, user), prov)
+		_, rev, err := f.AddRoles(f.as(t, user), prov)
 		wantCode(t, "provisioning AddRoles by "+user, err, roster.ESOURCENOTALLOWED)
 		wantNoChange(t, f, "AddRoles", before, rev)
-		_, _, rev, err = f.RemoveRoles(f.as(t, user), prov, true)
+		_, rev, err = f.RemoveRole(f.as(t, user), grant(prov))
 		wantCode(t, "provisioning RemoveRoles by "+user, err, roster.ESOURCENOTALLOWED)
 		wantNoChange(t, f, "RemoveRoles", before, rev)
 	}
@@ -353,10 +355,10 @@ func testPlatformAssignment(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	r := MustCreateRole(t, f.key, f, roster.Platform, roster.Role{Name: "Global mods"})
 	before := MustRevision(t, f.key, f)
-	res, m, rev, err := f.AddRoles(f.key, one(roster.Platform, "alice", r.ID))
-	wantCode(t, "platform AddRoles to a new user", err, "")
-	wantResults(t, "platform AddRoles", res, pr("alice", r.ID, roster.Added))
-	if m.CommunityID != nil || m.UserID != "alice" || !holds(m, r.ID) {
+	res, rev, err := f.AddRole(f.key, grant(one(roster.Platform, "alice", r.ID)))
+	wantCode(t, "platform AddRole to a new user", err, "")
+	wantResult(t, "platform AddRole", res, "alice", roster.Added)
+	if m := res.Member; m.CommunityID != nil || m.UserID != "alice" || !holds(m, r.ID) {
 		t.Errorf("member: got %+v, want alice's platform roles with Global mods", m)
 	}
 	events := MustEventsSince(t, f.key, f, before)
@@ -374,9 +376,9 @@ func testPlatformAssignment(t *testing.T, open Opener) {
 	if got := MustMember(t, f.key, f, roster.Platform, "alice"); !holds(got, r.ID) {
 		t.Errorf("ListUserRoles: got %v, want Global mods", got.Roles)
 	}
-	res, _, _, err = f.RemoveRoles(f.key, one(roster.Platform, "alice", r.ID), true)
-	wantCode(t, "platform RemoveRoles", err, "")
-	wantResults(t, "platform RemoveRoles", res, pr("alice", r.ID, roster.Removed))
+	res, _, err = f.RemoveRole(f.key, grant(one(roster.Platform, "alice", r.ID)))
+	wantCode(t, "platform RemoveRole", err, "")
+	wantResult(t, "platform RemoveRole", res, "alice", roster.Removed)
 }
 
 // testConcurrentAdd adds the same role to the same user at once: one call
@@ -393,7 +395,7 @@ func testConcurrentAdd(t *testing.T, open Opener) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			results[i], _, _, errs[i] = f.AddRoles(f.key, one("c1", "alice", r.ID))
+			results[i], _, errs[i] = f.AddRoles(f.key, one("c1", "alice", r.ID))
 		})
 	}
 	close(start)

@@ -57,7 +57,8 @@ func testPutChannel(t *testing.T, open Opener) {
 	MustCreateOwned(t, f.key, f, "c1", "")
 	before := MustRevision(t, f.key, f)
 	t0 := f.clock.Now()
-	c, created, rev, err := f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "general", Name: "  General  "})
+	first, rev, err := f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "general", Name: "  General  "})
+	c, created := first.Value, first.Created
 	wantCode(t, "PutChannel", err, "")
 	if !created || c.CommunityID != "c1" || c.ID != "general" || c.Name != "General" || c.Overwrites == nil || len(c.Overwrites) != 0 ||
 		!c.CreatedAt.Equal(t0) || !c.UpdatedAt.Equal(t0) {
@@ -71,14 +72,16 @@ func testPutChannel(t *testing.T, open Opener) {
 	}
 
 	// The same name again changes nothing.
-	c2, created, rev2, err := f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "general", Name: "General"})
+	same, rev2, err := f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "general", Name: "General"})
+	c2, created := same.Value, same.Created
 	wantCode(t, "PutChannel again", err, "")
 	if now := MustRevision(t, f.key, f); created || c2.Name != "General" || !c2.CreatedAt.Equal(t0) || rev2 != rev || now != rev {
 		t.Errorf("PutChannel again: got %+v created %v at revision %d (current %d), want the same channel, not created, at %d", c2, created, rev2, now, rev)
 	}
 
 	// A new name renames it.
-	c3, created, rev3, err := f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "general", Name: "Chat"})
+	renamed, rev3, err := f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "general", Name: "Chat"})
+	c3, created := renamed.Value, renamed.Created
 	wantCode(t, "PutChannel renaming", err, "")
 	if created || c3.Name != "Chat" {
 		t.Errorf("PutChannel renaming: got %+v created %v, want Chat, not created", c3, created)
@@ -100,12 +103,12 @@ func testPutChannel(t *testing.T, open Opener) {
 		code  string
 		field string
 	}{
-		{"bad channel id", roster.Channel{CommunityID: "c1", ID: "bad id!", Name: "x"}, roster.EVALIDATION, "path.channelId"},
-		{"empty channel id", roster.Channel{CommunityID: "c1", ID: "", Name: "x"}, roster.EVALIDATION, "path.channelId"},
-		{"control character in name", roster.Channel{CommunityID: "c1", ID: "ok", Name: "a\x00b"}, roster.EVALIDATION, "body.name"},
+		{"bad channel id", roster.Channel{CommunityID: "c1", ID: "bad id!", Name: "x"}, roster.EVALIDATION, "channelId"},
+		{"empty channel id", roster.Channel{CommunityID: "c1", ID: "", Name: "x"}, roster.EVALIDATION, "channelId"},
+		{"control character in name", roster.Channel{CommunityID: "c1", ID: "ok", Name: "a\x00b"}, roster.EVALIDATION, "name"},
 		{"unknown community", roster.Channel{CommunityID: "nope", ID: "general", Name: "x"}, roster.ECOMMUNITYNOTFOUND, ""},
 	} {
-		_, _, rev, err := f.PutChannel(f.key, tc.c)
+		_, rev, err := f.PutChannel(f.key, tc.c)
 		wantCode(t, tc.name, err, tc.code)
 		wantField(t, tc.name, err, tc.field)
 		wantNoChange(t, f, tc.name, rev3, rev)
@@ -122,11 +125,11 @@ func testPutChannelLimit(t *testing.T, open Opener) {
 		MustPutChannel(t, f.key, f, "c1", "ch"+strconv.Itoa(i), "")
 	}
 	before := MustRevision(t, f.key, f)
-	_, _, rev, err := f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "one-too-many"})
+	_, rev, err := f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "one-too-many"})
 	wantCode(t, "PutChannel over the limit", err, roster.ELIMITREACHED)
 	wantNoChange(t, f, "PutChannel over the limit", before, rev)
 	// Renaming an existing channel is still fine.
-	_, _, _, err = f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "ch0", Name: "Renamed"})
+	_, _, err = f.PutChannel(f.key, roster.Channel{CommunityID: "c1", ID: "ch0", Name: "Renamed"})
 	wantCode(t, "PutChannel renaming at the limit", err, "")
 }
 
@@ -258,18 +261,18 @@ func testSetOverwriteInvalid(t *testing.T, open Opener) {
 		o               roster.Overwrite
 		code, field     string
 	}{
-		{"unregistered allow", "c1", roleOW("general", w.speakers.ID, []string{"NO_SUCH_KEY"}, nil), roster.EVALIDATION, "body.allow[0]"},
-		{"unregistered allow after a good one", "c1", roleOW("general", w.speakers.ID, []string{S, "NO_SUCH_KEY"}, nil), roster.EVALIDATION, "body.allow[1]"},
-		{"unregistered deny", "c1", roleOW("general", w.speakers.ID, []string{S}, []string{V, "NO_SUCH_KEY"}), roster.EVALIDATION, "body.deny[1]"},
-		{"unregistered deny after a repeat", "c1", roleOW("general", w.speakers.ID, nil, []string{V, V, "NO_SUCH_KEY"}), roster.EVALIDATION, "body.deny[2]"},
-		{"unregistered deny repeated", "c1", roleOW("general", w.speakers.ID, nil, []string{"NO_SUCH_KEY", "NO_SUCH_KEY"}), roster.EVALIDATION, "body.deny[1]"},
-		{"unregistered member deny", "c1", memberOW("general", "bob", nil, []string{"NO_SUCH_KEY"}), roster.EVALIDATION, "body.deny[0]"},
-		{"malformed key", "c1", roleOW("general", w.speakers.ID, []string{"lower_case"}, nil), roster.EVALIDATION, "body.allow[0]"},
-		{"ADMINISTRATOR allowed", "c1", roleOW("general", w.speakers.ID, []string{roster.PermAdministrator}, nil), roster.EVALIDATION, "body.allow[0]"},
-		{"ADMINISTRATOR denied", "c1", roleOW("general", w.speakers.ID, nil, []string{S, roster.PermAdministrator}), roster.EVALIDATION, "body.deny[1]"},
+		{"unregistered allow", "c1", roleOW("general", w.speakers.ID, []string{"NO_SUCH_KEY"}, nil), roster.EVALIDATION, "allow[0]"},
+		{"unregistered allow after a good one", "c1", roleOW("general", w.speakers.ID, []string{S, "NO_SUCH_KEY"}, nil), roster.EVALIDATION, "allow[1]"},
+		{"unregistered deny", "c1", roleOW("general", w.speakers.ID, []string{S}, []string{V, "NO_SUCH_KEY"}), roster.EVALIDATION, "deny[1]"},
+		{"unregistered deny after a repeat", "c1", roleOW("general", w.speakers.ID, nil, []string{V, V, "NO_SUCH_KEY"}), roster.EVALIDATION, "deny[2]"},
+		{"unregistered deny repeated", "c1", roleOW("general", w.speakers.ID, nil, []string{"NO_SUCH_KEY", "NO_SUCH_KEY"}), roster.EVALIDATION, "deny[1]"},
+		{"unregistered member deny", "c1", memberOW("general", "bob", nil, []string{"NO_SUCH_KEY"}), roster.EVALIDATION, "deny[0]"},
+		{"malformed key", "c1", roleOW("general", w.speakers.ID, []string{"lower_case"}, nil), roster.EVALIDATION, "allow[0]"},
+		{"ADMINISTRATOR allowed", "c1", roleOW("general", w.speakers.ID, []string{roster.PermAdministrator}, nil), roster.EVALIDATION, "allow[0]"},
+		{"ADMINISTRATOR denied", "c1", roleOW("general", w.speakers.ID, nil, []string{S, roster.PermAdministrator}), roster.EVALIDATION, "deny[1]"},
 		{"allowed and denied", "c1", roleOW("general", w.speakers.ID, []string{S}, []string{S}), roster.EVALIDATION, ""},
-		{"bad channel id", "c1", roleOW("bad id!", w.speakers.ID, nil, nil), roster.EVALIDATION, "path.channelId"},
-		{"bad user id", "c1", memberOW("general", "bad id!", nil, nil), roster.EVALIDATION, "path.userId"},
+		{"bad channel id", "c1", roleOW("bad id!", w.speakers.ID, nil, nil), roster.EVALIDATION, "channelId"},
+		{"bad user id", "c1", memberOW("general", "bad id!", nil, nil), roster.EVALIDATION, "userId"},
 		{"unknown role", "c1", roleOW("general", "nope", []string{S}, nil), roster.EROLENOTFOUND, ""},
 		{"role of another community", "c1", roleOW("general", other.ID, []string{S}, nil), roster.EROLENOTFOUND, ""},
 		{"non-member", "c1", memberOW("general", "dave", []string{S}, nil), roster.EMEMBERNOTFOUND, ""},
@@ -433,7 +436,7 @@ func testChannelGuards(t *testing.T, open Opener) {
 	g := &guarded{fixture: w.fixture}
 	put := func(id string) func(context.Context) (roster.Revision, error) {
 		return func(ctx context.Context) (roster.Revision, error) {
-			_, _, rev, err := w.PutChannel(ctx, roster.Channel{CommunityID: "c1", ID: id, Name: "Renamed"})
+			_, rev, err := w.PutChannel(ctx, roster.Channel{CommunityID: "c1", ID: id, Name: "Renamed"})
 			return rev, err
 		}
 	}
@@ -461,7 +464,7 @@ func testChannelGuards(t *testing.T, open Opener) {
 		{"SetOverwrite in an unknown channel", set(roleOW("nope", roster.BuiltinEveryone, nil, []string{S})), roster.ECHANNELNOTFOUND},
 		{"SetOverwrite of an unknown role", set(roleOW("general", "nope", nil, []string{S})), roster.EROLENOTFOUND},
 	})
-	_, _, _, err := w.PutChannel(w.as(t, "nobody"), roster.Channel{CommunityID: "c1", ID: "new"})
+	_, _, err := w.PutChannel(w.as(t, "nobody"), roster.Channel{CommunityID: "c1", ID: "new"})
 	if got := extra(err, "permission"); got != roster.PermManageChannels {
 		t.Errorf("Extra[permission]: got %v, want %s", got, roster.PermManageChannels)
 	}

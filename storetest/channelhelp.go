@@ -65,7 +65,8 @@ func wantOverwrites(tb testing.TB, what string, c roster.Channel, want ...roster
 // MustPutChannel creates or renames a channel.
 func MustPutChannel(tb testing.TB, ctx context.Context, s roster.Store, community, id, name string) roster.Channel {
 	tb.Helper()
-	c, _, _, err := s.PutChannel(ctx, roster.Channel{CommunityID: community, ID: id, Name: name})
+	put, _, err := s.PutChannel(ctx, roster.Channel{CommunityID: community, ID: id, Name: name})
+	c := put.Value
 	if err != nil {
 		tb.Fatalf("PutChannel(%s, %s): %v", community, id, err)
 	}

@@ -99,7 +99,7 @@ func testCheck(t *testing.T, open Opener) {
 		}
 	}
 	// Changes show at once.
-	if _, _, _, err := w.RemoveRoles(w.key, one("c1", "alice", w.mods.ID), true); err != nil {
+	if _, _, err := w.RemoveRole(w.key, grant(one("c1", "alice", w.mods.ID))); err != nil {
 		t.Fatalf("RemoveRoles: %v", err)
 	}
 	if got, _, _ := w.Check(w.key, checks[1:2], 0); len(got) != 1 || got[0] {
@@ -178,7 +178,7 @@ func testCheckMinRevision(t *testing.T, open Opener) {
 		t.Errorf("Check: got %v at revision %d, want allowed at %d or later", got, rev, now)
 	}
 	// A write's revision is readable at once.
-	_, _, wrev, err := w.RemoveRoles(w.key, one("c1", "alice", w.mods.ID), true)
+	_, wrev, err := w.RemoveRole(w.key, grant(one("c1", "alice", w.mods.ID)))
 	wantCode(t, "RemoveRoles", err, "")
 	got, rev, err = w.Check(w.key, check, wrev)
 	wantCode(t, "Check at the write's revision", err, "")

@@ -22,9 +22,9 @@ func testExpiredGrantNotHeld(t *testing.T, open Opener) {
 	MustAddMember(t, f.key, f, "c1", "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Temp", Permissions: []string{roster.PermBanMembers}})
 	exp := f.clock.Now().Add(time.Hour)
-	_, m, _, err := f.AddRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, ExpiresAt: &exp})
-	wantCode(t, "AddRoles with an expiry", err, "")
-	if !holds(m, r.ID) || m.Roles[0].Grants[0].ExpiresAt == nil || !m.Roles[0].Grants[0].ExpiresAt.Equal(exp) {
+	res, _, err := f.AddRole(f.key, roster.RoleGrant{Scope: "c1", UserID: "alice", RoleID: r.ID, ExpiresAt: &exp})
+	wantCode(t, "AddRole with an expiry", err, "")
+	if m := res.Member; !holds(m, r.ID) || m.Roles[0].Grants[0].ExpiresAt == nil || !m.Roles[0].Grants[0].ExpiresAt.Equal(exp) {
 		t.Fatalf("member: got %+v, want Temp held until %v", m.Roles, exp)
 	}
 	check := []roster.Check{{CommunityID: "c1", UserID: "alice", Permission: roster.PermBanMembers}}
@@ -59,7 +59,7 @@ func testExpiredGrantNotHeld(t *testing.T, open Opener) {
 	if len(ms) != 1 || holds(ms[0].Member, r.ID) {
 		t.Errorf("ListMemberships after expiry: got %+v, want c1 without Temp", ms)
 	}
-	_, _, _, err = f.RemoveRoles(f.key, one("c1", "alice", r.ID), true)
+	_, _, err = f.RemoveRole(f.key, grant(one("c1", "alice", r.ID)))
 	wantCode(t, "RemoveRoles of an expired grant", err, roster.EROLENOTHELD)
 }
 
@@ -70,16 +70,16 @@ func testExpiredGrantReAdded(t *testing.T, open Opener) {
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Temp"})
 	exp := f.clock.Now().Add(time.Minute)
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, ExpiresAt: &exp})
-	res, _, _, err := f.AddRoles(f.key, one("c1", "alice", r.ID))
+	res, _, err := f.AddRoles(f.key, one("c1", "alice", r.ID))
 	wantCode(t, "AddRoles before expiry", err, "")
 	wantResults(t, "AddRoles before expiry", res, pr("alice", r.ID, roster.AlreadyHeld))
 
 	f.clock.Advance(2 * time.Minute)
 	before := MustRevision(t, f.key, f)
-	res, m, rev, err := f.AddRoles(f.key, one("c1", "alice", r.ID))
-	wantCode(t, "AddRoles after expiry", err, "")
-	wantResults(t, "AddRoles after expiry", res, pr("alice", r.ID, roster.Added))
-	if !holds(m, r.ID) || m.Roles[0].Grants[0].ExpiresAt != nil {
+	got, rev, err := f.AddRole(f.key, grant(one("c1", "alice", r.ID)))
+	wantCode(t, "AddRole after expiry", err, "")
+	wantResult(t, "AddRole after expiry", got, "alice", roster.Added)
+	if m := got.Member; !holds(m, r.ID) || m.Roles[0].Grants[0].ExpiresAt != nil {
 		t.Errorf("member: got %+v, want Temp held with no expiry", m.Roles)
 	}
 	wantEvent(t, f, "AddRoles after expiry", before, rev, roster.ActionMemberRoleAdded)
@@ -98,7 +98,7 @@ func testExpiredAdminNotCounted(t *testing.T, open Opener) {
 	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"bob"}, RoleIDs: []string{roster.BuiltinAdmin}, ExpiresAt: &exp})
 	f.clock.Advance(2 * time.Hour)
 	before := MustRevision(t, f.key, f)
-	_, _, rev, err := f.RemoveRoles(f.key, one("c1", "alice", roster.BuiltinAdmin), true)
+	_, rev, err := f.RemoveRole(f.key, grant(one("c1", "alice", roster.BuiltinAdmin)))
 	wantCode(t, "removing the last unexpired admin", err, roster.ELASTADMIN)
 	wantNoChange(t, f, "RemoveRoles", before, rev)
 	rev, err = f.RemoveMember(f.key, "c1", "alice")
@@ -124,7 +124,7 @@ func testExpiredPlatformAdminNotCounted(t *testing.T, open Opener) {
 	f.clock.Advance(2 * time.Hour)
 	_, _, err := f.CreatePermission(f.as(t, "temp"), roster.Permission{Key: "TEMP_KEY_2"})
 	wantCode(t, "CreatePermission once the admin grant expired", err, roster.EMISSINGPERMISSION)
-	_, _, _, err = f.RemoveRoles(f.key, one(roster.Platform, "root", roster.BuiltinAdmin), true)
+	_, _, err = f.RemoveRole(f.key, grant(one(roster.Platform, "root", roster.BuiltinAdmin)))
 	wantCode(t, "removing the last unexpired platform admin", err, roster.ELASTADMIN)
 }
 

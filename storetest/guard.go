@@ -96,14 +96,14 @@ func (g *guarded) reorder(ids ...string) func(context.Context) (roster.Revision,
 
 func (g *guarded) add(scope, user, role string) func(context.Context) (roster.Revision, error) {
 	return func(ctx context.Context) (roster.Revision, error) {
-		_, _, rev, err := g.AddRoles(ctx, one(scope, user, role))
+		_, rev, err := g.AddRoles(ctx, one(scope, user, role))
 		return rev, err
 	}
 }
 
 func (g *guarded) take(scope, user, role string) func(context.Context) (roster.Revision, error) {
 	return func(ctx context.Context) (roster.Revision, error) {
-		_, _, rev, err := g.RemoveRoles(ctx, one(scope, user, role), true)
+		_, rev, err := g.RemoveRole(ctx, grant(one(scope, user, role)))
 		return rev, err
 	}
 }
@@ -165,10 +165,10 @@ func testRoleHierarchy(t *testing.T, open Opener) {
 		{"AddRoles of everyone", g.add("c1", "alice", roster.BuiltinEveryone), roster.EROLENOTASSIGNABLE},
 	})
 	// Below one's own role everything is allowed.
-	if _, _, _, err := g.AddRoles(g.as(t, "mod"), one("c1", "nobody", g.low.ID)); err != nil {
+	if _, _, err := g.AddRoles(g.as(t, "mod"), one("c1", "nobody", g.low.ID)); err != nil {
 		t.Errorf("AddRoles of a lower role: got %v, want success", err)
 	}
-	if _, _, _, err := g.RemoveRoles(g.as(t, "mod"), one("c1", "nobody", g.low.ID), true); err != nil {
+	if _, _, err := g.RemoveRole(g.as(t, "mod"), grant(one("c1", "nobody", g.low.ID))); err != nil {
 		t.Errorf("RemoveRoles of a lower role: got %v, want success", err)
 	}
 	if _, _, err := g.UpdateRole(g.as(t, "mod"), "c1", g.low.ID, roster.RoleUpdate{Name: ptr("Lower")}); err != nil {
@@ -237,10 +237,10 @@ func testCannotRemoveOwnAdmin(t *testing.T, open Opener) {
 		{"platform admin removes platform admin from self", g.take(roster.Platform, "root", roster.BuiltinAdmin), roster.ECANNOTREMOVEADMIN},
 	})
 	// Removing it from another holder is fine.
-	if _, _, _, err := g.RemoveRoles(g.as(t, "root"), one(roster.Platform, "root2", roster.BuiltinAdmin), true); err != nil {
+	if _, _, err := g.RemoveRole(g.as(t, "root"), grant(one(roster.Platform, "root2", roster.BuiltinAdmin))); err != nil {
 		t.Errorf("platform admin removes another's admin: got %v, want success", err)
 	}
-	if _, _, _, err := g.RemoveRoles(g.as(t, "owner"), one("c1", "cadmin", roster.BuiltinAdmin), true); err != nil {
+	if _, _, err := g.RemoveRole(g.as(t, "owner"), grant(one("c1", "cadmin", roster.BuiltinAdmin))); err != nil {
 		t.Errorf("owner removes another's admin: got %v, want success", err)
 	}
 }
@@ -253,7 +253,7 @@ func testOwnerBypass(t *testing.T, open Opener) {
 	if top.Position != 5 {
 		t.Errorf("position: got %d, want 5", top.Position)
 	}
-	_, _, _, err = g.AddRoles(ctx, one("c1", "alice", roster.BuiltinAdmin))
+	_, _, err = g.AddRoles(ctx, one("c1", "alice", roster.BuiltinAdmin))
 	wantCode(t, "owner AddRoles(admin)", err, "")
 	_, _, err = g.UpdateRole(ctx, "c1", roster.BuiltinAdmin, roster.RoleUpdate{Position: ptr(1)})
 	wantCode(t, "owner moves admin", err, "")
@@ -269,7 +269,7 @@ func testPlatformAdminBypass(t *testing.T, open Opener) {
 	if _, _, err := g.CreateRole(ctx, "c1", roster.Role{Name: "Top", Position: 5, Permissions: []string{roster.PermManageChannels}}); err != nil {
 		t.Errorf("platform admin CreateRole at the top: got %v, want success", err)
 	}
-	if _, _, _, err := g.AddRoles(ctx, one("c1", "alice", roster.BuiltinAdmin)); err != nil {
+	if _, _, err := g.AddRoles(ctx, one("c1", "alice", roster.BuiltinAdmin)); err != nil {
 		t.Errorf("platform admin AddRoles(admin): got %v, want success", err)
 	}
 	if _, _, err := g.UpdateRole(ctx, "c1", g.high.ID, roster.RoleUpdate{Permissions: &[]string{roster.PermAdministrator}}); err != nil {
@@ -291,7 +291,7 @@ func testCommunityAdministrator(t *testing.T, open Opener) {
 	if _, _, err := g.CreateRole(ctx, "c1", roster.Role{Name: "Channels", Permissions: []string{roster.PermManageChannels, roster.PermAdministrator}}); err != nil {
 		t.Errorf("community admin CreateRole: got %v, want success", err)
 	}
-	if _, _, _, err := g.AddRoles(ctx, one("c1", "alice", g.high.ID)); err != nil {
+	if _, _, err := g.AddRoles(ctx, one("c1", "alice", g.high.ID)); err != nil {
 		t.Errorf("community admin AddRoles(High): got %v, want success", err)
 	}
 	g.wantRefused(t, "cadmin", []refusal{

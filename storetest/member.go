@@ -32,7 +32,8 @@ var memberTests = []test{
 func testPutUser(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	before := MustRevision(t, f.key, f)
-	u, created, rev, err := f.PutUser(f.key, "alice", roster.UserUpdate{DisplayName: ptr("Alice"), Metadata: json.RawMessage(`{"tier":"gold"}`)})
+	first, rev, err := f.PutUser(f.key, "alice", roster.UserUpdate{DisplayName: ptr("Alice"), Metadata: json.RawMessage(`{"tier":"gold"}`)})
+	u, created := first.Value, first.Created
 	wantCode(t, "PutUser", err, "")
 	if !created || u.ID != "alice" || u.DisplayName != "Alice" {
 		t.Errorf("PutUser: got created %v %+v, want a new user alice named Alice", created, u)
@@ -48,7 +49,9 @@ func testPutUser(t *testing.T, open Opener) {
 		t.Errorf("FindUser: got name %q metadata %s, want Alice and the metadata", got.DisplayName, got.Metadata)
 	}
 	before = MustRevision(t, f.key, f)
-	u, created, rev, err = f.PutUser(f.key, "alice", roster.UserUpdate{DisplayName: ptr("Alice B")})
+	var again roster.Upserted[roster.User]
+	again, rev, err = f.PutUser(f.key, "alice", roster.UserUpdate{DisplayName: ptr("Alice B")})
+	u, created = again.Value, again.Created
 	wantCode(t, "PutUser again", err, "")
 	if created || u.DisplayName != "Alice B" {
 		t.Errorf("PutUser again: got created %v name %q, want an update to Alice B", created, u.DisplayName)
@@ -58,22 +61,22 @@ func testPutUser(t *testing.T, open Opener) {
 	}
 	// The same values again change nothing.
 	before = MustRevision(t, f.key, f)
-	if _, _, _, err := f.PutUser(f.key, "alice", roster.UserUpdate{DisplayName: ptr("Alice B")}); err != nil {
+	if _, _, err := f.PutUser(f.key, "alice", roster.UserUpdate{DisplayName: ptr("Alice B")}); err != nil {
 		t.Fatalf("PutUser with the same name: %v", err)
 	}
 	if events := MustEventsSince(t, f.key, f, before); len(events) != 0 {
 		t.Errorf("PutUser with the same name: got events %v, want none", actions(events))
 	}
-	_, _, _, err = f.PutUser(f.key, "alice", roster.UserUpdate{Metadata: json.RawMessage(`[1]`)})
+	_, _, err = f.PutUser(f.key, "alice", roster.UserUpdate{Metadata: json.RawMessage(`[1]`)})
 	wantCode(t, "PutUser with array metadata", err, roster.EVALIDATION)
 }
 
 func testPutUserGuards(t *testing.T, open Opener) {
 	f := newFixture(t, open)
-	_, _, _, err := f.PutUser(f.as(t, "alice"), "alice", roster.UserUpdate{DisplayName: ptr("Me")})
+	_, _, err := f.PutUser(f.as(t, "alice"), "alice", roster.UserUpdate{DisplayName: ptr("Me")})
 	wantCode(t, "PutUser by the user themselves", err, "")
 	before := MustRevision(t, f.key, f)
-	_, _, rev, err := f.PutUser(f.as(t, "alice"), "bob", roster.UserUpdate{DisplayName: ptr("Bob")})
+	_, rev, err := f.PutUser(f.as(t, "alice"), "bob", roster.UserUpdate{DisplayName: ptr("Bob")})
 	wantCode(t, "PutUser of another user", err, roster.EMISSINGPERMISSION)
 	wantNoChange(t, f, "PutUser", before, rev)
 }
@@ -114,7 +117,8 @@ func testAddMember(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	MustCreateOwned(t, f.key, f, "c1", "")
 	before := MustRevision(t, f.key, f)
-	m, joined, rev, err := f.AddMember(f.key, "c1", "alice", ptr("Alice"))
+	put, rev, err := f.AddMember(f.key, "c1", "alice", ptr("Alice"))
+	m, joined := put.Value, put.Created
 	wantCode(t, "AddMember", err, "")
 	if !joined || m.UserID != "alice" || m.DisplayName != "Alice" || m.CommunityID == nil || *m.CommunityID != "c1" || m.JoinedAt == nil {
 		t.Errorf("AddMember: got joined %v %+v, want alice joined c1 as Alice", joined, m)
@@ -145,7 +149,8 @@ func testAddMemberAgain(t *testing.T, open Opener) {
 	MustGrant(t, f.key, f, "c1", "alice", mods.ID)
 
 	before := MustRevision(t, f.key, f)
-	_, joined, _, err := f.AddMember(f.key, "c1", "alice", nil)
+	put, _, err := f.AddMember(f.key, "c1", "alice", nil)
+	joined := put.Created
 	wantCode(t, "AddMember again", err, "")
 	if joined {
 		t.Error("AddMember again: got joined true, want false")
@@ -153,7 +158,8 @@ func testAddMemberAgain(t *testing.T, open Opener) {
 	if events := MustEventsSince(t, f.key, f, before); len(events) != 0 {
 		t.Errorf("AddMember again without changes: got events %v, want none", actions(events))
 	}
-	m, joined, _, err := f.AddMember(f.key, "c1", "alice", ptr("Alice"))
+	put, _, err = f.AddMember(f.key, "c1", "alice", ptr("Alice"))
+	m, joined := put.Value, put.Created
 	wantCode(t, "AddMember with a display name", err, "")
 	if joined || m.DisplayName != "Alice" || !holds(m, mods.ID) {
 		t.Errorf("AddMember with a display name: got joined %v name %q roles %v, want the name changed and roles kept", joined, m.DisplayName, m.Roles)
@@ -164,27 +170,28 @@ func testAddMemberAgain(t *testing.T, open Opener) {
 func testAddMemberNotFound(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	before := MustRevision(t, f.key, f)
-	_, _, rev, err := f.AddMember(f.key, "nope", "alice", nil)
+	_, rev, err := f.AddMember(f.key, "nope", "alice", nil)
 	wantCode(t, "AddMember", err, roster.ECOMMUNITYNOTFOUND)
 	wantNoChange(t, f, "AddMember", before, rev)
 	MustCreateOwned(t, f.key, f, "c1", "")
-	_, _, _, err = f.AddMember(f.key, "c1", "not valid", nil)
+	_, _, err = f.AddMember(f.key, "c1", "not valid", nil)
 	wantCode(t, "AddMember with a bad user id", err, roster.EVALIDATION)
 }
 
 func testAddMemberGuards(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	MustCreateOwned(t, f.key, f, "c1", "owner")
-	_, joined, _, err := f.AddMember(f.as(t, "alice"), "c1", "alice", nil)
+	put, _, err := f.AddMember(f.as(t, "alice"), "c1", "alice", nil)
+	joined := put.Created
 	wantCode(t, "AddMember of oneself", err, "")
 	if !joined {
 		t.Error("AddMember of oneself: got joined false, want true")
 	}
 	before := MustRevision(t, f.key, f)
-	_, _, rev, err := f.AddMember(f.as(t, "alice"), "c1", "bob", nil)
+	_, rev, err := f.AddMember(f.as(t, "alice"), "c1", "bob", nil)
 	wantCode(t, "AddMember of another without MANAGE_MEMBERS", err, roster.EMISSINGPERMISSION)
 	wantNoChange(t, f, "AddMember", before, rev)
-	_, _, _, err = f.AddMember(f.as(t, "owner"), "c1", "bob", nil)
+	_, _, err = f.AddMember(f.as(t, "owner"), "c1", "bob", nil)
 	wantCode(t, "AddMember by the owner", err, "")
 }
 
@@ -194,7 +201,8 @@ func testDefaultRolesOnJoin(t *testing.T, open Opener) {
 	def := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Newcomer", IsDefault: true})
 	other := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Other"})
 	before := MustRevision(t, f.key, f)
-	m, _, rev, err := f.AddMember(f.key, "c1", "alice", nil)
+	alice, rev, err := f.AddMember(f.key, "c1", "alice", nil)
+	m := alice.Value
 	wantCode(t, "AddMember", err, "")
 	if !holds(m, def.ID) || holds(m, other.ID) {
 		t.Errorf("roles on join: got %v, want only the default role %s", m.Roles, def.ID)
@@ -216,7 +224,9 @@ func testDefaultRolesOnJoin(t *testing.T, open Opener) {
 	if _, _, err := f.UpdateRole(f.key, "c1", other.ID, roster.RoleUpdate{IsDefault: ptr(true)}); err != nil {
 		t.Fatalf("UpdateRole: %v", err)
 	}
-	m, _, _, _ = f.AddMember(f.key, "c1", "bob", nil)
+	var bob roster.Upserted[roster.Member]
+	bob, _, _ = f.AddMember(f.key, "c1", "bob", nil)
+	m = bob.Value
 	if !holds(m, def.ID) || !holds(m, other.ID) {
 		t.Errorf("roles on join: got %v, want both default roles", m.Roles)
 	}
@@ -304,7 +314,8 @@ func testLeaveRemovesAssignments(t *testing.T, open Opener) {
 		t.Errorf("holders of Mods: got %d, want none", len(holders))
 	}
 	// Rejoining does not bring the roles back; platform roles stay.
-	m, _, _, err := f.AddMember(f.key, "c1", "alice", nil)
+	put, _, err := f.AddMember(f.key, "c1", "alice", nil)
+	m := put.Value
 	wantCode(t, "AddMember again", err, "")
 	if len(m.Roles) != 0 {
 		t.Errorf("roles after rejoining: got %v, want none", m.Roles)

@@ -144,6 +144,20 @@ func one(scope, user, role string) roster.Change {
 	return roster.Change{Scope: scope, UserIDs: []string{user}, RoleIDs: []string{role}}
 }
 
+// grant returns a change of one role for one user as a RoleGrant.
+func grant(c roster.Change) roster.RoleGrant {
+	return roster.RoleGrant{Scope: c.Scope, UserID: c.UserIDs[0], RoleID: c.RoleIDs[0], Source: c.Source, ExpiresAt: c.ExpiresAt}
+}
+
+// wantResult fails unless a single add or removal answered the user's roles
+// with the outcome want.
+func wantResult(tb testing.TB, what string, got roster.RoleResult, user, want string) {
+	tb.Helper()
+	if got.UserID != user || got.Result != want {
+		tb.Errorf("%s: got %s for %s, want %s for %s", what, got.Result, got.UserID, want, user)
+	}
+}
+
 // wantCode fails the test unless err has the code want ("" for no error).
 func wantCode(tb testing.TB, what string, err error, want string) {
 	tb.Helper()
@@ -206,7 +220,7 @@ func MustCreateOwned(tb testing.TB, ctx context.Context, s roster.Store, id, own
 func MustAddMember(tb testing.TB, ctx context.Context, s roster.Store, community string, users ...string) {
 	tb.Helper()
 	for _, u := range users {
-		if _, _, _, err := s.AddMember(ctx, community, u, nil); err != nil {
+		if _, _, err := s.AddMember(ctx, community, u, nil); err != nil {
 			tb.Fatalf("AddMember(%s, %s): %v", community, u, err)
 		}
 	}
@@ -235,7 +249,7 @@ func MustFindRole(tb testing.TB, ctx context.Context, s roster.Store, scope, id 
 // MustAddRoles applies the adds of a change.
 func MustAddRoles(tb testing.TB, ctx context.Context, s roster.Store, c roster.Change) []roster.PairResult {
 	tb.Helper()
-	res, _, _, err := s.AddRoles(ctx, c)
+	res, _, err := s.AddRoles(ctx, c)
 	if err != nil {
 		tb.Fatalf("AddRoles(%q, %v, %v): %v", c.Scope, c.UserIDs, c.RoleIDs, err)
 	}

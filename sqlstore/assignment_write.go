@@ -1,0 +1,312 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+// AddRole gives one user one role.
+func (db *DB) AddRole(ctx context.Context, g roster.RoleGrant) (roster.RoleResult, roster.Revision, error) {
+	return db.changeOne(ctx, g, false)
+}
+
+// RemoveRole takes one role from one user.
+func (db *DB) RemoveRole(ctx context.Context, g roster.RoleGrant) (roster.RoleResult, roster.Revision, error) {
+	g.ExpiresAt = nil
+	return db.changeOne(ctx, g, true)
+}
+
+// AddRoles adds roles to users.
+func (db *DB) AddRoles(ctx context.Context, c roster.Change) ([]roster.PairResult, roster.Revision, error) {
+	return db.changeMany(ctx, c, false)
+}
+
+// RemoveRoles removes roles from users.
+func (db *DB) RemoveRoles(ctx context.Context, c roster.Change) ([]roster.PairResult, roster.Revision, error) {
+	c.ExpiresAt = nil
+	return db.changeMany(ctx, c, true)
+}
+
+// changeOne makes a change of one role for one user, whose fields are
+// userId and roleId, and returns the user's roles afterwards.
+func (db *DB) changeOne(ctx context.Context, g roster.RoleGrant, remove bool) (roster.RoleResult, roster.Revision, error) {
+	if err := g.Clean(db.now()); err != nil {
+		return roster.RoleResult{}, 0, err
+	}
+	var out roster.RoleResult
+	rev, err := db.updateScope(ctx, g.Scope, func(tx *Tx, owner string) error {
+		results, err := tx.change(owner, g.Change(), changeKind{remove: remove, single: true})
+		if err != nil {
+			return err
+		}
+		out.Result = results[0].Result
+		out.Member, err = findMember(ctx, tx, g.Scope, g.UserID, tx.now)
+		return err
+	})
+	if err != nil {
+		return roster.RoleResult{}, 0, err
+	}
+	return out, rev, nil
+}
+
+// changeMany makes a batch change, whose fields are userIds and roleIds.
+func (db *DB) changeMany(ctx context.Context, c roster.Change, remove bool) ([]roster.PairResult, roster.Revision, error) {
+	if err := c.Clean(db.now()); err != nil {
+		return nil, 0, err
+	}
+	var out []roster.PairResult
+	rev, err := db.updateScope(ctx, c.Scope, func(tx *Tx, owner string) error {
+		var err error
+		out, err = tx.change(owner, c, changeKind{remove: remove})
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, rev, nil
+}
+
+// changeKind says what a change does, and whether it is of one role for
+// one user, named userId and roleId in errors, or a batch.
+type changeKind struct{ remove, single bool }
+
+// userAt and roleAt name the i-th user and role of the change in errors.
+func (k changeKind) userAt(i int) string { return k.at("userId", i) }
+func (k changeKind) roleAt(i int) string { return k.at("roleId", i) }
+
+func (k changeKind) at(field string, i int) string {
+	if k.single {
+		return field
+	}
+	return fmt.Sprintf("%ss[%d]", field, i)
+}
+
+// change decides a change in the transaction, in a scope whose owner is
+// given, writes it, and returns the outcome of each pair.
+func (tx *Tx) change(owner string, c roster.Change, k changeKind) ([]roster.PairResult, error) {
+	roles, err := resolveRoles(tx, c.Scope, c.RoleIDs, k)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHolders(tx, c.Scope, c.UserIDs, k); err != nil {
+		return nil, err
+	}
+	users := roster.Unique(c.UserIDs)
+	rc := authz.ChangeFacts{Single: k.single, Source: c.Source, HasOwner: owner != "", Platform: c.Scope == roster.Platform}
+	if rc.Actor, err = tx.subject(c.Scope, owner); err != nil {
+		return nil, err
+	}
+	held, err := heldBy(tx.ctx, tx, c.Scope, users, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, u := range users {
+		for _, r := range roles {
+			rc.Pairs = append(rc.Pairs, authz.Pair{User: u, Role: facts(r), Held: sources(held[u], r.ID)})
+			names = append(names, r.Name)
+		}
+	}
+	decide := authz.AddRoles
+	if k.remove {
+		decide = authz.RemoveRoles
+		if rc.AdminHolders, err = adminHolders(tx, c.Scope); err != nil {
+			return nil, err
+		}
+	}
+	outcomes, err := decide(rc)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]roster.PairResult, len(rc.Pairs))
+	var changed []roster.Assignment
+	for i, p := range rc.Pairs {
+		results[i] = roster.PairResult{UserID: p.User, RoleID: p.Role.ID, Result: outcomes[i]}
+		a := roster.Assignment{UserID: p.User, RoleID: p.Role.ID, RoleName: names[i]}
+		switch outcomes[i] {
+		case roster.Added:
+			changed = append(changed, a)
+		case roster.Removed, roster.Retained:
+			a.Grant = grantOf(held[p.User], p.Role.ID, c.Source)
+			changed = append(changed, a)
+		}
+	}
+	if k.remove {
+		return results, tx.ungrant(c.Scope, changed...)
+	}
+	return results, tx.grant(c.Scope, c.Source, c.ExpiresAt, changed...)
+}
+
+// grantOf returns the grant of a role from a source among held roles.
+func grantOf(held []roster.HeldRole, roleID string, src roster.Source) roster.Grant {
+	for _, h := range held {
+		for _, g := range h.Grants {
+			if h.RoleID == roleID && g.Source == src {
+				return g
+			}
+		}
+	}
+	return roster.Grant{Source: src}
+}
+
+// sources returns the sources through which a user holds a role.
+func sources(held []roster.HeldRole, roleID string) []roster.Source {
+	for _, h := range held {
+		if h.RoleID == roleID {
+			out := make([]roster.Source, len(h.Grants))
+			for i, g := range h.Grants {
+				out[i] = g.Source
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// resolveRoles finds every role named, once each, or fails naming each
+// unknown one at its place in the change.
+func resolveRoles(tx *Tx, scope string, ids []string, k changeKind) ([]roster.Role, error) {
+	all, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 ORDER BY position`, scope)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]roster.Role, len(all)+2)
+	for _, r := range all {
+		byID[r.ID] = r
+		if r.Builtin == roster.BuiltinEveryone || r.Builtin == roster.BuiltinAdmin {
+			byID[r.Builtin] = r
+		}
+	}
+	roles := make([]roster.Role, 0, len(ids))
+	var missing []roster.FieldError
+	found := map[string]bool{}
+	for i, id := range ids {
+		r, ok := byID[id]
+		switch {
+		case !ok:
+			missing = append(missing, roster.FieldError{Location: k.roleAt(i), Message: "no such role here", Value: id})
+		case !found[r.ID]:
+			found[r.ID] = true
+			roles = append(roles, r)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &roster.Error{Code: roster.EROLENOTFOUND, Message: fmt.Sprintf("%d of the roles do not exist", len(missing)), Fields: missing}
+	}
+	return roles, nil
+}
+
+// checkHolders makes sure every user may hold roles in scope: members of a
+// community, or any user at platform scope (whose record an add creates).
+func checkHolders(tx *Tx, scope string, users []string, k changeKind) error {
+	if scope == roster.Platform {
+		for _, u := range roster.Unique(users) {
+			if !k.remove {
+				if _, err := tx.ensureUser(u); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	members, err := queryStrings(tx.ctx, tx, "members", `SELECT user_id FROM members WHERE community_id = $1 AND user_id IN (`+placeholders(2, len(users))+`)`,
+		append([]any{scope}, anys(users)...)...)
+	if err != nil {
+		return err
+	}
+	member := make(map[string]bool, len(members))
+	for _, u := range members {
+		member[u] = true
+	}
+	var missing []roster.FieldError
+	for i, u := range users {
+		if !member[u] {
+			member[u] = true // each missing user once
+			missing = append(missing, roster.FieldError{Location: k.userAt(i), Message: "is not a member of the community", Value: u})
+		}
+	}
+	if len(missing) > 0 {
+		return &roster.Error{Code: roster.EMEMBERNOTFOUND, Message: fmt.Sprintf("%d of the users are not members of community %s", len(missing), scope), Fields: missing}
+	}
+	return nil
+}
+
+// adminHolders returns the users who hold the scope's admin role.
+func adminHolders(tx *Tx, scope string) ([]string, error) {
+	return queryStrings(tx.ctx, tx, "admin holders", `
+		SELECT DISTINCT a.user_id FROM assignments a JOIN roles r ON r.id = a.role_id
+		WHERE r.scope = $1 AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > $2)`, scope, micros(tx.now))
+}
+
+// grant writes assignments of roles from one source (replacing expired ones
+// of the same source), many per statement, and an event for each.
+func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...roster.Assignment) error {
+	for chunk := range slices.Chunk(as, tx.db.dialect.maxRows) {
+		roles, users := make([]string, len(chunk)), make([]string, len(chunk))
+		for i, a := range chunk {
+			roles[i], users[i] = a.RoleID, a.UserID
+		}
+		from, args := tx.db.dialect.rows(7, len(chunk), roles, users)
+		_, err := tx.ExecContext(tx.ctx, `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
+			SELECT column1, column2, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), CAST($6 AS BIGINT)
+			FROM `+from+` WHERE true
+			ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
+				granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`,
+			append([]any{src, scope, tx.actor.KeyID, tx.actor.UserID, micros(tx.now), nullMicros(expires)}, args...)...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: grant: %w", err)
+		}
+	}
+	for _, a := range as {
+		a.Grant = roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
+		if err := tx.event(scope, roster.ActionMemberRoleAdded, roster.TargetMember, a.UserID, nil, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeAssignments deletes the assignments of scope matching where (whose
+// placeholders start at $2), with one member.role_removed event each.
+func removeAssignments(tx *Tx, scope, where string, args ...any) error {
+	gone, err := collect(tx.ctx, tx, "assignments", `SELECT a.user_id, a.role_id, r.name, `+grantColumns+`
+		FROM assignments a JOIN roles r ON r.id = a.role_id WHERE a.scope = $1 AND `+where+` ORDER BY a.user_id, a.role_id, a.source`,
+		append([]any{scope}, args...), func(s scanner) (roster.Assignment, error) {
+			var a roster.Assignment
+			var err error
+			a.Grant, err = scanGrant(s, &a.UserID, &a.RoleID, &a.RoleName)
+			return a, err
+		})
+	if err != nil {
+		return err
+	}
+	return tx.ungrant(scope, gone...)
+}
+
+// ungrant deletes assignments, each of its grant's source, many per
+// statement, and writes an event for each.
+func (tx *Tx) ungrant(scope string, as ...roster.Assignment) error {
+	for chunk := range slices.Chunk(as, tx.db.dialect.maxRows) {
+		roles, users, sources := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
+		for i, a := range chunk {
+			roles[i], users[i], sources[i] = a.RoleID, a.UserID, string(a.Source)
+		}
+		from, args := tx.db.dialect.rows(1, len(chunk), roles, users, sources)
+		_, err := tx.ExecContext(tx.ctx, `DELETE FROM assignments WHERE (role_id, user_id, source) IN
+			(SELECT column1, column2, column3 FROM `+from+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: remove assignments: %w", err)
+		}
+	}
+	for _, a := range as {
+		if err := tx.event(scope, roster.ActionMemberRoleRemoved, roster.TargetMember, a.UserID, a, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
