@@ -27,6 +27,25 @@ type Check struct {
 	Permission  string
 }
 
+// Invalid returns the malformed fields of a check, named as its own:
+// communityId, channelId, userId, permission; nil when it is well-formed.
+// Whether the permission is registered, and the community and channel
+// exist, is the index's to say.
+func (c Check) Invalid() []FieldError {
+	var f fields
+	if c.CommunityID != "" {
+		f.id("communityId", c.CommunityID)
+	}
+	if c.ChannelID != "" {
+		f.id("channelId", c.ChannelID)
+	}
+	f.id("userId", c.UserID)
+	if !ValidPermissionKey(c.Permission) {
+		f.add("permission", "must be an UPPER_SNAKE_CASE permission key", c.Permission)
+	}
+	return f
+}
+
 // Reason is one thing that decided a permission: a role, the community's
 // ownership, ADMINISTRATOR from a role (then every permission comes from
 // it), or a channel overwrite.

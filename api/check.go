@@ -30,6 +30,11 @@ type checkAnswer struct {
 	Revision int64 `json:"revision" doc:"The revision the answer was evaluated at."`
 }
 
+// MarshalJSON writes the answer as the lean check path does.
+func (a checkAnswer) MarshalJSON() ([]byte, error) {
+	return appendChecks(nil, []bool{a.Allowed}, roster.Revision(a.Revision), false), nil
+}
+
 type allowed struct {
 	Allowed bool `json:"allowed"`
 }
@@ -39,13 +44,27 @@ type checkBatchAnswer struct {
 	Revision int64     `json:"revision"`
 }
 
+// MarshalJSON writes the answer as the lean check path does.
+func (a checkBatchAnswer) MarshalJSON() ([]byte, error) {
+	results := make([]bool, len(a.Results))
+	for i, r := range a.Results {
+		results[i] = r.Allowed
+	}
+	return appendChecks(nil, results, roster.Revision(a.Revision), true), nil
+}
+
 func (c CheckItem) check() roster.Check {
 	return roster.Check{CommunityID: c.CommunityID, ChannelID: c.ChannelID, UserID: c.UserID, Permission: c.Permission}
 }
 
 func (s *Server) check(ctx context.Context, in *struct{ Body checkBody }) (*body[checkAnswer], error) {
-	ok, rev, err := s.store.Allowed(ctx, in.Body.check(), roster.Revision(in.Body.MinRevision))
-	return read(checkAnswer{Allowed: ok, Revision: int64(rev)}, err)
+	checks := []roster.Check{in.Body.check()}
+	if err := validChecks(checks, false); err != nil {
+		return nil, err
+	}
+	var one [1]bool
+	_, rev, err := s.decideChecks(ctx, checks, roster.Revision(in.Body.MinRevision), false, &one)
+	return read(checkAnswer{Allowed: one[0], Revision: int64(rev)}, err)
 }
 
 func (s *Server) checkBatch(ctx context.Context, in *struct{ Body checkBatchBody }) (*body[checkBatchAnswer], error) {
@@ -53,7 +72,10 @@ func (s *Server) checkBatch(ctx context.Context, in *struct{ Body checkBatchBody
 	for i, c := range in.Body.Checks {
 		checks[i] = c.check()
 	}
-	res, rev, err := s.store.Check(ctx, checks, roster.Revision(in.Body.MinRevision))
+	if err := validChecks(checks, true); err != nil {
+		return nil, err
+	}
+	res, rev, err := s.decideChecks(ctx, checks, roster.Revision(in.Body.MinRevision), true, nil)
 	if err != nil {
 		return nil, err
 	}

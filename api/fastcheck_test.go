@@ -1,16 +1,21 @@
 package api_test
 
 import (
-	"github.com/rosterhq/roster/sqlstore/sqltest"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
 // TestFastChecksAnswerAsOperations sends each check twice: as application/json,
 // which the lean check path answers, and as application/vnd.roster+json,
-// which it leaves to the documented operation; the answers must match.
+// which it leaves to the documented operation; the answers must match, and
+// each must have come from the path it was sent to (or, for bodies the lean
+// path does not read, both from the operation).
 func TestFastChecksAnswerAsOperations(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
 		e := MustEnv(t, eng)
@@ -23,6 +28,8 @@ func TestFastChecksAnswerAsOperations(t *testing.T) {
 		e.MustCommunity(t, "c2", "")
 		rev := e.Revision(t)
 
+		var lean atomic.Int64
+		api.OnLeanCheck(e.Server, func() { lean.Add(1) })
 		cases := []struct {
 			name, path string
 			body       map[string]any
@@ -38,6 +45,7 @@ func TestFastChecksAnswerAsOperations(t *testing.T) {
 			{"unknown channel", "/v1/check", map[string]any{"communityId": "c1", "channelId": "nope", "userId": "bob", "permission": "BAN_MEMBERS"}, "", 404},
 			{"unregistered permission", "/v1/check", map[string]any{"communityId": "c1", "userId": "bob", "permission": "NO_SUCH_KEY"}, "", 422},
 			{"empty community", "/v1/check", map[string]any{"communityId": "", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
+			{"malformed user", "/v1/check", map[string]any{"communityId": "c1", "userId": "bob smith", "permission": "SEND_MESSAGES"}, "", 422},
 			{"channel without community", "/v1/check", map[string]any{"channelId": "news", "userId": "bob", "permission": "SEND_MESSAGES"}, "", 422},
 			{"restricted key elsewhere", "/v1/check", map[string]any{"communityId": "c2", "userId": "bob", "permission": "BAN_MEMBERS"}, restricted, 404},
 			{"batch", "/v1/check/batch", map[string]any{"checks": []map[string]any{
@@ -51,14 +59,26 @@ func TestFastChecksAnswerAsOperations(t *testing.T) {
 				{"userId": "alice", "permission": "BAN_MEMBERS"},
 			}}, "", 200},
 		}
+		// The lean path leaves these bodies to the operation.
+		operation := map[string]bool{"empty community": true, "malformed user": true}
 		res := e.Must(t, http.StatusUnprocessableEntity, "GET", "/v1/platform/users/bob/permissions?channelId=news", nil)
 		if res.Code() != "validation_failed" || !strings.Contains(string(res.Raw), "query.channelId") {
 			t.Errorf("platform permissions in a channel: got %s, want validation_failed at query.channelId", res.Raw)
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
+				before := lean.Load()
 				fast := e.Do(t, "POST", tc.path, tc.body, Req{Key: tc.key})
+				if got, want := lean.Load()-before, int64(1); got != want && !operation[tc.name] {
+					t.Errorf("lean answers: got %d, want %d (the lean path left the request to the operation)", got, want)
+				} else if operation[tc.name] && got != 0 {
+					t.Errorf("lean answers: got %d, want 0 (the operation answers this body)", got)
+				}
+				before = lean.Load()
 				slow := e.Do(t, "POST", tc.path, tc.body, Req{Key: tc.key, Header: map[string]string{"Content-Type": "application/vnd.roster+json"}})
+				if got := lean.Load() - before; got != 0 {
+					t.Errorf("lean answers of the operation's request: got %d, want 0", got)
+				}
 				if fast.Status != tc.status || slow.Status != tc.status {
 					t.Fatalf("status: lean %d, operation %d, want %d: %s / %s", fast.Status, slow.Status, tc.status, fast.Raw, slow.Raw)
 				}

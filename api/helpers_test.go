@@ -21,9 +21,10 @@ import (
 // Env is a real Roster server on a loopback port over a new database of
 // one engine, with its bootstrap admin key.
 type Env struct {
-	URL   string
-	Key   string
-	Store *sqlstore.DB
+	URL    string
+	Key    string
+	Store  *sqlstore.DB
+	Server *api.Server
 	// DSN names the database: on SQLite, its file.
 	DSN string
 }
@@ -45,13 +46,14 @@ func MustEnv(tb testing.TB, eng sqltest.Engine) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(index.NewService(db, ix), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	server := api.New(index.NewService(db, ix), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(server)
 	tb.Cleanup(func() {
 		srv.Close()
 		ix.Close()
 		db.Close()
 	})
-	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn}
+	return &Env{URL: srv.URL, Key: key, Store: db, Server: server, DSN: dsn}
 }
 
 // Res is an answer: its status, headers, raw body and the body decoded.

@@ -21,10 +21,13 @@ const MaxBodyBytes = 1 << 20
 
 // Server serves the API over a store.
 type Server struct {
-	store   roster.Service
-	keys    keyCache
-	log     *slog.Logger
-	handler http.Handler
+	store roster.Service
+	keys  keyCache
+	// leanHook, when set (by tests), is called each time the lean check
+	// path answers a request.
+	leanHook func()
+	log      *slog.Logger
+	handler  http.Handler
 }
 
 // New returns a server over the service, logging to log.
