@@ -107,12 +107,7 @@ type AssignmentService interface {
 // can name an id at its place in the request.
 func (c *Change) Clean(now time.Time) error {
 	var f fields
-	if c.Source == "" {
-		c.Source = SourceManual
-	}
-	if !c.Source.Valid() {
-		f.add("source", "must be manual or provisioning", c.Source)
-	}
+	f.source(&c.Source)
 	f.ids("userIds", c.UserIDs)
 	f.ids("roleIds", c.RoleIDs)
 	f.future("expiresAt", c.ExpiresAt, now)
@@ -122,12 +117,7 @@ func (c *Change) Clean(now time.Time) error {
 // Clean checks a single grant, as Change.Clean checks a batch.
 func (g *RoleGrant) Clean(now time.Time) error {
 	var f fields
-	if g.Source == "" {
-		g.Source = SourceManual
-	}
-	if !g.Source.Valid() {
-		f.add("source", "must be manual or provisioning", g.Source)
-	}
+	f.source(&g.Source)
 	f.id("userId", g.UserID)
 	f.id("roleId", g.RoleID)
 	f.future("expiresAt", g.ExpiresAt, now)
@@ -137,6 +127,16 @@ func (g *RoleGrant) Clean(now time.Time) error {
 // Change returns the grant as a change of one user and one role.
 func (g RoleGrant) Change() Change {
 	return Change{Scope: g.Scope, UserIDs: []string{g.UserID}, RoleIDs: []string{g.RoleID}, Source: g.Source, ExpiresAt: g.ExpiresAt}
+}
+
+// source defaults a change's source to manual and checks it.
+func (f *fields) source(s *Source) {
+	if *s == "" {
+		*s = SourceManual
+	}
+	if !s.Valid() {
+		f.add("source", "must be manual or provisioning", *s)
+	}
 }
 
 // ids checks a batch's list of 1 to MaxBatch ids.
