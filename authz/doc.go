@@ -45,7 +45,8 @@
 //	deleteRole                      write  DeleteRole
 //	reorderRoles                    write  ReorderRoles
 //	addUserRole, batchAddRoles      write  AddRoles
-//	removeUserRole, batchRemoveRoles write RemoveRoles
+//	removeUserRole,
+//	batchRemoveRoles                write  RemoveRoles
 //	getEffectivePermissions         read   Effective
 //	listPlatformRoles, getPlatformRole, listPlatformRoleHolders,
 //	listPlatformUserRoles           read   Reach (platform)
