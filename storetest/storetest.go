@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"APIKey", apiKeyTests},
 		{"Channel", channelTests},
 		{"ChangeLog", changeLogTests},
+		{"Reach", reachTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
