@@ -25,6 +25,8 @@ type Problem struct {
 	Code      string         `json:"code" doc:"A stable snake_case code to branch on."`
 	Errors    []ProblemField `json:"errors" doc:"Each bad input, for validation errors."`
 	RequestID string         `json:"requestId" doc:"The request's id, also in the X-Request-Id header and the server log."`
+	// ErrorCount is set when Errors lists only the first of the bad inputs.
+	ErrorCount int `json:"errorCount,omitempty" doc:"How many bad inputs there were in all, when errors lists only the first 20."`
 	// Extra holds machine-readable facts of some problems (such as the holders
 	// of a role in use); they are written as members of the document.
 	Extra map[string]any `json:"-"`
@@ -137,7 +139,7 @@ func newProblem(ctx context.Context, code, detail string, fields []ProblemField)
 	if fields == nil {
 		fields = []ProblemField{}
 	}
-	return &Problem{
+	p := &Problem{
 		Type:      "urn:roster:problem:" + code,
 		Title:     http.StatusText(status),
 		Status:    status,
@@ -146,6 +148,8 @@ func newProblem(ctx context.Context, code, detail string, fields []ProblemField)
 		Errors:    fields,
 		RequestID: requestID(ctx),
 	}
+	p.bound()
+	return p
 }
 
 // problemFrom turns any error into a problem: a domain error by its code,
@@ -223,10 +227,10 @@ func hookHumaErrors() {
 			case errors.As(err, &e) || errors.As(err, &p) || status >= 500:
 				return problemFrom(ctx, op, err)
 			}
-			f := ProblemField{Message: err.Error()}
+			f := ProblemField{Message: plainMessage(err)}
 			if d, ok := err.(huma.ErrorDetailer); ok {
 				detail := d.ErrorDetail()
-				f = ProblemField{Location: detail.Location, Message: detail.Message, Value: detail.Value}
+				f = ProblemField{Location: detail.Location, Message: detail.Message, Value: detailValue(detail)}
 				if m := requiredProperty.FindStringSubmatch(f.Message); m != nil {
 					f = ProblemField{Location: f.Location + "." + m[1], Message: "is required"}
 				}
@@ -258,7 +262,7 @@ var requiredProperty = regexp.MustCompile(`^expected required property (\S+) to 
 // describe summarizes field errors in one sentence.
 func describe(fields []ProblemField) string {
 	parts := make([]string, 0, len(fields))
-	for _, f := range fields {
+	for _, f := range fields[:min(len(fields), maxProblemFields)] {
 		parts = append(parts, strings.TrimSpace(f.Location+" "+f.Message))
 	}
 	return "invalid input: " + strings.Join(parts, "; ")
