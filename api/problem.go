@@ -220,7 +220,10 @@ func hookHumaErrors() {
 		for _, err := range errs {
 			var e *roster.Error
 			var p *Problem
+			var b *bodyError
 			switch {
+			case errors.As(err, &b):
+				return b.problem(ctx)
 			case status == http.StatusUnprocessableEntity && errors.As(err, &e) && e.Code == roster.EVALIDATION:
 				fields = append(fields, problemFrom(ctx, op, e).Errors...)
 				continue

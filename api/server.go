@@ -35,7 +35,7 @@ func New(store roster.Service, log *slog.Logger) *Server {
 	s := &Server{store: store, log: log}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
-	s.handler = s.observe(s.fastChecks(route(mux)))
+	s.handler = s.observe(screen(s.fastChecks(route(mux))))
 	return s
 }
 
