@@ -1,0 +1,74 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster/sqlstore/sqltest"
+)
+
+// badTextCases are texts no route may store: invalid UTF-8 and escaped
+// lone surrogates in a body (400 invalid_json: JSON text is UTF-8, and
+// the decoder would silently make U+FFFD of them).
+func badTextCases(fx badFix) []badCase {
+	const c, p = "/v1/communities/guild", "/v1/platform"
+	role, prole := c+"/roles/"+fx.mod, p+"/roles/"+fx.plat
+	raw := func(op, kind, method, path, body string) badCase {
+		return bad(op, kind, method, path, nil, s400, "invalid_json", none...).with(Req{RawBody: body})
+	}
+	return []badCase{
+		raw("createRole", "name not UTF-8", "POST", c+"/roles", "{\"name\": \"Mod\xff\", \"permissions\": []}").rereads(c + "/roles"),
+		raw("createRole", "name with a UTF-16 surrogate", "POST", c+"/roles", "{\"name\": \"Mod\xed\xa0\x80\", \"permissions\": []}"),
+		raw("createRole", "description not UTF-8", "POST", c+"/roles", "{\"name\": \"New\", \"description\": \"caf\xe9\", \"permissions\": []}").rereads(c + "/roles"),
+		raw("createRole", "name escaping a lone high surrogate", "POST", c+"/roles", `{"name": "Mod\ud800", "permissions": []}`).rereads(c + "/roles"),
+		raw("createRole", "name escaping a lone low surrogate", "POST", c+"/roles", `{"name": "\udc00Mod", "permissions": []}`),
+		raw("createRole", "high surrogate before a letter", "POST", c+"/roles", `{"name": "\uD83D\u0041", "permissions": []}`),
+		raw("createRole", "two high surrogates", "POST", c+"/roles", `{"name": "\ud83d\ud83d", "permissions": []}`),
+		raw("createRole", "unknown field not UTF-8", "POST", c+"/roles", "{\"name\": \"New\", \"permissions\": [], \"x\xff\": 1}"),
+		raw("createRole", "body ends inside a character", "POST", c+"/roles", `{"name": "New", "permissions": []}`+"\xe2\x82"),
+		raw("updateRole", "name not UTF-8", "PATCH", role, "{\"name\": \"Mo\xe9\"}").rereads(role),
+		raw("updateRole", "description escaping a lone surrogate", "PATCH", role, `{"description": "\udfff"}`).rereads(role),
+		raw("createPlatformRole", "name not UTF-8", "POST", p+"/roles", "{\"name\": \"\xc0\xaf\", \"permissions\": []}").rereads(p + "/roles"),
+		raw("updatePlatformRole", "name not UTF-8", "PATCH", prole, "{\"name\": \"Sta\xf0\x9f\"}").rereads(prole),
+		raw("createCommunity", "name not UTF-8", "POST", "/v1/communities", "{\"id\": \"newc\", \"name\": \"\xfe\"}").rereads("/v1/communities/newc"),
+		raw("updateCommunity", "name not UTF-8", "PATCH", c, "{\"name\": \"G\xffuild\"}").rereads(c),
+		raw("putUser", "displayName not UTF-8", "PUT", "/v1/users/bob", "{\"displayName\": \"B\xf6b\"}").rereads("/v1/users/bob"),
+		raw("putUser", "metadata not UTF-8", "PUT", "/v1/users/bob", "{\"metadata\": {\"k\": \"\xff\"}}").rereads("/v1/users/bob"),
+		raw("putUser", "metadata escaping a lone surrogate", "PUT", "/v1/users/bob", `{"metadata": {"k": "\ud800"}}`).rereads("/v1/users/bob"),
+		raw("addMember", "displayName not UTF-8", "PUT", c+"/members/dave", "{\"displayName\": \"D\xe4ve\"}").rereads(c + "/members/dave"),
+		raw("putChannel", "name not UTF-8", "PUT", c+"/channels/news", "{\"name\": \"N\x80ws\"}").rereads(c + "/channels"),
+		raw("createPermission", "description not UTF-8", "POST", "/v1/permissions", "{\"key\": \"NEW_PERM\", \"description\": \"\xff\"}").rereads("/v1/permissions"),
+		raw("createAPIKey", "name not UTF-8", "POST", "/v1/api-keys", "{\"name\": \"k\xff\", \"scopes\": [\"read\"]}").rereads("/v1/api-keys"),
+		raw("check", "permission escaping a lone surrogate", "POST", "/v1/check", `{"userId": "bob", "permission": "\ud800"}`),
+		raw("checkBatch", "userId not UTF-8", "POST", "/v1/check/batch", "{\"checks\": [{\"userId\": \"b\xffb\", \"permission\": \"VIEW_CHANNEL\"}]}"),
+		bad("createRole", "not UTF-8 and no credentials", "POST", c+"/roles", nil, s401, "unauthenticated").with(Req{Key: "-", RawBody: "{\"name\": \"\xff\"}"}),
+		bad("createRole", "not UTF-8 and text/plain", "POST", c+"/roles", nil, s415, "unsupported_media_type").
+			with(Req{RawBody: "{\"name\": \"\xff\"}", Header: map[string]string{"Content-Type": "text/plain"}}),
+	}
+}
+
+// TestTextAccepted checks what the refusals of badTextCases leave alone:
+// characters beyond the BMP escaped as a surrogate pair, an escaped
+// backslash before a u, accents, other scripts and emoji.
+func TestTextAccepted(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		e := MustEnv(t, eng)
+		e.MustCommunity(t, "guild", "alice")
+		for _, tc := range []struct{ body, want string }{
+			{`{"name": "\ud83d\ude00 Fans", "permissions": []}`, "😀 Fans"},
+			{`{"name": "\uD83D\uDE00\uD83D\uDE00", "permissions": []}`, "😀😀"},
+			{`{"name": "a\\ud800", "permissions": []}`, `a\ud800`},
+			{`{"name": "a\\\ud83d\ude00", "permissions": []}`, `a\😀`},
+			{`{"name": "Modérateur", "permissions": []}`, "Modérateur"},
+			{`{"name": "モデレーター", "permissions": []}`, "モデレーター"},
+			{`{"name": "` + strings.Repeat("é", 100) + `", "permissions": []}`, strings.Repeat("é", 100)},
+			{`{"name": "\u00e9t\u00e9", "permissions": [], "description": "` + strings.Repeat("\U0001F600", 300) + `"}`, "été"},
+		} {
+			res := e.Must(t, http.StatusCreated, "POST", "/v1/communities/guild/roles", nil, Req{RawBody: tc.body})
+			if got := res.Str("name"); got != tc.want {
+				t.Errorf("%s: name: got %q, want %q", tc.body, got, tc.want)
+			}
+		}
+	})
+}
