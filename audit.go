@@ -90,3 +90,21 @@ type AuditService interface {
 	// CurrentRevision returns the revision of the newest event.
 	CurrentRevision(ctx context.Context) (Revision, error)
 }
+
+// MaxActionLength bounds the action an audit filter names; an actor or a
+// target, being an id, is bounded by MaxIDLength.
+const MaxActionLength = 64
+
+// Clean checks the filter's texts, each of which is compared to what the
+// log holds: valid UTF-8 without NUL characters, of a bounded length. A
+// community id must be well-formed.
+func (f *EventFilter) Clean() error {
+	var fs fields
+	if f.CommunityID != "" {
+		fs.id("query.communityId", f.CommunityID)
+	}
+	fs.length("query.actor", f.Actor, MaxIDLength)
+	fs.length("query.action", f.Action, MaxActionLength)
+	fs.length("query.target", f.Target, MaxIDLength)
+	return fs.err()
+}

@@ -128,6 +128,7 @@ func (r *Role) Clean() error {
 	f.length("description", r.Description, MaxDescriptionLen)
 	f.colour("colour", r.Colour)
 	f.metadata("metadata", r.Metadata)
+	f.keys("permissions", r.Permissions)
 	if r.Colour != nil && *r.Colour == "" {
 		r.Colour = nil
 	}
@@ -147,6 +148,7 @@ func (u *RoleUpdate) Clean() error {
 	f.colour("colour", u.Colour)
 	f.metadata("metadata", u.Metadata)
 	if u.Permissions != nil {
+		f.keys("permissions", *u.Permissions)
 		keys := CleanKeys(*u.Permissions)
 		u.Permissions = &keys
 	}

@@ -94,6 +94,16 @@ func (f *fields) length(loc, s string, max int) {
 	}
 }
 
+// keys checks that each of a list of permission keys, located as loc[i],
+// is well-formed: a malformed one is refused before any store reads it.
+func (f *fields) keys(loc string, keys []string) {
+	for i, k := range keys {
+		if !ValidPermissionKey(k) {
+			f.add(fmt.Sprintf("%s[%d]", loc, i), "must be an UPPER_SNAKE_CASE permission key", k)
+		}
+	}
+}
+
 // displayName trims an optional display name; it may be empty.
 func (f *fields) displayName(loc string, name *string) {
 	if name != nil {

@@ -10,7 +10,8 @@ import (
 
 // badTextCases are texts no route may store: invalid UTF-8 and escaped
 // lone surrogates in a body (400 invalid_json: JSON text is UTF-8, and
-// the decoder would silently make U+FFFD of them).
+// the decoder would silently make U+FFFD of them), and NUL characters
+// where PostgreSQL would be asked to compare them.
 func badTextCases(fx badFix) []badCase {
 	const c, p = "/v1/communities/guild", "/v1/platform"
 	role, prole := c+"/roles/"+fx.mod, p+"/roles/"+fx.plat
@@ -45,6 +46,22 @@ func badTextCases(fx badFix) []badCase {
 		bad("createRole", "not UTF-8 and no credentials", "POST", c+"/roles", nil, s401, "unauthenticated").with(Req{Key: "-", RawBody: "{\"name\": \"\xff\"}"}),
 		bad("createRole", "not UTF-8 and text/plain", "POST", c+"/roles", nil, s415, "unsupported_media_type").
 			with(Req{RawBody: "{\"name\": \"\xff\"}", Header: map[string]string{"Content-Type": "text/plain"}}),
+
+		bad("createRole", "permission NUL", "POST", c+"/roles", jsonObj{"name": "New", "permissions": []string{"\u0000"}}, s422, vfailed, "body.permissions[0]").rereads(c + "/roles"),
+		bad("createRole", "permission with a NUL", "POST", c+"/roles", jsonObj{"name": "New", "permissions": []string{"VIEW_CHANNEL", "VIEW\u0000"}}, s422, vfailed, "body.permissions[1]"),
+		bad("updateRole", "permission NUL", "PATCH", role, jsonObj{"permissions": []string{"\u0000"}}, s422, vfailed, "body.permissions[0]").rereads(role),
+		bad("createPlatformRole", "permission NUL", "POST", p+"/roles", jsonObj{"name": "New", "permissions": []string{"\u0000"}}, s422, vfailed, "body.permissions[0]").rereads(p + "/roles"),
+		bad("updatePlatformRole", "permission NUL", "PATCH", prole, jsonObj{"permissions": []string{"MANAGE_POSTS", "\u0000"}}, s422, vfailed, "body.permissions[1]").rereads(prole),
+		bad("listAuditEvents", "actor NUL", "GET", "/v1/audit?actor=%00", nil, s422, vfailed, "query.actor"),
+		bad("listAuditEvents", "actor with a NUL", "GET", "/v1/audit?actor=bob%00", nil, s422, vfailed, "query.actor"),
+		bad("listAuditEvents", "action NUL", "GET", "/v1/audit?action=%00", nil, s422, vfailed, "query.action"),
+		bad("listAuditEvents", "target NUL", "GET", "/v1/audit?target=%00", nil, s422, vfailed, "query.target"),
+		bad("listAuditEvents", "actor not UTF-8", "GET", "/v1/audit?actor=%FF", nil, s422, vfailed, "query.actor"),
+		bad("listAuditEvents", "target not UTF-8", "GET", "/v1/audit?target=a%C3", nil, s422, vfailed, "query.target"),
+		bad("listAuditEvents", "action 65 characters", "GET", "/v1/audit?action="+nChars(65), nil, s422, vfailed, "query.action"),
+		bad("listAuditEvents", "target 129 characters", "GET", "/v1/audit?target="+nChars(129), nil, s422, vfailed, "query.target"),
+		bad("listAuditEvents", "communityId NUL", "GET", "/v1/audit?communityId=%00", nil, s422, vfailed, "query.communityId"),
+		bad("listAuditEvents", "three bad filters", "GET", "/v1/audit?actor=%00&action=%FF&target=%00", nil, s422, vfailed, "query.actor", "query.action", "query.target"),
 	}
 }
 

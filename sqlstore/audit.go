@@ -18,6 +18,9 @@ func (db *DB) CurrentRevision(ctx context.Context) (roster.Revision, error) {
 
 // ListEvents reads the audit log.
 func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Page) ([]roster.Event, string, error) {
+	if err := f.Clean(); err != nil {
+		return nil, "", err
+	}
 	pg, err := parsePage(p)
 	if err != nil {
 		return nil, "", err
