@@ -61,7 +61,7 @@ func (f *fields) id(loc, id string) {
 }
 
 // name trims a required name and checks it: 1–100 characters, no control
-// characters.
+// or format characters.
 func (f *fields) name(loc string, name *string) {
 	*name = strings.TrimSpace(*name)
 	if *name == "" {
@@ -72,11 +72,16 @@ func (f *fields) name(loc string, name *string) {
 }
 
 // line checks a one-line text: at most MaxNameLength characters, without
-// control characters.
+// control characters or format characters (Unicode category Cf: zero-width
+// spaces and joiners, bidirectional overrides, a byte order mark), which
+// let one name pass for another.
 func (f *fields) line(loc, s string) {
-	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+	switch {
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		f.add(loc, "must not contain control characters", s)
-	} else {
+	case strings.IndexFunc(s, isFormat) >= 0:
+		f.add(loc, "must not contain format characters (such as zero-width spaces, bidirectional overrides or a byte order mark)", s)
+	default:
 		f.length(loc, s, MaxNameLength)
 	}
 }

@@ -10,14 +10,16 @@ import (
 
 // badTextCases are texts no route may store: invalid UTF-8 and escaped
 // lone surrogates in a body (400 invalid_json: JSON text is UTF-8, and
-// the decoder would silently make U+FFFD of them), and NUL characters
-// where PostgreSQL would be asked to compare them.
+// the decoder would silently make U+FFFD of them), NUL characters where
+// PostgreSQL would be asked to compare them, and format characters that
+// make one name look like another.
 func badTextCases(fx badFix) []badCase {
 	const c, p = "/v1/communities/guild", "/v1/platform"
 	role, prole := c+"/roles/"+fx.mod, p+"/roles/"+fx.plat
 	raw := func(op, kind, method, path, body string) badCase {
 		return bad(op, kind, method, path, nil, s400, "invalid_json", none...).with(Req{RawBody: body})
 	}
+	roleBody := func(name string) jsonObj { return jsonObj{"name": name, "permissions": []string{}} }
 	return []badCase{
 		raw("createRole", "name not UTF-8", "POST", c+"/roles", "{\"name\": \"Mod\xff\", \"permissions\": []}").rereads(c + "/roles"),
 		raw("createRole", "name with a UTF-16 surrogate", "POST", c+"/roles", "{\"name\": \"Mod\xed\xa0\x80\", \"permissions\": []}"),
@@ -62,6 +64,21 @@ func badTextCases(fx badFix) []badCase {
 		bad("listAuditEvents", "target 129 characters", "GET", "/v1/audit?target="+nChars(129), nil, s422, vfailed, "query.target"),
 		bad("listAuditEvents", "communityId NUL", "GET", "/v1/audit?communityId=%00", nil, s422, vfailed, "query.communityId"),
 		bad("listAuditEvents", "three bad filters", "GET", "/v1/audit?actor=%00&action=%FF&target=%00", nil, s422, vfailed, "query.actor", "query.action", "query.target"),
+
+		bad("createRole", "name with a zero-width space", "POST", c+"/roles", roleBody("admin\u200b"), s422, vfailed, "body.name").rereads(c + "/roles"),
+		bad("createRole", "name with a byte order mark", "POST", c+"/roles", roleBody("\ufeffMod"), s422, vfailed, "body.name"),
+		bad("createRole", "name with a right-to-left override", "POST", c+"/roles", roleBody("Mod\u202e"), s422, vfailed, "body.name"),
+		bad("createRole", "name with a bidi isolate", "POST", c+"/roles", roleBody("a\u2066b\u2069"), s422, vfailed, "body.name"),
+		bad("createRole", "name with a soft hyphen", "POST", c+"/roles", roleBody("Mo\u00add"), s422, vfailed, "body.name"),
+		bad("createRole", "name with a zero-width joiner", "POST", c+"/roles", roleBody("Mo\u200dd"), s422, vfailed, "body.name"),
+		bad("updateRole", "name with a zero-width space", "PATCH", role, jsonObj{"name": "Mod\u200b"}, s422, vfailed, "body.name").rereads(role),
+		bad("createPlatformRole", "name with a word joiner", "POST", p+"/roles", roleBody("Staff\u2060"), s422, vfailed, "body.name"),
+		bad("createCommunity", "name with a zero-width space", "POST", "/v1/communities", jsonObj{"id": "newc", "name": "Guild\u200b"}, s422, vfailed, "body.name").rereads("/v1/communities/newc"),
+		bad("updateCommunity", "name with a right-to-left override", "PATCH", c, jsonObj{"name": "\u202eGuild"}, s422, vfailed, "body.name").rereads(c),
+		bad("putUser", "displayName with a zero-width space", "PUT", "/v1/users/bob", jsonObj{"displayName": "Bob\u200b"}, s422, vfailed, "body.displayName").rereads("/v1/users/bob"),
+		bad("addMember", "displayName with a right-to-left override", "PUT", c+"/members/dave", jsonObj{"displayName": "\u202eevaD"}, s422, vfailed, "body.displayName").rereads(c + "/members/dave"),
+		bad("putChannel", "name with a byte order mark", "PUT", c+"/channels/news", jsonObj{"name": "\ufeffnews"}, s422, vfailed, "body.name").rereads(c + "/channels"),
+		bad("createAPIKey", "name with a zero-width space", "POST", "/v1/api-keys", jsonObj{"name": "k\u200b", "scopes": []string{"read"}}, s422, vfailed, "body.name").rereads("/v1/api-keys"),
 	}
 }
 
