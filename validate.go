@@ -61,14 +61,18 @@ func (f *fields) id(loc, id string) {
 }
 
 // name trims a required name and checks it: 1–100 characters, no control
-// or format characters.
+// or format characters, and something to see.
 func (f *fields) name(loc string, name *string) {
 	*name = strings.TrimSpace(*name)
 	if *name == "" {
 		f.add(loc, "must not be empty", *name)
 		return
 	}
+	n := len(*f)
 	f.line(loc, *name)
+	if len(*f) == n && NameKey(*name) == "" {
+		f.add(loc, "must not be empty: it has only characters that show as nothing", *name)
+	}
 }
 
 // line checks a one-line text: at most MaxNameLength characters, without

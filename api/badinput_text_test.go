@@ -11,8 +11,8 @@ import (
 // badTextCases are texts no route may store: invalid UTF-8 and escaped
 // lone surrogates in a body (400 invalid_json: JSON text is UTF-8, and
 // the decoder would silently make U+FFFD of them), NUL characters where
-// PostgreSQL would be asked to compare them, and format characters that
-// make one name look like another.
+// PostgreSQL would be asked to compare them, format characters that make
+// one name look like another, and names that only look different.
 func badTextCases(fx badFix) []badCase {
 	const c, p = "/v1/communities/guild", "/v1/platform"
 	role, prole := c+"/roles/"+fx.mod, p+"/roles/"+fx.plat
@@ -71,8 +71,17 @@ func badTextCases(fx badFix) []badCase {
 		bad("createRole", "name with a bidi isolate", "POST", c+"/roles", roleBody("a\u2066b\u2069"), s422, vfailed, "body.name"),
 		bad("createRole", "name with a soft hyphen", "POST", c+"/roles", roleBody("Mo\u00add"), s422, vfailed, "body.name"),
 		bad("createRole", "name with a zero-width joiner", "POST", c+"/roles", roleBody("Mo\u200dd"), s422, vfailed, "body.name"),
+		bad("createRole", "name only a filler", "POST", c+"/roles", roleBody("\u3164"), s422, vfailed, "body.name").rereads(c + "/roles"),
+		bad("createRole", "name full-width MOD", "POST", c+"/roles", roleBody("ＭＯＤ"), s409, "role_name_taken").rereads(c + "/roles"),
+		bad("createRole", "name modifier letters MOD", "POST", c+"/roles", roleBody("ᴹᴼᴰ"), s409, "role_name_taken"),
+		bad("createRole", "name Mod with a variation selector", "POST", c+"/roles", roleBody("Mod\ufe0f"), s409, "role_name_taken"),
+		bad("createRole", "name Mod with a filler", "POST", c+"/roles", roleBody("Mod\u3164"), s409, "role_name_taken"),
+		bad("createRole", "name admin in full-width", "POST", c+"/roles", roleBody("ＡＤＭＩＮ"), s409, "role_name_taken"),
 		bad("updateRole", "name with a zero-width space", "PATCH", role, jsonObj{"name": "Mod\u200b"}, s422, vfailed, "body.name").rereads(role),
+		bad("updateRole", "name full-width admin", "PATCH", role, jsonObj{"name": "ａｄｍｉｎ"}, s409, "role_name_taken").rereads(role),
+		bad("createPlatformRole", "name full-width STAFF", "POST", p+"/roles", roleBody("ＳＴＡＦＦ"), s409, "role_name_taken").rereads(p + "/roles"),
 		bad("createPlatformRole", "name with a word joiner", "POST", p+"/roles", roleBody("Staff\u2060"), s422, vfailed, "body.name"),
+		bad("updatePlatformRole", "name ADMIN in full-width", "PATCH", prole, jsonObj{"name": "ＡＤＭＩＮ"}, s409, "role_name_taken").rereads(prole),
 		bad("createCommunity", "name with a zero-width space", "POST", "/v1/communities", jsonObj{"id": "newc", "name": "Guild\u200b"}, s422, vfailed, "body.name").rereads("/v1/communities/newc"),
 		bad("updateCommunity", "name with a right-to-left override", "PATCH", c, jsonObj{"name": "\u202eGuild"}, s422, vfailed, "body.name").rereads(c),
 		bad("putUser", "displayName with a zero-width space", "PUT", "/v1/users/bob", jsonObj{"displayName": "Bob\u200b"}, s422, vfailed, "body.displayName").rereads("/v1/users/bob"),

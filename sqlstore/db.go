@@ -117,6 +117,9 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
 	}
+	if err := db.rekeyRoles(ctx); err != nil {
+		return nil, err
+	}
 	names := make([]string, len(results))
 	for i, r := range results {
 		names[i] = r.Source.Path

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/rs/xid"
 
@@ -61,7 +60,7 @@ func insertRole(tx *Tx, scope string, r roster.Role) (roster.Role, error) {
 	}
 	_, err := tx.ExecContext(tx.ctx, `INSERT INTO roles (`+roleColumns+`, name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		r.ID, scope, r.Name, r.Description, nullStr(r.Colour), r.Position, r.IsDefault, r.Badge, r.Builtin, string(r.Metadata), r.Version,
-		micros(r.CreatedAt), micros(r.UpdatedAt), strings.ToLower(r.Name))
+		micros(r.CreatedAt), micros(r.UpdatedAt), roster.NameKey(r.Name))
 	if tx.isUnique(err) {
 		return r, roster.Errorf(roster.EROLENAMETAKEN, "a role named %q already exists here", r.Name)
 	} else if err != nil {
@@ -155,9 +154,9 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 			return nil
 		}
 		after.Version, after.UpdatedAt = before.Version+1, tx.now
-		_, err = tx.ExecContext(ctx, `UPDATE roles SET name = $1, name_key = $2, description = $3, colour = $4, position = $5, is_default = $6, badge = $7,
+		_, err = tx.ExecContext(ctx, `UPDATE roles SET name = $1, name_key = CASE WHEN name = $1 THEN name_key ELSE $2 END, description = $3, colour = $4, position = $5, is_default = $6, badge = $7,
 			metadata = $8, version = $9, updated_at = $10 WHERE id = $11`,
-			after.Name, strings.ToLower(after.Name), after.Description, nullStr(after.Colour), after.Position, after.IsDefault, after.Badge,
+			after.Name, roster.NameKey(after.Name), after.Description, nullStr(after.Colour), after.Position, after.IsDefault, after.Badge,
 			string(after.Metadata), after.Version, micros(after.UpdatedAt), after.ID)
 		if tx.isUnique(err) {
 			return roster.Errorf(roster.EROLENAMETAKEN, "a role named %q already exists here", after.Name)
