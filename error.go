@@ -10,6 +10,7 @@ import (
 const (
 	// 400, 401, 403, 412, 413, 415, 422: the request itself.
 	EINVALIDJSON        = "invalid_json"
+	EINVALIDQUERY       = "invalid_query"
 	EUNSUPPORTEDMEDIA   = "unsupported_media_type"
 	EVALIDATION         = "validation_failed"
 	EBODYTOOLARGE       = "body_too_large"

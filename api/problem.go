@@ -75,6 +75,7 @@ func (p *Problem) MarshalJSON() ([]byte, error) {
 // statuses maps every error code to its HTTP status.
 var statuses = map[string]int{
 	roster.EINVALIDJSON:        http.StatusBadRequest,
+	roster.EINVALIDQUERY:       http.StatusBadRequest,
 	roster.EUNAUTHENTICATED:    http.StatusUnauthorized,
 	roster.EINSUFFICIENTSCOPE:  http.StatusForbidden,
 	roster.ESOURCENOTALLOWED:   http.StatusForbidden,

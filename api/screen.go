@@ -2,9 +2,14 @@ package api
 
 import "net/http"
 
-// screen reads each body through a requestBody.
+// screen refuses a malformed query string before any route reads it, and
+// reads each body through a requestBody.
 func screen(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := queryProblem(r.Context(), r.URL.RawQuery); p != nil {
+			writeProblem(w, p)
+			return
+		}
 		newRequestBody(w, r)
 		next.ServeHTTP(w, r)
 	})
