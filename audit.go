@@ -101,10 +101,10 @@ const MaxActionLength = 64
 func (f *EventFilter) Clean() error {
 	var fs fields
 	if f.CommunityID != "" {
-		fs.id("query.communityId", f.CommunityID)
+		fs.id("communityId", f.CommunityID)
 	}
-	fs.length("query.actor", f.Actor, MaxIDLength)
-	fs.length("query.action", f.Action, MaxActionLength)
-	fs.length("query.target", f.Target, MaxIDLength)
+	fs.length("actor", f.Actor, MaxIDLength)
+	fs.length("action", f.Action, MaxActionLength)
+	fs.length("target", f.Target, MaxIDLength)
 	return fs.err()
 }

@@ -69,8 +69,8 @@ func TestNamesRefuseFormatCharacters(t *testing.T) {
 	}
 	for _, s := range []string{"\u3164", "\ufe0f", "\u3164\u115f"} {
 		r := Role{Name: s}
-		if locs, msg := locations(r.Clean()); !slices.Equal(locs, []string{"body.name"}) || !strings.Contains(msg, "empty") {
-			t.Errorf("role %q: got %q %q, want body.name refused as empty", s, locs, msg)
+		if locs, msg := locations(r.Clean()); !slices.Equal(locs, []string{"name"}) || !strings.Contains(msg, "empty") {
+			t.Errorf("role %q: got %q %q, want name refused as empty", s, locs, msg)
 		}
 	}
 }

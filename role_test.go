@@ -26,7 +26,7 @@ func locations(err error) ([]string, string) {
 // keys: no store is asked about a NUL.
 func TestRolePermissionsWellFormed(t *testing.T) {
 	perms := []string{"VIEW_CHANNEL", "\x00", "ZZ", "bad key", "VIEW_CHANNEL", "A\x00B", "MANAGE_POSTS"}
-	want := []string{"body.permissions[1]", "body.permissions[3]", "body.permissions[5]"}
+	want := []string{"permissions[1]", "permissions[3]", "permissions[5]"}
 	r := Role{Name: "New", Permissions: slices.Clone(perms)}
 	if locs, _ := locations(r.Clean()); !slices.Equal(locs, want) {
 		t.Errorf("role: got %q, want %q", locs, want)

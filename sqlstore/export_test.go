@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 )
 
 // MigrateDownTo undoes the migrations after version, for tests of a
@@ -25,18 +24,12 @@ func (db *DB) ExecRaw(ctx context.Context, query string, args ...any) error {
 
 // NameKeys returns the name_key of each of a scope's roles, by role id.
 func (db *DB) NameKeys(ctx context.Context, scope string) (map[string]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, name_key FROM roles WHERE scope = $1`, scope)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[string]string{}
-	for rows.Next() {
+	err := each(ctx, db.read, "name keys", `SELECT id, name_key FROM roles WHERE scope = $1`, []any{scope}, func(row scanner) error {
 		var id, key string
-		if err := rows.Scan(&id, &key); err != nil {
-			return nil, fmt.Errorf("name keys: %w", err)
-		}
+		err := row.Scan(&id, &key)
 		out[id] = key
-	}
-	return out, rows.Err()
+		return err
+	})
+	return out, err
 }

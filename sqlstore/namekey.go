@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/rosterhq/roster"
@@ -36,9 +35,9 @@ func (db *DB) rekeyRoles(ctx context.Context) error {
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
-	changes, err := newNameKeys(ctx, tx)
+	changes, err := newNameKeys(ctx, sqlTx{tx})
 	if err != nil {
-		return fmt.Errorf("sqlstore: role name keys: %w", err)
+		return err
 	}
 	// First a key no role can hold, then the new one: no role takes a key
 	// another still holds.
@@ -63,19 +62,14 @@ type nameKey struct{ id, key string }
 
 // newNameKeys returns the roles whose name_key is not the one they are to
 // have, with that key.
-func newNameKeys(ctx context.Context, tx *sql.Tx) ([]nameKey, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, scope, name, name_key FROM roles ORDER BY scope, created_at, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+func newNameKeys(ctx context.Context, q querier) ([]nameKey, error) {
 	var changes []nameKey
 	var scope string
 	taken := map[string]bool{}
-	for rows.Next() {
+	err := each(ctx, q, "role name keys", `SELECT id, scope, name, name_key FROM roles ORDER BY scope, created_at, id`, nil, func(row scanner) error {
 		var id, s, name, old string
-		if err := rows.Scan(&id, &s, &name, &old); err != nil {
-			return nil, err
+		if err := row.Scan(&id, &s, &name, &old); err != nil {
+			return err
 		}
 		if s != scope {
 			scope = s
@@ -89,6 +83,7 @@ func newNameKeys(ctx context.Context, tx *sql.Tx) ([]nameKey, error) {
 		if k != old {
 			changes = append(changes, nameKey{id, k})
 		}
-	}
-	return changes, rows.Err()
+		return nil
+	})
+	return changes, err
 }
