@@ -68,10 +68,10 @@ func TestAuthentication(t *testing.T) {
 		revoked := mustKeyRecord(t, e, map[string]any{"name": "revoked", "scopes": []string{"admin"}})
 		e.Must(t, http.StatusOK, "GET", "/v1/communities", nil, Req{Key: revoked.Str("secret")})
 		e.Must(t, http.StatusNoContent, "DELETE", "/v1/api-keys/"+revoked.Str("id"), nil)
-		expires := time.Now().Add(2 * time.Second)
+		expires := e.Clock.Now().Add(2 * time.Second)
 		expired := e.MustKey(t, map[string]any{"name": "expiring", "scopes": []string{"admin"}, "expiresAt": expires.Format(time.RFC3339Nano)})
 		e.Must(t, http.StatusOK, "GET", "/v1/communities", nil, Req{Key: expired})
-		time.Sleep(time.Until(expires) + 100*time.Millisecond)
+		e.Clock.Advance(2*time.Second + 100*time.Millisecond)
 
 		xKey := func(secret string) map[string]string { return map[string]string{"X-API-Key": secret} }
 		const unauth = http.StatusUnauthorized

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
@@ -26,6 +28,29 @@ type Env struct {
 	Store *sqlstore.DB
 	// DSN names the database: on SQLite, its file.
 	DSN string
+	// Clock is the clock of the store, the index and the server.
+	Clock *Clock
+}
+
+// Clock is the real clock, moved ahead by hand: a test advances it rather
+// than wait for the server's timers (the API-key cache, key expiry).
+type Clock struct {
+	mu    sync.Mutex
+	ahead time.Duration
+}
+
+// Now returns the real time plus how far the clock was advanced.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.ahead)
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ahead += d
 }
 
 // MustEnv starts a server for the test; it stops when the test ends.
@@ -33,7 +58,8 @@ func MustEnv(tb testing.TB, eng sqltest.Engine) *Env {
 	tb.Helper()
 	ctx := context.Background()
 	dsn := eng.DSN(tb)
-	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	clock := &Clock{}
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -41,17 +67,17 @@ func MustEnv(tb testing.TB, eng sqltest.Engine) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ix, err := index.Open(ctx, db, index.Options{})
+	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(index.Serve(db, ix), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(api.New(index.Serve(db, ix), api.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}))
 	tb.Cleanup(func() {
 		srv.Close()
 		ix.Close()
 		db.Close()
 	})
-	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn}
+	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn, Clock: clock}
 }
 
 // Res is an answer: its status, headers, raw body and the body decoded.
