@@ -55,11 +55,10 @@ const catalogSignature = `SELECT string_agg(c || ' ' || n || ' ' || x, ', ' ORDE
 	UNION ALL SELECT 'pg_description', count(*), max(xmin::text::bigint) FROM pg_description
 	) s (c, n, x)`
 
-// describeTemplate reads the template: it writes the script that resets a
-// copy (pg.reset) and the query of a database's fingerprint
-// (pg.fingerprint), and takes the template's fingerprint and catalog
-// signature.
-func describeTemplate(ctx context.Context, conn *pgx.Conn) error {
+// describe reads the template: it writes the script that resets a copy
+// and the query of a database's fingerprint, and takes the template's
+// fingerprint and catalog signature.
+func (p *pgPool) describe(ctx context.Context, conn *pgx.Conn) error {
 	tables, err := strings0(ctx, conn, `SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind = 'r' AND `+userSchema("n.nspname")+` ORDER BY 1`)
 	if err != nil {
@@ -124,12 +123,12 @@ func describeTemplate(ctx context.Context, conn *pgx.Conn) error {
 	for _, t := range tables {
 		parts = append(parts, fmt.Sprintf(`SELECT 'd ' || %s || ' ' || count(*) || ' ' || coalesce(md5(string_agg(x::text, E'\n' ORDER BY x::text)), '') FROM %s x`, literal(t), t))
 	}
-	pg.reset = reset.String()
-	pg.fingerprint = `SELECT string_agg(d, E'\n' ORDER BY d) FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) f (d)`
-	if err := conn.QueryRow(ctx, pg.fingerprint).Scan(&pg.templatePrint); err != nil {
+	p.reset = reset.String()
+	p.fingerprint = `SELECT string_agg(d, E'\n' ORDER BY d) FROM (` + strings.Join(parts, "\nUNION ALL\n") + `) f (d)`
+	if err := conn.QueryRow(ctx, p.fingerprint).Scan(&p.print); err != nil {
 		return fmt.Errorf("fingerprint: %w", err)
 	}
-	return conn.QueryRow(ctx, catalogSignature).Scan(&pg.signature)
+	return conn.QueryRow(ctx, catalogSignature).Scan(&p.signature)
 }
 
 // parentsFirst orders tables so that each comes after the tables its

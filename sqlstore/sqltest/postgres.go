@@ -29,7 +29,8 @@ import (
 // sequences set to the template's values. The signature of its catalogs
 // must then be the template's; a database whose is not (a test changed its
 // schema) is dropped instead. The next test that asks gets a database so
-// reset, or a new copy.
+// reset, or a new copy. A snapshot is a template too, <tag>_s<k>, copied
+// and reset the same way.
 //
 // A session that holds the tag as its application_name says the binary is
 // alive: databases whose tag has none are left over from a run that
@@ -42,55 +43,90 @@ var pg struct {
 	tag  string
 	// marker is the session that holds the tag while the binary runs.
 	marker *pgx.Conn
+	// template is the migrated template and its copies.
+	template *pgPool
+
+	mu sync.Mutex
+	// made lists the databases made and not dropped, for Main to drop.
+	made []string
+	// snapshots counts the snapshots taken.
+	snapshots int
+	// drops counts the drops running in the background.
+	drops sync.WaitGroup
+}
+
+// pgPool is a template database and its copies.
+type pgPool struct {
+	name string
 	// reset puts a copy back in the template's state; signature is the
 	// template's catalogSignature.
 	reset, signature string
-	// fingerprint describes a database's schema and rows, and
-	// templatePrint is the template's, for the tests of this package.
-	fingerprint, templatePrint string
+	// fingerprint describes a database's schema and rows, and print is the
+	// template's, for the tests of this package.
+	fingerprint, print string
 
 	mu sync.Mutex
-	// made lists the copies, free those ready for a test.
-	made, free []string
-	n          int
-	// stale counts the drops of the databases of dead runs.
-	stale sync.WaitGroup
+	// copies lists the copies made and not dropped, free those ready for a
+	// test; n counts the copies made.
+	copies, free []string
+	n            int
 }
 
-// pgClone returns the URL of a copy of the template for the test, put
-// back in the template's state when it ends.
+// pgClone returns the URL of a copy of the migrated template for the test,
+// put back in the template's state when it ends.
 func pgClone(tb testing.TB) (string, error) {
 	if err := pgTemplate(); err != nil {
 		return "", err
 	}
+	return pg.template.clone(tb)
+}
+
+// clone returns the URL of a copy of the template for the test, put back
+// in the template's state when it ends.
+func (p *pgPool) clone(tb testing.TB) (string, error) {
 	admin, err := adminDB()
 	if err != nil {
 		return "", err
 	}
-	pg.mu.Lock()
+	p.mu.Lock()
 	var name string
-	fresh := len(pg.free) == 0
+	fresh := len(p.free) == 0
 	if fresh {
-		pg.n++
-		name = fmt.Sprintf("%s_%d", pg.tag, pg.n)
-		pg.made = append(pg.made, name)
+		p.n++
+		name = fmt.Sprintf("%s_%d", p.name, p.n)
+		p.copies = append(p.copies, name)
 	} else {
-		name, pg.free = pg.free[len(pg.free)-1], pg.free[:len(pg.free)-1]
+		name, p.free = p.free[len(p.free)-1], p.free[:len(p.free)-1]
 	}
-	pg.mu.Unlock()
+	p.mu.Unlock()
 	if fresh {
+		pgMade(name)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+ident(name)+` TEMPLATE `+ident(pg.tag)); err != nil {
+		if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+ident(name)+` TEMPLATE `+ident(p.name)); err != nil {
 			return "", fmt.Errorf("copy the template: %w", err)
 		}
 	}
 	tb.Cleanup(func() {
-		if err := pgRecycle(name); err != nil {
+		if err := p.recycle(name); err != nil {
 			tb.Logf("sqltest: database %s not reused: %v", name, err)
 		}
 	})
 	return pgURL(name), nil
+}
+
+// pgMade records a database for Main to drop.
+func pgMade(name string) {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	pg.made = append(pg.made, name)
+}
+
+// pgDropped forgets databases dropped.
+func pgDropped(names ...string) {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	pg.made = slices.DeleteFunc(pg.made, func(n string) bool { return slices.Contains(names, n) })
 }
 
 // pgURL returns the URL of a database of the PostgreSQL server.
@@ -98,6 +134,15 @@ func pgURL(name string) string {
 	u := *pg.base
 	u.Path = "/" + name
 	return u.String()
+}
+
+// pgName returns the name of the database of a URL pgURL made.
+func pgName(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }
 
 // ident quotes a name for SQL.
@@ -153,45 +198,98 @@ func makePGTemplate() error {
 	if err := db.Close(); err != nil {
 		return err
 	}
-	conn, err := pgx.Connect(ctx, pgURL(tag))
+	pg.template, err = newPool(ctx, admin, tag)
+	return err
+}
+
+// newPool reads the template database for its copies and the resets of
+// them.
+func newPool(ctx context.Context, admin *sql.DB, name string) (*pgPool, error) {
+	conn, err := pgx.Connect(ctx, pgURL(name))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	err = describeTemplate(ctx, conn)
+	p := &pgPool{name: name}
+	err = p.describe(ctx, conn)
 	if cerr := conn.Close(ctx); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A database is copied only while no session is connected to it.
-	return endSessions(ctx, admin, tag)
+	return p, endSessions(ctx, admin, name)
 }
 
-// pgRecycle puts a test's database back in the template's state and lists
-// it free; failing that, it drops it.
-func pgRecycle(name string) error {
+// pgSnapshot makes a template of the database name holds now.
+func pgSnapshot(tb testing.TB, name string) (*pgPool, error) {
+	if err := pgTemplate(); err != nil {
+		return nil, err
+	}
+	admin, err := adminDB()
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := pgReset(ctx, name)
 	pg.mu.Lock()
-	defer pg.mu.Unlock()
+	pg.snapshots++
+	snap := fmt.Sprintf("%s_s%d", pg.tag, pg.snapshots)
+	pg.mu.Unlock()
+	if err := endSessions(ctx, admin, name); err != nil {
+		return nil, err
+	}
+	pgMade(snap)
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+ident(snap)+` TEMPLATE `+ident(name)); err != nil {
+		return nil, fmt.Errorf("copy %s: %w", name, err)
+	}
+	p, err := newPool(ctx, admin, snap)
+	if err != nil {
+		return nil, err
+	}
+	tb.Cleanup(func() {
+		p.mu.Lock()
+		names := append(slices.Clone(p.copies), p.name)
+		p.mu.Unlock()
+		// In the background, all at once: their checkpoints are shared.
+		for _, n := range names {
+			pg.drops.Go(func() {
+				if _, err := admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(n)+` WITH (FORCE)`); err == nil {
+					pgDropped(n)
+				}
+			})
+		}
+	})
+	return p, nil
+}
+
+// recycle puts a test's database back in the template's state and lists
+// it free; failing that, it drops it.
+func (p *pgPool) recycle(name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := p.resetCopy(ctx, name)
 	if err == nil {
-		pg.free = append(pg.free, name)
+		p.mu.Lock()
+		p.free = append(p.free, name)
+		p.mu.Unlock()
 		return nil
 	}
 	if admin, aerr := adminDB(); aerr == nil {
 		if _, derr := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`); derr == nil {
-			pg.made = slices.DeleteFunc(pg.made, func(n string) bool { return n == name })
+			pgDropped(name)
+			p.mu.Lock()
+			p.copies = slices.DeleteFunc(p.copies, func(n string) bool { return n == name })
+			p.mu.Unlock()
 		}
 	}
 	return err
 }
 
-// pgReset ends the sessions on a test's database, then empties and refills
-// its tables as the template holds them, and checks that it now matches
-// the template.
-func pgReset(ctx context.Context, name string) error {
+// resetCopy ends the sessions on a copy, then empties and refills its
+// tables as the template holds them, and checks that its schema is still
+// the template's.
+func (p *pgPool) resetCopy(ctx context.Context, name string) error {
 	admin, err := adminDB()
 	if err != nil {
 		return err
@@ -204,15 +302,15 @@ func pgReset(ctx context.Context, name string) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, pg.reset); err != nil {
+	if _, err := conn.Exec(ctx, p.reset); err != nil {
 		return fmt.Errorf("reset: %w", err)
 	}
 	var got string
 	if err := conn.QueryRow(ctx, catalogSignature).Scan(&got); err != nil {
 		return fmt.Errorf("catalog signature: %w", err)
 	}
-	if got != pg.signature {
-		return fmt.Errorf("its schema differs from the template's: catalogs %s, want %s", got, pg.signature)
+	if got != p.signature {
+		return fmt.Errorf("its schema differs from the template's: catalogs %s, want %s", got, p.signature)
 	}
 	return nil
 }
@@ -276,19 +374,17 @@ func pgDropStale(ctx context.Context, admin *sql.DB) error {
 		if live[parts[0]+"_"+parts[1]] {
 			continue
 		}
-		pg.stale.Add(1)
-		go func() {
-			defer pg.stale.Done()
-			// Drops run together: their checkpoints are shared.
+		// Drops run together: their checkpoints are shared.
+		pg.drops.Go(func() {
 			admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(n)+` WITH (FORCE)`)
-		}()
+		})
 	}
 	return nil
 }
 
 // pgDropAll drops the binary's databases, all at once.
 func pgDropAll() error {
-	defer pg.stale.Wait()
+	pg.drops.Wait()
 	if pg.tag == "" {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/rosterhq/roster/sqlstore"
@@ -47,6 +48,12 @@ func makeSQLiteImage() ([]byte, error) {
 	if err := db.Close(); err != nil {
 		return nil, err
 	}
+	return sqliteFile(ctx, path)
+}
+
+// sqliteFile returns the bytes of the SQLite database at path, on which no
+// store is open, its log moved into the file.
+func sqliteFile(ctx context.Context, path string) ([]byte, error) {
 	// The last connection to close has moved the log into the file; make
 	// sure of it, so that the file alone holds everything.
 	raw, err := sql.Open("sqlite", "file:"+path)
@@ -68,4 +75,14 @@ func makeSQLiteImage() ([]byte, error) {
 		return nil, fmt.Errorf("checkpoint: %s-wal still holds %d bytes", path, fi.Size())
 	}
 	return os.ReadFile(path)
+}
+
+// sqliteCopy writes image to a new file for the test and returns its path.
+func sqliteCopy(tb testing.TB, image []byte) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "roster.db")
+	if err := os.WriteFile(path, image, 0o644); err != nil {
+		tb.Fatalf("sqltest: %v", err)
+	}
+	return path
 }

@@ -82,11 +82,7 @@ func (e Engine) DSN(tb testing.TB) string {
 		if err != nil {
 			tb.Fatalf("sqltest: %v", err)
 		}
-		path := filepath.Join(tb.TempDir(), "roster.db")
-		if err := os.WriteFile(path, image, 0o644); err != nil {
-			tb.Fatalf("sqltest: %v", err)
-		}
-		return path
+		return sqliteCopy(tb, image)
 	}
 	dsn, err := pgClone(tb)
 	if err != nil {
@@ -128,6 +124,47 @@ func (e Engine) EmptyDSN(tb testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Snapshot is the state of a test's database, for other tests to get
+// copies of: the way tests share a world that is costly to build.
+type Snapshot struct {
+	e Engine
+	// image is the SQLite file; pool the PostgreSQL template.
+	image []byte
+	pool  *pgPool
+}
+
+// Snapshot takes the state of dsn, a database DSN gave the test, on which
+// no store may be open any more. The snapshot and its copies last until the
+// test ends.
+func (e Engine) Snapshot(tb testing.TB, dsn string) *Snapshot {
+	tb.Helper()
+	e.Require(tb)
+	s := &Snapshot{e: e}
+	var err error
+	if e == SQLite {
+		s.image, err = sqliteFile(tb.Context(), dsn)
+	} else {
+		s.pool, err = pgSnapshot(tb, pgName(dsn))
+	}
+	if err != nil {
+		tb.Fatalf("sqltest: snapshot of %s: %v", redact(dsn), err)
+	}
+	return s
+}
+
+// DSN returns a new database for the test holding what the snapshot holds.
+func (s *Snapshot) DSN(tb testing.TB) string {
+	tb.Helper()
+	if s.e == SQLite {
+		return sqliteCopy(tb, s.image)
+	}
+	dsn, err := s.pool.clone(tb)
+	if err != nil {
+		tb.Fatalf("sqltest: %v", err)
+	}
+	return dsn
 }
 
 // Open opens a store on a new database for the test, closed when it ends.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -70,7 +69,8 @@ func TestCopyIsWhatOpenMakes(t *testing.T) {
 	}
 }
 
-// fingerprint returns the fingerprint of a PostgreSQL database.
+// fingerprint returns the fingerprint of a PostgreSQL database, by the
+// migrated template's query.
 func fingerprint(t *testing.T, dsn string) string {
 	t.Helper()
 	conn, err := pgx.Connect(t.Context(), dsn)
@@ -79,7 +79,7 @@ func fingerprint(t *testing.T, dsn string) string {
 	}
 	defer conn.Close(context.Background())
 	var got string
-	if err := conn.QueryRow(t.Context(), pg.fingerprint).Scan(&got); err != nil {
+	if err := conn.QueryRow(t.Context(), pg.template.fingerprint).Scan(&got); err != nil {
 		t.Fatal(err)
 	}
 	return got
@@ -108,7 +108,7 @@ func TestPostgresReusedCopyMatchesTheTemplate(t *testing.T) {
 		if _, _, err := db.CreatePermission(ctx, roster.Permission{Key: "CUSTOM_ONE"}); err != nil {
 			t.Fatal(err)
 		}
-		if got := fingerprint(t, used); got == pg.templatePrint {
+		if got := fingerprint(t, used); got == pg.template.print {
 			t.Fatal("fingerprint after writes: got the template's, want a difference (does it see rows?)")
 		}
 	})
@@ -117,12 +117,12 @@ func TestPostgresReusedCopyMatchesTheTemplate(t *testing.T) {
 		if dsn != used {
 			t.Fatalf("database: got %s, want %s again", dsn, used)
 		}
-		if got := fingerprint(t, dsn); got != pg.templatePrint {
-			t.Errorf("reused database: %s", firstDiff(got, pg.templatePrint))
+		if got := fingerprint(t, dsn); got != pg.template.print {
+			t.Errorf("reused database: %s", firstDiff(got, pg.template.print))
 		}
 		fresh := Postgres.DSN(t)
-		if got := fingerprint(t, fresh); got != pg.templatePrint {
-			t.Errorf("new copy: %s", firstDiff(got, pg.templatePrint))
+		if got := fingerprint(t, fresh); got != pg.template.print {
+			t.Errorf("new copy: %s", firstDiff(got, pg.template.print))
 		}
 		if _, _, rev := storeState(t, dsn); rev != 2 {
 			t.Errorf("revision of the reused database: got %d, want 2 (the platform roles')", rev)
@@ -146,12 +146,14 @@ func TestPostgresChangedSchemaIsDropped(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	name := pgName(used)
+	p := pg.template
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	pg.mu.Lock()
 	defer pg.mu.Unlock()
-	name := used[strings.LastIndex(used, "/")+1:]
-	name, _, _ = strings.Cut(name, "?")
-	if slices.Contains(pg.free, name) || slices.Contains(pg.made, name) {
-		t.Errorf("database %s: got it kept (free %v, made %v), want it dropped", name, pg.free, pg.made)
+	if slices.Contains(p.free, name) || slices.Contains(p.copies, name) || slices.Contains(pg.made, name) {
+		t.Errorf("database %s: got it kept (free %v, copies %v, made %v), want it dropped", name, p.free, p.copies, pg.made)
 	}
 }
 
@@ -173,12 +175,82 @@ func TestPostgresStaleDatabasesDropped(t *testing.T) {
 	if err := pgDropStale(t.Context(), admin); err != nil {
 		t.Fatal(err)
 	}
-	pg.stale.Wait()
+	pg.drops.Wait()
 	var n int
 	if err := admin.QueryRow(`SELECT count(*) FROM pg_database WHERE datname IN ($1, $2)`, gone, pg.tag).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {
 		t.Errorf("databases %s (gone) and %s (live): got %d, want only the live one", gone, pg.tag, n)
+	}
+}
+
+// communities returns the ids of a database's communities.
+func communities(t *testing.T, dsn string) []string {
+	t.Helper()
+	ctx := roster.NewContext(t.Context(), roster.Actor{KeyID: "k1"})
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	list, _, err := db.ListCommunities(ctx, roster.Page{Limit: roster.MaxPageLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range list {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// mustCommunity creates a community in a database.
+func mustCommunity(t *testing.T, dsn, id string) {
+	t.Helper()
+	ctx := roster.NewContext(t.Context(), roster.Actor{KeyID: "k1"})
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, _, err := db.CreateCommunity(ctx, roster.Community{ID: id, Name: id}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSnapshotCopies checks that each copy of a snapshot holds what the
+// snapshotted database held, and no other test's writes.
+func TestSnapshotCopies(t *testing.T) {
+	for _, e := range Engines {
+		t.Run(e.Name, func(t *testing.T) {
+			e.Require(t)
+			dsn := e.DSN(t)
+			mustCommunity(t, dsn, "world")
+			snap := e.Snapshot(t, dsn)
+			mustCommunity(t, dsn, "after")
+			t.Run("writes", func(t *testing.T) {
+				used := snap.DSN(t)
+				if got := communities(t, used); !slices.Equal(got, []string{"world"}) {
+					t.Errorf("copy: got communities %v, want [world]", got)
+				}
+				mustCommunity(t, used, "mine")
+				other := snap.DSN(t)
+				if got := communities(t, other); !slices.Equal(got, []string{"world"}) {
+					t.Errorf("second copy: got communities %v, want [world]", got)
+				}
+			})
+			t.Run("again", func(t *testing.T) {
+				again := snap.DSN(t) // on PostgreSQL, one the first test used
+				if got := communities(t, again); !slices.Equal(got, []string{"world"}) {
+					t.Errorf("copy after another test's: got communities %v, want [world]", got)
+				}
+				if e == Postgres {
+					if got := fingerprint(t, again); got != snap.pool.print {
+						t.Errorf("reused copy: %s", firstDiff(got, snap.pool.print))
+					}
+				}
+			})
+		})
 	}
 }
