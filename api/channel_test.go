@@ -361,6 +361,8 @@ func TestChannelGuards(t *testing.T) {
 			missing, hier, grant   = "missing_permission", "role_hierarchy", "cannot_grant_permission"
 		)
 		shared, sharedVars := chanGuardFix(t, eng)
+		world := shared.Snapshot(t)
+		shared = MustEnvFrom(t, world)
 		allow := func(keys ...string) map[string]any { return map[string]any{"allow": keys} }
 		deny := func(keys ...string) map[string]any { return map[string]any{"deny": keys} }
 		for _, tc := range []struct {
@@ -433,11 +435,11 @@ func TestChannelGuards(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				// A refusal changes nothing (checked below), so the refusals
-				// share one world; each change gets its own.
+				// share one world; each change gets its own copy.
 				e, v := shared, sharedVars
 				if tc.code == "" && !tc.noop {
 					t.Parallel()
-					e, v = chanGuardFix(t, eng)
+					e = MustEnvFrom(t, world)
 				}
 				expand := func(s string) string {
 					for k, id := range v {

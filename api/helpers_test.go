@@ -30,6 +30,9 @@ type Env struct {
 	DSN string
 	// Clock is the clock of the store, the index and the server.
 	Clock *Clock
+
+	eng  sqltest.Engine
+	stop func()
 }
 
 // Clock is the real clock, moved ahead by hand: a test advances it rather
@@ -53,31 +56,67 @@ func (c *Clock) Advance(d time.Duration) {
 	c.ahead += d
 }
 
-// MustEnv starts a server for the test; it stops when the test ends.
+// MustEnv starts a server for the test over a new database; it stops when
+// the test ends.
 func MustEnv(tb testing.TB, eng sqltest.Engine) *Env {
 	tb.Helper()
+	return mustServe(tb, eng, eng.DSN(tb), "")
+}
+
+// EnvSnapshot is the state of an Env's database, for servers over copies
+// of it: tests share a world that is costly to build that way.
+type EnvSnapshot struct {
+	eng sqltest.Engine
+	db  *sqltest.Snapshot
+	key string
+}
+
+// Snapshot stops the server and takes the state of its database, which
+// lasts until the test ends.
+func (e *Env) Snapshot(tb testing.TB) *EnvSnapshot {
+	tb.Helper()
+	e.stop()
+	return &EnvSnapshot{eng: e.eng, db: e.eng.Snapshot(tb, e.DSN), key: e.Key}
+}
+
+// MustEnvFrom starts a server for the test over a new copy of the snapshot,
+// with the admin key of the server snapshotted; it stops when the test
+// ends.
+func MustEnvFrom(tb testing.TB, s *EnvSnapshot) *Env {
+	tb.Helper()
+	return mustServe(tb, s.eng, s.db.DSN(tb), s.key)
+}
+
+// mustServe starts a server over the database, with its bootstrap admin
+// key: key, or a new one when key is empty.
+func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string) *Env {
+	tb.Helper()
 	ctx := context.Background()
-	dsn := eng.DSN(tb)
 	clock := &Clock{}
 	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	key, err := db.EnsureBootstrapKey(ctx, "")
-	if err != nil {
-		tb.Fatal(err)
+	if key == "" {
+		if key, err = db.EnsureBootstrapKey(ctx, ""); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(api.New(index.Serve(db, ix), api.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}))
-	tb.Cleanup(func() {
-		srv.Close()
-		ix.Close()
-		db.Close()
-	})
-	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn, Clock: clock}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			srv.Close()
+			ix.Close()
+			db.Close()
+		})
+	}
+	tb.Cleanup(stop)
+	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn, Clock: clock, eng: eng, stop: stop}
 }
 
 // Res is an answer: its status, headers, raw body and the body decoded.
