@@ -68,7 +68,9 @@ func chanPerms(res Res) []string {
 // SEND_MESSAGES, a role allows it back, a member is denied it again) and
 // follows their effect on checks, explanations and the audit log.
 func TestChannelWalkthrough(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		const c = "/v1/communities/guild"
 		e.MustCommunity(t, "guild", "alice", "bob", "carol", "dave")
@@ -285,7 +287,9 @@ func TestChannelWalkthrough(t *testing.T) {
 // TestCheckMinRevisionNotReady checks that a check asking for a revision
 // far ahead of the log answers 503 revision_not_ready after a bounded wait.
 func TestCheckMinRevisionNotReady(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "guild", "alice")
 		e.Must(t, http.StatusCreated, "PUT", "/v1/communities/guild/channels/news", nil)
@@ -352,7 +356,9 @@ func chanGuardFix(t *testing.T, eng sqltest.Engine) (*Env, map[string]string) {
 
 // TestChannelGuards runs the guards of channels and overwrites over HTTP.
 func TestChannelGuards(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		const (
 			ch                     = "/v1/communities/c/channels/"
 			news, chat             = ch + "news/overwrites/", ch + "chat/overwrites/"
@@ -493,7 +499,9 @@ func TestChannelGuards(t *testing.T) {
 // (the bad-input table's fixture has none), and the 404s of unknown
 // channels and overwrites, which come before missing_permission.
 func TestChannelBadInput(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "guild", "alice", "bob")
 		e.MustCommunity(t, "other", "", "bob")

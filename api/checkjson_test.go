@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseCheckBody(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		body  string
@@ -71,6 +72,7 @@ func TestParseCheckBody(t *testing.T) {
 // checks that whatever the lean parser accepts, a strict JSON decoder reads
 // the same way.
 func TestParseCheckBodyAgreesWithJSON(t *testing.T) {
+	t.Parallel()
 	type item struct {
 		CommunityID *string `json:"communityId"`
 		ChannelID   *string `json:"channelId"`

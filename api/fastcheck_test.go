@@ -12,7 +12,9 @@ import (
 // which the lean check path answers, and as application/vnd.roster+json,
 // which it leaves to the documented operation; the answers must match.
 func TestFastChecksAnswerAsOperations(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "c1", "owner", "alice", "bob")
 		mod := e.MustRole(t, "c1", "mod", "BAN_MEMBERS")

@@ -484,7 +484,9 @@ func forceDelete(t *testing.T, f *guardFix, res Res) {
 // TestGuards runs every guard of SPEC §3 over HTTP, each case on a fresh
 // server over its own copy of the guard world.
 func TestGuards(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		world := mustGuardFix(t, eng)
 		snap := world.e.Snapshot(t)
 		for _, tc := range guardCases() {

@@ -135,7 +135,9 @@ func raceAdminHolders(t *testing.T, e *Env, community string) []string {
 // holders of an ownerless community, in several ways: exactly one removal
 // may succeed, the other answers last_admin, and one holder remains.
 func TestLastAdminRace(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		const rounds = 20
 		remove := func(u string) raceReq { return raceReq{"DELETE", "/members/" + u + "/roles/admin", nil} }
 		batch := func(u string) raceReq {
@@ -209,7 +211,9 @@ func TestLastAdminRace(t *testing.T) {
 // TestConcurrentWrites sends many different writes at once: none may answer
 // 5xx, each gets its own revision, and role positions stay 0..n.
 func TestConcurrentWrites(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "busy", "", "m0", "m1", "m2", "m3")
 		grantRoles := []string{e.MustRole(t, "busy", "g0"), e.MustRole(t, "busy", "g1")}
@@ -261,7 +265,9 @@ func TestConcurrentWrites(t *testing.T) {
 // against each other in one community with three admin holders: at most two
 // removals succeed and an admin always remains.
 func TestConcurrentAdminRemovals(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		seen := map[int64]string{}
 		for i := range 10 {
