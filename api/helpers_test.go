@@ -106,17 +106,66 @@ func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(index.Serve(db, ix), api.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clock.Now}))
+	server, release := takeServer(index.Serve(db, ix), clock)
+	srv := httptest.NewServer(server)
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
-			srv.Close()
+			srv.Close() // after the requests in flight
+			release()
 			ix.Close()
 			db.Close()
 		})
 	}
 	tb.Cleanup(stop)
 	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn, Clock: clock, eng: eng, stop: stop}
+}
+
+// servers are the api.Servers tests have given back. Making one costs some
+// 20 ms (huma compiles the schemas' patterns), 160 ms under -race, and a
+// server holds nothing of a test but its service, clock and API-key cache;
+// so a test takes a server given back, points it at its own service and
+// clock, and empties its cache.
+var servers struct {
+	mu   sync.Mutex
+	free []*pooledServer
+}
+
+// pooledServer is a server whose service and clock are those of the test
+// holding it.
+type pooledServer struct {
+	*api.Server
+	svc   switchService
+	clock *Clock
+}
+
+// switchService is the service of the test holding a server.
+type switchService struct{ roster.Service }
+
+// takeServer returns a server over the service and clock, and the function
+// that gives it back, which is called once no request is in flight.
+func takeServer(svc roster.Service, clock *Clock) (*pooledServer, func()) {
+	servers.mu.Lock()
+	var p *pooledServer
+	if n := len(servers.free); n > 0 {
+		p, servers.free = servers.free[n-1], servers.free[:n-1]
+	}
+	servers.mu.Unlock()
+	if p == nil {
+		p = &pooledServer{}
+		p.Server = api.New(&p.svc, api.Options{
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Now: func() time.Time { return p.clock.Now() },
+		})
+	}
+	p.svc.Service, p.clock = svc, clock
+	p.ForgetKeys()
+	return p, func() {
+		p.svc.Service, p.clock = nil, nil
+		servers.mu.Lock()
+		servers.free = append(servers.free, p)
+		servers.mu.Unlock()
+	}
 }
 
 // Res is an answer: its status, headers, raw body and the body decoded.
