@@ -253,11 +253,7 @@ func pgSnapshot(tb testing.TB, name string) (*pgPool, error) {
 		p.mu.Unlock()
 		// In the background, all at once: their checkpoints are shared.
 		for _, n := range names {
-			pg.drops.Go(func() {
-				if _, err := admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(n)+` WITH (FORCE)`); err == nil {
-					pgDropped(n)
-				}
-			})
+			pgDrop(n)
 		}
 	})
 	return p, nil
@@ -275,15 +271,24 @@ func (p *pgPool) recycle(name string) error {
 		p.mu.Unlock()
 		return nil
 	}
-	if admin, aerr := adminDB(); aerr == nil {
-		if _, derr := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`); derr == nil {
-			pgDropped(name)
-			p.mu.Lock()
-			p.copies = slices.DeleteFunc(p.copies, func(n string) bool { return n == name })
-			p.mu.Unlock()
-		}
-	}
+	p.mu.Lock()
+	p.copies = slices.DeleteFunc(p.copies, func(n string) bool { return n == name })
+	p.mu.Unlock()
+	pgDrop(name)
 	return err
+}
+
+// pgDrop drops a database in the background; Main waits for it.
+func pgDrop(name string) {
+	pg.drops.Go(func() {
+		admin, err := adminDB()
+		if err != nil {
+			return
+		}
+		if _, err := admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+ident(name)+` WITH (FORCE)`); err == nil {
+			pgDropped(name)
+		}
+	})
 }
 
 // resetCopy ends the sessions on a copy, then empties and refills its
