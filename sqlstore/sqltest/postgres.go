@@ -24,13 +24,14 @@ import (
 // copied from it (CREATE DATABASE … TEMPLATE), named <tag>_<n>. When the
 // test ends, its database is not dropped (DROP DATABASE forces a
 // checkpoint of the whole server, which costs more than the copy) but put
-// back as the template holds it: the test's sessions ended, every table
-// emptied and refilled with the template's rows in one transaction, its
-// sequences set to the template's values. The signature of its catalogs
-// must then be the template's; a database whose is not (a test changed its
-// schema) is dropped instead. The next test that asks gets a database so
-// reset, or a new copy. A snapshot is a template too, <tag>_s<k>, copied
-// and reset the same way.
+// back, in the background, as the template holds it: the test's sessions
+// ended, every table emptied and refilled with the template's rows in one
+// transaction, its sequences set to the template's values. The signature
+// of its catalogs must then be the template's; a database whose is not (a
+// test changed its schema) is dropped instead. The next test that asks gets
+// a database so reset (waiting for one being reset, which is sooner than a
+// new copy), or a new copy. A snapshot is a template too, <tag>_s<k>,
+// copied and reset the same way.
 //
 // A session that holds the tag as its application_name says the binary is
 // alive: databases whose tag has none are left over from a run that
@@ -51,8 +52,9 @@ var pg struct {
 	made []string
 	// snapshots counts the snapshots taken.
 	snapshots int
-	// drops counts the drops running in the background.
-	drops sync.WaitGroup
+	// resets and drops count the resets and drops running in the
+	// background.
+	resets, drops sync.WaitGroup
 }
 
 // pgPool is a template database and its copies.
@@ -67,9 +69,11 @@ type pgPool struct {
 
 	mu sync.Mutex
 	// copies lists the copies made and not dropped, free those ready for a
-	// test; n counts the copies made.
+	// test; n counts the copies made, resetting those being reset, which
+	// ready is told of.
 	copies, free []string
-	n            int
+	n, resetting int
+	ready        *sync.Cond
 }
 
 // pgClone returns the URL of a copy of the migrated template for the test,
@@ -89,6 +93,10 @@ func (p *pgPool) clone(tb testing.TB) (string, error) {
 		return "", err
 	}
 	p.mu.Lock()
+	// A copy being reset is ready sooner than a new one.
+	for len(p.free) == 0 && p.resetting > 0 {
+		p.ready.Wait()
+	}
 	var name string
 	fresh := len(p.free) == 0
 	if fresh {
@@ -107,11 +115,7 @@ func (p *pgPool) clone(tb testing.TB) (string, error) {
 			return "", fmt.Errorf("copy the template: %w", err)
 		}
 	}
-	tb.Cleanup(func() {
-		if err := p.recycle(name); err != nil {
-			tb.Logf("sqltest: database %s not reused: %v", name, err)
-		}
-	})
+	tb.Cleanup(func() { p.recycle(name) })
 	return pgURL(name), nil
 }
 
@@ -210,6 +214,7 @@ func newPool(ctx context.Context, admin *sql.DB, name string) (*pgPool, error) {
 		return nil, err
 	}
 	p := &pgPool{name: name}
+	p.ready = sync.NewCond(&p.mu)
 	err = p.describe(ctx, conn)
 	if cerr := conn.Close(ctx); err == nil {
 		err = cerr
@@ -248,6 +253,7 @@ func pgSnapshot(tb testing.TB, name string) (*pgPool, error) {
 		return nil, err
 	}
 	tb.Cleanup(func() {
+		p.idle()
 		p.mu.Lock()
 		names := append(slices.Clone(p.copies), p.name)
 		p.mu.Unlock()
@@ -259,23 +265,42 @@ func pgSnapshot(tb testing.TB, name string) (*pgPool, error) {
 	return p, nil
 }
 
-// recycle puts a test's database back in the template's state and lists
-// it free; failing that, it drops it.
-func (p *pgPool) recycle(name string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	err := p.resetCopy(ctx, name)
-	if err == nil {
-		p.mu.Lock()
-		p.free = append(p.free, name)
-		p.mu.Unlock()
-		return nil
-	}
+// recycle puts a test's database back in the template's state, in the
+// background, and lists it free; failing that, it drops it.
+func (p *pgPool) recycle(name string) {
 	p.mu.Lock()
-	p.copies = slices.DeleteFunc(p.copies, func(n string) bool { return n == name })
+	p.resetting++
 	p.mu.Unlock()
-	pgDrop(name)
-	return err
+	pg.resets.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		err := p.resetCopy(ctx, name)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.resetting--
+		p.ready.Broadcast()
+		if err == nil {
+			p.free = append(p.free, name)
+			return
+		}
+		p.copies = slices.DeleteFunc(p.copies, func(n string) bool { return n == name })
+		pgDrop(name)
+		if !errors.Is(err, errSchemaChanged) {
+			fmt.Fprintf(os.Stderr, "sqltest: database %s not reused: %v\n", name, err)
+		}
+	})
+}
+
+// errSchemaChanged says that a test changed the schema of its copy.
+var errSchemaChanged = errors.New("its schema differs from the template's")
+
+// idle waits until no copy of the template is being reset.
+func (p *pgPool) idle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.resetting > 0 {
+		p.ready.Wait()
+	}
 }
 
 // pgDrop drops a database in the background; Main waits for it.
@@ -315,7 +340,7 @@ func (p *pgPool) resetCopy(ctx context.Context, name string) error {
 		return fmt.Errorf("catalog signature: %w", err)
 	}
 	if got != p.signature {
-		return fmt.Errorf("its schema differs from the template's: catalogs %s, want %s", got, p.signature)
+		return fmt.Errorf("%w: catalogs %s, want %s", errSchemaChanged, got, p.signature)
 	}
 	return nil
 }
@@ -389,6 +414,7 @@ func pgDropStale(ctx context.Context, admin *sql.DB) error {
 
 // pgDropAll drops the binary's databases, all at once.
 func pgDropAll() error {
+	pg.resets.Wait()
 	pg.drops.Wait()
 	if pg.tag == "" {
 		return nil

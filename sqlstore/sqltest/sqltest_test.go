@@ -113,6 +113,7 @@ func TestPostgresReusedCopyMatchesTheTemplate(t *testing.T) {
 		}
 	})
 	t.Run("reused", func(t *testing.T) {
+		pg.template.idle() // the database of the first test is free again
 		dsn := Postgres.DSN(t)
 		if dsn != used {
 			t.Fatalf("database: got %s, want %s again", dsn, used)
@@ -148,6 +149,7 @@ func TestPostgresChangedSchemaIsDropped(t *testing.T) {
 	})
 	name := pgName(used)
 	p := pg.template
+	p.idle()
 	p.mu.Lock()
 	if slices.Contains(p.free, name) || slices.Contains(p.copies, name) {
 		t.Errorf("database %s: got it kept (free %v, copies %v), want it dropped", name, p.free, p.copies)
