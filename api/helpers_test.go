@@ -60,7 +60,14 @@ func (c *Clock) Advance(d time.Duration) {
 // the test ends.
 func MustEnv(tb testing.TB, eng sqltest.Engine) *Env {
 	tb.Helper()
-	return mustServe(tb, eng, eng.DSN(tb), "")
+	return mustServe(tb, eng, eng.DSN(tb), "", 0)
+}
+
+// MustEnvWait is MustEnv with an index that waits at most wait for a
+// check's minRevision (index.Options.Wait).
+func MustEnvWait(tb testing.TB, eng sqltest.Engine, wait time.Duration) *Env {
+	tb.Helper()
+	return mustServe(tb, eng, eng.DSN(tb), "", wait)
 }
 
 // EnvSnapshot is the state of an Env's database, for servers over copies
@@ -84,12 +91,12 @@ func (e *Env) Snapshot(tb testing.TB) *EnvSnapshot {
 // ends.
 func MustEnvFrom(tb testing.TB, s *EnvSnapshot) *Env {
 	tb.Helper()
-	return mustServe(tb, s.eng, s.db.DSN(tb), s.key)
+	return mustServe(tb, s.eng, s.db.DSN(tb), s.key, 0)
 }
 
 // mustServe starts a server over the database, with its bootstrap admin
-// key: key, or a new one when key is empty.
-func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string) *Env {
+// key: key, or a new one when key is empty; wait is the index's.
+func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string, wait time.Duration) *Env {
 	tb.Helper()
 	ctx := context.Background()
 	clock := &Clock{}
@@ -102,7 +109,7 @@ func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string) *Env {
 			tb.Fatal(err)
 		}
 	}
-	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now})
+	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now, Wait: wait})
 	if err != nil {
 		tb.Fatal(err)
 	}
