@@ -37,10 +37,14 @@ var schemaParts = []string{
 }
 
 // catalogSignature sums up the catalogs that DDL changes: the number of
-// rows of each and the newest transaction that wrote one. A database copied
-// from the template has the template's, until its schema changes.
+// rows of each and the newest transaction that wrote one; and the number of
+// the database's own settings (ALTER DATABASE … SET), which a copy does not
+// inherit. A database copied from the template has the template's, until
+// its schema or settings change.
 const catalogSignature = `SELECT string_agg(c || ' ' || n || ' ' || x, ', ' ORDER BY c) FROM (` +
-	`SELECT 'pg_namespace', count(*), max(xmin::text::bigint) FROM pg_namespace
+	`SELECT 'pg_db_role_setting', count(*), 0 FROM pg_db_role_setting
+		WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+	UNION ALL SELECT 'pg_namespace', count(*), max(xmin::text::bigint) FROM pg_namespace
 	UNION ALL SELECT 'pg_class', count(*), max(xmin::text::bigint) FROM pg_class
 	UNION ALL SELECT 'pg_attribute', count(*), max(xmin::text::bigint) FROM pg_attribute
 	UNION ALL SELECT 'pg_attrdef', count(*), max(xmin::text::bigint) FROM pg_attrdef

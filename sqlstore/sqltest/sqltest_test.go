@@ -131,35 +131,40 @@ func TestPostgresReusedCopyMatchesTheTemplate(t *testing.T) {
 	})
 }
 
-// TestPostgresChangedSchemaIsDropped checks that a database whose schema a
-// test changed is dropped, not reused.
+// TestPostgresChangedSchemaIsDropped checks that a database whose schema,
+// or settings, a test changed is dropped, not reused.
 func TestPostgresChangedSchemaIsDropped(t *testing.T) {
 	Postgres.Require(t)
-	var used string
-	t.Run("changes", func(t *testing.T) {
-		used = Postgres.DSN(t)
-		conn, err := pgx.Connect(t.Context(), used)
-		if err != nil {
-			t.Fatal(err)
+	for _, change := range []string{
+		`ALTER TABLE users ADD COLUMN extra TEXT`,
+		`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET work_mem = ''8MB''', current_database()); END $$`,
+	} {
+		var used string
+		t.Run("changes", func(t *testing.T) {
+			used = Postgres.DSN(t)
+			conn, err := pgx.Connect(t.Context(), used)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			if _, err := conn.Exec(t.Context(), change); err != nil {
+				t.Fatal(err)
+			}
+		})
+		name := pgName(used)
+		p := pg.template
+		p.idle()
+		p.mu.Lock()
+		if slices.Contains(p.free, name) || slices.Contains(p.copies, name) {
+			t.Errorf("%s: database %s: got it kept (free %v, copies %v), want it dropped", change, name, p.free, p.copies)
 		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(t.Context(), `ALTER TABLE users ADD COLUMN extra TEXT`); err != nil {
-			t.Fatal(err)
+		p.mu.Unlock()
+		pg.drops.Wait()
+		pg.mu.Lock()
+		if slices.Contains(pg.made, name) {
+			t.Errorf("%s: database %s: got it among those to drop at the end (%v), want it dropped already", change, name, pg.made)
 		}
-	})
-	name := pgName(used)
-	p := pg.template
-	p.idle()
-	p.mu.Lock()
-	if slices.Contains(p.free, name) || slices.Contains(p.copies, name) {
-		t.Errorf("database %s: got it kept (free %v, copies %v), want it dropped", name, p.free, p.copies)
-	}
-	p.mu.Unlock()
-	pg.drops.Wait()
-	pg.mu.Lock()
-	defer pg.mu.Unlock()
-	if slices.Contains(pg.made, name) {
-		t.Errorf("database %s: got it among those to drop at the end (%v), want it dropped already", name, pg.made)
+		pg.mu.Unlock()
 	}
 }
 
