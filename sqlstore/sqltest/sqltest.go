@@ -5,7 +5,8 @@
 // SQLite, and on the PostgreSQL server named by ROSTER_TEST_POSTGRES_URL a
 // database copied from the template database. Without that variable, the
 // PostgreSQL runs skip, saying so. EmptyDSN gives a database with nothing in
-// it, for the tests of migrating.
+// it, for the tests of migrating; Snapshot takes the state of a test's
+// database, for other tests to get copies of.
 //
 // A package whose tests use PostgreSQL calls Main from its TestMain, so that
 // the databases of the run are dropped when it ends; those of a run that
