@@ -61,17 +61,19 @@ func runAuthCases(t *testing.T, e *Env, cases []authCase) {
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "a", "", "u1")
 		live := e.MustKey(t, map[string]any{"name": "live", "scopes": []string{"read"}})
 		revoked := mustKeyRecord(t, e, map[string]any{"name": "revoked", "scopes": []string{"admin"}})
 		e.Must(t, http.StatusOK, "GET", "/v1/communities", nil, Req{Key: revoked.Str("secret")})
 		e.Must(t, http.StatusNoContent, "DELETE", "/v1/api-keys/"+revoked.Str("id"), nil)
-		expires := time.Now().Add(2 * time.Second)
+		expires := e.Clock.Now().Add(2 * time.Second)
 		expired := e.MustKey(t, map[string]any{"name": "expiring", "scopes": []string{"admin"}, "expiresAt": expires.Format(time.RFC3339Nano)})
 		e.Must(t, http.StatusOK, "GET", "/v1/communities", nil, Req{Key: expired})
-		time.Sleep(time.Until(expires) + 100*time.Millisecond)
+		e.Clock.Advance(2*time.Second + 100*time.Millisecond)
 
 		xKey := func(secret string) map[string]string { return map[string]string{"X-API-Key": secret} }
 		const unauth = http.StatusUnauthorized
@@ -96,7 +98,9 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestKeyScopes(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "a", "", "u1")
 		keys := map[string]string{}
@@ -147,7 +151,9 @@ func TestKeyScopes(t *testing.T) {
 }
 
 func TestCommunityRestrictedKey(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "a", "", "u1")
 		e.MustCommunity(t, "b", "", "u1")
@@ -203,7 +209,9 @@ func TestCommunityRestrictedKey(t *testing.T) {
 }
 
 func TestActAs(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "a", "", "u1")
 		plain := e.MustKey(t, map[string]any{"name": "plain", "scopes": []string{"write"}})
@@ -230,7 +238,9 @@ func TestActAs(t *testing.T) {
 }
 
 func TestKeySecrets(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		rec := mustKeyRecord(t, e, map[string]any{"name": "shown once", "scopes": []string{"read"}})
 		secret, id := rec.Str("secret"), rec.Str("id")
@@ -289,7 +299,9 @@ func TestKeySecrets(t *testing.T) {
 }
 
 func TestDeleteCommunityRevokesKeys(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "x", "", "u1")
 		e.MustCommunity(t, "y", "", "u1")

@@ -63,7 +63,7 @@ func mustEnvLogged(tb testing.TB, eng sqltest.Engine) (*Env, *logBuffer) {
 	}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := httptest.NewServer(api.New(index.NewService(db, ix), log))
+	srv := httptest.NewServer(api.New(index.NewService(db, ix), api.Options{Log: log}))
 	tb.Cleanup(func() {
 		srv.Close()
 		ix.Close()
@@ -181,7 +181,7 @@ func TestSlowAnswerKeepsConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(slowChecks{index.NewService(db, ix), 5500 * time.Millisecond}, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(api.New(slowChecks{index.NewService(db, ix), 5500 * time.Millisecond}, api.Options{Log: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(func() {
 		srv.Close()
 		ix.Close()

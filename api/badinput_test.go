@@ -59,7 +59,9 @@ func mustBadFix(t *testing.T, e *Env) badFix {
 // pagination to each list), and checks the problem document answered and
 // that nothing changed.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		fx := mustBadFix(t, e)
 		cases := badInputCases(fx)
@@ -156,7 +158,9 @@ func wantProblem(t *testing.T, res Res, status int, code string, locs []string) 
 // TestBatchDuplicatesCollapsed checks that a batch naming a user or a role
 // twice answers (and audits) one result per distinct pair.
 func TestBatchDuplicatesCollapsed(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "guild", "alice", "bob", "carol")
 		mod := e.MustRole(t, "guild", "Mod")

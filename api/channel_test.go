@@ -68,7 +68,9 @@ func chanPerms(res Res) []string {
 // SEND_MESSAGES, a role allows it back, a member is denied it again) and
 // follows their effect on checks, explanations and the audit log.
 func TestChannelWalkthrough(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		const c = "/v1/communities/guild"
 		e.MustCommunity(t, "guild", "alice", "bob", "carol", "dave")
@@ -283,10 +285,13 @@ func TestChannelWalkthrough(t *testing.T) {
 }
 
 // TestCheckMinRevisionNotReady checks that a check asking for a revision
-// far ahead of the log answers 503 revision_not_ready after a bounded wait.
+// far ahead of the log answers 503 revision_not_ready after a bounded wait
+// (the index's, 200 ms here rather than the default 2 s).
 func TestCheckMinRevisionNotReady(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
-		e := MustEnv(t, eng)
+		t.Parallel()
+		e := MustEnvWait(t, eng, 200*time.Millisecond)
 		e.MustCommunity(t, "guild", "alice")
 		e.Must(t, http.StatusCreated, "PUT", "/v1/communities/guild/channels/news", nil)
 		for _, tc := range []struct {
@@ -352,7 +357,9 @@ func chanGuardFix(t *testing.T, eng sqltest.Engine) (*Env, map[string]string) {
 
 // TestChannelGuards runs the guards of channels and overwrites over HTTP.
 func TestChannelGuards(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		const (
 			ch                     = "/v1/communities/c/channels/"
 			news, chat             = ch + "news/overwrites/", ch + "chat/overwrites/"
@@ -361,6 +368,8 @@ func TestChannelGuards(t *testing.T) {
 			missing, hier, grant   = "missing_permission", "role_hierarchy", "cannot_grant_permission"
 		)
 		shared, sharedVars := chanGuardFix(t, eng)
+		world := shared.Snapshot(t)
+		shared = MustEnvFrom(t, world)
 		allow := func(keys ...string) map[string]any { return map[string]any{"allow": keys} }
 		deny := func(keys ...string) map[string]any { return map[string]any{"deny": keys} }
 		for _, tc := range []struct {
@@ -433,11 +442,11 @@ func TestChannelGuards(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				// A refusal changes nothing (checked below), so the refusals
-				// share one world; each change gets its own.
+				// share one world; each change gets its own copy.
 				e, v := shared, sharedVars
 				if tc.code == "" && !tc.noop {
 					t.Parallel()
-					e, v = chanGuardFix(t, eng)
+					e = MustEnvFrom(t, world)
 				}
 				expand := func(s string) string {
 					for k, id := range v {
@@ -491,7 +500,9 @@ func TestChannelGuards(t *testing.T) {
 // (the bad-input table's fixture has none), and the 404s of unknown
 // channels and overwrites, which come before missing_permission.
 func TestChannelBadInput(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "guild", "alice", "bob")
 		e.MustCommunity(t, "other", "", "bob")

@@ -56,6 +56,7 @@ var checkBodyCases = []struct {
 }
 
 func TestParseCheckBody(t *testing.T) {
+	t.Parallel()
 	for _, tc := range checkBodyCases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := parseCheckBody(tc.body, tc.batch)

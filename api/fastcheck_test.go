@@ -17,7 +17,9 @@ import (
 // each must have come from the path it was sent to (or, for bodies the lean
 // path does not read, both from the operation).
 func TestFastChecksAnswerAsOperations(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "c1", "owner", "alice", "bob")
 		mod := e.MustRole(t, "c1", "mod", "BAN_MEMBERS")

@@ -3,13 +3,15 @@ package api_test
 import (
 	"encoding/json"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// guardFix is the world every guard case starts from, built fresh per case.
+// guardFix is the world every guard case starts from, built once per engine;
+// each case gets its own copy.
 //
 // Community c has no owner. Its roles, bottom to top: everyone (0), spare (1,
 // no permissions), low (2, BAN_MEMBERS), mod (3, MANAGE_ROLES and
@@ -480,13 +482,17 @@ func forceDelete(t *testing.T, f *guardFix, res Res) {
 }
 
 // TestGuards runs every guard of SPEC §3 over HTTP, each case on a fresh
-// server.
+// server over its own copy of the guard world.
 func TestGuards(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
+		world := mustGuardFix(t, eng)
+		snap := world.e.Snapshot(t)
 		for _, tc := range guardCases() {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				f := mustGuardFix(t, eng)
+				f := &guardFix{e: MustEnvFrom(t, snap), act: world.act, readAct: world.readAct, vars: maps.Clone(world.vars)}
 				if tc.setup != nil {
 					tc.setup(t, f)
 				}

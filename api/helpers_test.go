@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
@@ -27,33 +29,152 @@ type Env struct {
 	Server *api.Server
 	// DSN names the database: on SQLite, its file.
 	DSN string
+	// Clock is the clock of the store, the index and the server.
+	Clock *Clock
+
+	eng  sqltest.Engine
+	stop func()
 }
 
-// MustEnv starts a server for the test; it stops when the test ends.
+// Clock is the real clock, moved ahead by hand: a test advances it rather
+// than wait for the server's timers (the API-key cache, key expiry).
+type Clock struct {
+	mu    sync.Mutex
+	ahead time.Duration
+}
+
+// Now returns the real time plus how far the clock was advanced.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.ahead)
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ahead += d
+}
+
+// MustEnv starts a server for the test over a new database; it stops when
+// the test ends.
 func MustEnv(tb testing.TB, eng sqltest.Engine) *Env {
 	tb.Helper()
+	return mustServe(tb, eng, eng.DSN(tb), "", 0)
+}
+
+// MustEnvWait is MustEnv with an index that waits at most wait for a
+// check's minRevision (index.Options.Wait).
+func MustEnvWait(tb testing.TB, eng sqltest.Engine, wait time.Duration) *Env {
+	tb.Helper()
+	return mustServe(tb, eng, eng.DSN(tb), "", wait)
+}
+
+// EnvSnapshot is the state of an Env's database, for servers over copies
+// of it: tests share a world that is costly to build that way.
+type EnvSnapshot struct {
+	eng sqltest.Engine
+	db  *sqltest.Snapshot
+	key string
+}
+
+// Snapshot stops the server and takes the state of its database, which
+// lasts until the test ends.
+func (e *Env) Snapshot(tb testing.TB) *EnvSnapshot {
+	tb.Helper()
+	e.stop()
+	return &EnvSnapshot{eng: e.eng, db: e.eng.Snapshot(tb, e.DSN), key: e.Key}
+}
+
+// MustEnvFrom starts a server for the test over a new copy of the snapshot,
+// with the admin key of the server snapshotted; it stops when the test
+// ends.
+func MustEnvFrom(tb testing.TB, s *EnvSnapshot) *Env {
+	tb.Helper()
+	return mustServe(tb, s.eng, s.db.DSN(tb), s.key, 0)
+}
+
+// mustServe starts a server over the database, with its bootstrap admin
+// key: key, or a new one when key is empty; wait is the index's.
+func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string, wait time.Duration) *Env {
+	tb.Helper()
 	ctx := context.Background()
-	dsn := eng.DSN(tb)
-	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	clock := &Clock{}
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	key, err := db.EnsureBootstrapKey(ctx, "")
+	if key == "" {
+		if key, err = db.EnsureBootstrapKey(ctx, ""); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now, Wait: wait})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ix, err := index.Open(ctx, db, index.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	server := api.New(index.NewService(db, ix), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	server, release := takeServer(index.NewService(db, ix), clock)
 	srv := httptest.NewServer(server)
-	tb.Cleanup(func() {
-		srv.Close()
-		ix.Close()
-		db.Close()
-	})
-	return &Env{URL: srv.URL, Key: key, Store: db, Server: server, DSN: dsn}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			srv.Close() // after the requests in flight
+			release()
+			ix.Close()
+			db.Close()
+		})
+	}
+	tb.Cleanup(stop)
+	return &Env{URL: srv.URL, Key: key, Store: db, Server: server.Server, DSN: dsn, Clock: clock, eng: eng, stop: stop}
+}
+
+// servers are the api.Servers tests have given back. Making one costs some
+// 20 ms (huma compiles the schemas' patterns), 160 ms under -race, and a
+// server holds nothing of a test but its service, clock and API-key cache;
+// so a test takes a server given back, points it at its own service and
+// clock, and empties its cache.
+var servers struct {
+	mu   sync.Mutex
+	free []*pooledServer
+}
+
+// pooledServer is a server whose service and clock are those of the test
+// holding it.
+type pooledServer struct {
+	*api.Server
+	svc   switchService
+	clock *Clock
+}
+
+// switchService is the service of the test holding a server.
+type switchService struct{ roster.Service }
+
+// takeServer returns a server over the service and clock, and the function
+// that gives it back, which is called once no request is in flight.
+func takeServer(svc roster.Service, clock *Clock) (*pooledServer, func()) {
+	servers.mu.Lock()
+	var p *pooledServer
+	if n := len(servers.free); n > 0 {
+		p, servers.free = servers.free[n-1], servers.free[:n-1]
+	}
+	servers.mu.Unlock()
+	if p == nil {
+		p = &pooledServer{}
+		p.Server = api.New(&p.svc, api.Options{
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Now: func() time.Time { return p.clock.Now() },
+		})
+	}
+	p.svc.Service, p.clock = svc, clock
+	p.ForgetKeys()
+	api.OnLeanCheck(p.Server, nil)
+	return p, func() {
+		p.svc.Service, p.clock = nil, nil
+		servers.mu.Lock()
+		servers.free = append(servers.free, p)
+		servers.mu.Unlock()
+	}
 }
 
 // Res is an answer: its status, headers, raw body and the body decoded.

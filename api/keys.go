@@ -52,7 +52,7 @@ func (s *Server) keyOf(ctx context.Context, header func(string) string) (roster.
 // checked less than keyCacheTTL ago.
 func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.APIKey, error) {
 	sum := sha256.Sum256([]byte(secret))
-	now := time.Now()
+	now := s.now()
 	c := &s.keys
 	c.mu.RLock()
 	k, ok := c.keys[sum]

@@ -10,7 +10,9 @@ import (
 // TestMembersBatchAdd adds members in one request: all or nothing, one
 // result per distinct user, under the guards of adding one member.
 func TestMembersBatchAdd(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		const path = "/v1/communities/guild/members/batch-add"
 		e.MustCommunity(t, "guild", "alice", "bob", "mgr")

@@ -133,10 +133,21 @@ func raceAdminHolders(t *testing.T, e *Env, community string) []string {
 
 // TestLastAdminRace removes, at the same time, the admin role from the two
 // holders of an ownerless community, in several ways: exactly one removal
-// may succeed, the other answers last_admin, and one holder remains.
+// may succeed, the other answers last_admin, and one holder remains. Each
+// way runs on its own copy of one world of communities, one per round.
 func TestLastAdminRace(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		const rounds = 20
+		world := MustEnv(t, eng)
+		for i := range rounds {
+			c := fmt.Sprintf("race-%d", i)
+			world.MustCommunity(t, c, "", "u1", "u2")
+			world.MustGrant(t, c, "u1", "admin")
+			world.MustGrant(t, c, "u2", "admin")
+		}
+		snap := world.Snapshot(t)
 		remove := func(u string) raceReq { return raceReq{"DELETE", "/members/" + u + "/roles/admin", nil} }
 		batch := func(u string) raceReq {
 			return raceReq{"POST", "/roles/batch-remove", map[string]any{"userIds": []string{u}, "roleIds": []string{"admin"}}}
@@ -157,13 +168,10 @@ func TestLastAdminRace(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				e := MustEnv(t, eng)
+				e := MustEnvFrom(t, snap)
 				seen := map[int64]string{}
 				for i := range rounds {
 					c := fmt.Sprintf("race-%d", i)
-					e.MustCommunity(t, c, "", "u1", "u2")
-					e.MustGrant(t, c, "u1", "admin")
-					e.MustGrant(t, c, "u2", "admin")
 					prefix := "/v1/communities/" + c
 					a, b := tc.a, tc.b
 					a.path, b.path = prefix+a.path, prefix+b.path
@@ -209,7 +217,9 @@ func TestLastAdminRace(t *testing.T) {
 // TestConcurrentWrites sends many different writes at once: none may answer
 // 5xx, each gets its own revision, and role positions stay 0..n.
 func TestConcurrentWrites(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		e.MustCommunity(t, "busy", "", "m0", "m1", "m2", "m3")
 		grantRoles := []string{e.MustRole(t, "busy", "g0"), e.MustRole(t, "busy", "g1")}
@@ -261,7 +271,9 @@ func TestConcurrentWrites(t *testing.T) {
 // against each other in one community with three admin holders: at most two
 // removals succeed and an admin always remains.
 func TestConcurrentAdminRemovals(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		seen := map[int64]string{}
 		for i := range 10 {

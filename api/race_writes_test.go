@@ -16,7 +16,9 @@ import (
 // last, and the log holds one role.reordered per success, chained from the
 // initial order to the final one.
 func TestConcurrentReorders(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		const rounds = 15
 		e := MustEnv(t, eng)
 		seen := map[int64]string{}
@@ -119,7 +121,9 @@ func TestConcurrentReorders(t *testing.T) {
 // already_held), and the log holds exactly one member.role_added for it,
 // from the request that said so.
 func TestConcurrentOverlappingBatchAdds(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		const rounds = 10
 		e := MustEnv(t, eng)
 		users := []string{"u0", "u1", "u2", "u3", "u4", "u5"}
@@ -248,7 +252,9 @@ func TestConcurrentOverlappingBatchAdds(t *testing.T) {
 // role_not_found having changed nothing; afterwards the role is gone, no one
 // holds it, and every member.role_added of it has a member.role_removed.
 func TestForceDeleteRoleRace(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		const rounds = 15
 		e := MustEnv(t, eng)
 		users := []string{"u0", "u1", "u2", "u3"}
@@ -375,7 +381,9 @@ func TestForceDeleteRoleRace(t *testing.T) {
 // says they joined, and the log holds exactly one member.joined for them
 // (and one member.role_added of the default role), from that request.
 func TestConcurrentMemberAdds(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		const rounds = 15
 		e := MustEnv(t, eng)
 		users := []string{"n0", "n1", "n2", "n3", "n4", "n5"}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -23,16 +24,31 @@ const MaxBodyBytes = 1 << 20
 type Server struct {
 	store roster.Service
 	keys  keyCache
+	log   *slog.Logger
+	now   roster.Clock
 	// leanHook, when set (by tests), is called each time the lean check
 	// path answers a request.
 	leanHook func()
-	log      *slog.Logger
 	handler  http.Handler
 }
 
-// New returns a server over the service, logging to log.
-func New(store roster.Service, log *slog.Logger) *Server {
-	s := &Server{store: store, log: log}
+// Options configure a server.
+type Options struct {
+	// Log is where the server logs; slog.Default when nil.
+	Log *slog.Logger
+	// Now is the clock of the API-key cache; time.Now when nil.
+	Now roster.Clock
+}
+
+// New returns a server over the service.
+func New(store roster.Service, opt Options) *Server {
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &Server{store: store, log: opt.Log, now: opt.Now}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
 	s.handler = s.observe(screen(s.fastChecks(route(mux))))

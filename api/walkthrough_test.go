@@ -11,7 +11,9 @@ import (
 
 // TestWalkthrough follows the README's curl walkthrough over HTTP.
 func TestWalkthrough(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 
 		// Register a permission.
@@ -96,7 +98,9 @@ func TestWalkthrough(t *testing.T) {
 // TestOpenAPI checks that the document describes every route with its
 // request, response and error shapes.
 func TestOpenAPI(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		e := MustEnv(t, eng)
 		doc := e.Must(t, http.StatusOK, "GET", "/v1/openapi.json", nil, Req{Key: "-"}).JSON
 		if doc["openapi"] != "3.1.0" {

@@ -20,6 +20,7 @@ import (
 // precomputed bits, answers as the rules (authz.Effective, through
 // EffectivePermissions) do, before and after the expiring grants end.
 func TestFastPathAgreesWithRules(t *testing.T) {
+	t.Parallel()
 	data := storetest.Dataset{Communities: 20, RolesPer: 12, Users: 300, Assignments: 3000, ChannelsPer: 3}
 	data.Generate(5)
 	clock := storetest.NewClock(time.Now())
@@ -58,7 +59,9 @@ func TestFastPathAgreesWithRules(t *testing.T) {
 // that the index that followed them answers every check as an index loaded
 // afresh from the database does.
 func TestFollowMatchesLoad(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, e sqltest.Engine) {
+		t.Parallel()
 		w, followed := newWorld(t, e, 9, time.Second)
 		for range 1000 {
 			w.step()
@@ -323,6 +326,7 @@ func (*scriptLog) OnCommit(func(roster.Revision)) {}
 // makes it load the state again rather than stay behind, and that Ready
 // reports a log it cannot read.
 func TestUnreadableEventReloads(t *testing.T) {
+	t.Parallel()
 	log := &scriptLog{rev: 1}
 	ix, err := index.Open(t.Context(), log, index.Options{})
 	if err != nil {
@@ -354,7 +358,9 @@ func TestUnreadableEventReloads(t *testing.T) {
 // goroutine too; there a third of the changes keeps the test cheap (300
 // take some 17 s under -race).
 func TestChecksDuringWrites(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, e sqltest.Engine) {
+		t.Parallel()
 		steps := 300
 		if e == sqltest.Postgres {
 			steps = 100

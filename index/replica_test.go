@@ -25,6 +25,7 @@ import (
 // loaded afresh does. It runs driven by notifications alone (polling once an
 // hour), and by polling alone (notifications not subscribed).
 func TestFollowerOnAnotherConnectionSeesEveryCommit(t *testing.T) {
+	t.Parallel()
 	sqltest.Postgres.Require(t)
 	for _, tc := range []struct {
 		name   string
@@ -35,6 +36,7 @@ func TestFollowerOnAnotherConnectionSeesEveryCommit(t *testing.T) {
 		{"polling", false, 50 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			followerSeesEveryCommit(t, tc.notify, tc.poll)
 		})
 	}

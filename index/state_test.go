@@ -10,6 +10,7 @@ import (
 // TestSweepDropsExpiredGrants checks that a member's entry leaves the slow
 // path once their expiring grants have expired and the sweep has run.
 func TestSweepDropsExpiredGrants(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	st := newState(func() time.Time { return now })
 	c := "c1"

@@ -11,9 +11,11 @@ import (
 )
 
 // TestStore runs the conformance suite on each engine, on a fresh database
-// per test, its checks answered by an index following the store.
+// per test, its checks answered by an index following the store. The
+// engines, and the cases, run in parallel.
 func TestStore(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, e sqltest.Engine) {
+		t.Parallel()
 		storetest.Run(t, func(t testing.TB, now roster.Clock) roster.Service {
 			t.Helper()
 			db := e.Open(t, sqlstore.Options{Now: now})

@@ -25,7 +25,8 @@ type test struct {
 }
 
 // Run runs the whole suite against the stores open makes, one subtest per
-// case, grouped by resource.
+// case, grouped by resource. The cases run in parallel, each on its own
+// store: open must be safe to call from several tests at once.
 func Run(t *testing.T, open Opener) {
 	groups := []struct {
 		name  string
@@ -52,8 +53,12 @@ func Run(t *testing.T, open Opener) {
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
 			for _, tc := range g.tests {
-				t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
+					tc.fn(t, open)
+				})
 			}
 		})
 	}

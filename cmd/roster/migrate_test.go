@@ -35,7 +35,7 @@ func migrationNames(t *testing.T, engine string) []string {
 // and `roster serve` then serves on the migrated database.
 func TestMigrateListsAppliesAndReportsUpToDateOnEachEngine(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, e sqltest.Engine) {
-		dsn := e.DSN(t)
+		dsn := e.EmptyDSN(t)
 		names := migrationNames(t, e.Name)
 		dataDir := t.TempDir()
 		migrate := func(args ...string) []string {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
 // runMainEnv set to 1 makes the test binary run as the roster command
@@ -35,7 +37,7 @@ func TestMain(m *testing.M) {
 		main() // exits 2 on an error
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(sqltest.Main(m))
 }
 
 // replicaAdminKey is the admin key every replica of a test shares.

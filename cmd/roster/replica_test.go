@@ -165,7 +165,7 @@ func setUpGuild(t *testing.T, base string) string {
 // grants and removals of a role, and changes of the role's permissions,
 // made on A are seen on B, and writes made on B are seen on A.
 func TestReplicaChecksSeeWritesMadeOnTheOtherReplica(t *testing.T) {
-	dsn := sqltest.Postgres.DSN(t)
+	dsn := sqltest.Postgres.EmptyDSN(t)
 	// Started together: they migrate the empty schema and create the admin
 	// key concurrently.
 	a := spawnReplica(t, "A", dsn, t.TempDir(), "--revision-wait", "10s")

@@ -88,7 +88,7 @@ func (m *Serve) Run(ctx context.Context) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           api.New(index.NewService(db, m.index), m.log),
+		Handler:           api.New(index.NewService(db, m.index), api.Options{Log: m.log}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
