@@ -372,7 +372,12 @@ func TestChecksDuringWrites(t *testing.T) {
 func checksDuringWrites(t *testing.T, e sqltest.Engine, steps int) {
 	w, ix := newWorld(t, e, 11, time.Millisecond)
 	ctx := w.ctx
+	// The checkers run beside the writes, a few checks for each write, so
+	// that they interleave with every step without spinning on the cores
+	// the writes (and other tests) need.
+	const checksPerStep = 8
 	done := make(chan struct{})
+	turns := make(chan struct{}, 2*checksPerStep)
 	errs := make(chan error, 2)
 	for g := range 2 {
 		go func() {
@@ -383,7 +388,7 @@ func checksDuringWrites(t *testing.T, e sqltest.Engine, steps int) {
 				case <-done:
 					errs <- nil
 					return
-				default:
+				case <-turns:
 				}
 				c := roster.Check{CommunityID: fmt.Sprintf("c%d", rng.IntN(3)), UserID: fmt.Sprintf("user%d", rng.IntN(8)),
 					Permission: roster.BuiltinPermissions[rng.IntN(len(roster.BuiltinPermissions))]}
@@ -404,6 +409,12 @@ func checksDuringWrites(t *testing.T, e sqltest.Engine, steps int) {
 		}()
 	}
 	for range steps {
+		for range checksPerStep {
+			select {
+			case turns <- struct{}{}:
+			default:
+			}
+		}
 		w.step()
 	}
 	close(done)
