@@ -74,14 +74,11 @@ func (p *pgPool) describe(ctx context.Context, conn *pgx.Conn) error {
 		return err
 	}
 	parents := map[string][]string{}
-	for rows.Next() {
-		var child, parent string
-		if err := rows.Scan(&child, &parent); err != nil {
-			return err
-		}
+	var child, parent string
+	if _, err := pgx.ForEachRow(rows, []any{&child, &parent}, func() error {
 		parents[child] = append(parents[child], parent)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return err
 	}
 	order, err := parentsFirst(tables, parents)

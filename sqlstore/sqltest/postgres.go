@@ -369,35 +369,17 @@ func endSessions(ctx context.Context, admin *sql.DB, name string) error {
 // pgDropStale drops, in the background, the databases of test binaries
 // that are gone: those whose tag no session holds.
 func pgDropStale(ctx context.Context, admin *sql.DB) error {
-	var names []string
-	rows, err := admin.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'sqltest\_%'`)
+	names, err := column(ctx, admin, `SELECT datname FROM pg_database WHERE datname LIKE 'sqltest\_%'`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return err
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
+	sessions, err := column(ctx, admin, `SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'sqltest\_%'`)
+	if err != nil {
 		return err
 	}
 	live := map[string]bool{}
-	rows, err = admin.QueryContext(ctx, `SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'sqltest\_%'`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return err
-		}
+	for _, n := range sessions {
 		live[n] = true
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, n := range names {
 		parts := strings.SplitN(n, "_", 3)
@@ -410,6 +392,24 @@ func pgDropStale(ctx context.Context, admin *sql.DB) error {
 		})
 	}
 	return nil
+}
+
+// column reads a query's one text column.
+func column(ctx context.Context, db *sql.DB, query string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // pgDropAll drops the binary's databases, all at once.

@@ -196,8 +196,9 @@ func TestPostgresStaleDatabasesDropped(t *testing.T) {
 	}
 }
 
-// communities returns the ids of a database's communities.
-func communities(t *testing.T, dsn string) []string {
+// withStore opens a store on a database, for a key actor, runs fn and
+// closes the store, so that the database is free to be copied or dropped.
+func withStore(t *testing.T, dsn string, fn func(context.Context, *sqlstore.DB)) {
 	t.Helper()
 	ctx := roster.NewContext(t.Context(), roster.Actor{KeyID: "k1"})
 	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
@@ -205,29 +206,33 @@ func communities(t *testing.T, dsn string) []string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	list, _, err := db.ListCommunities(ctx, roster.Page{Limit: roster.MaxPageLimit})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fn(ctx, db)
+}
+
+// communities returns the ids of a database's communities.
+func communities(t *testing.T, dsn string) []string {
+	t.Helper()
 	var ids []string
-	for _, c := range list {
-		ids = append(ids, c.ID)
-	}
+	withStore(t, dsn, func(ctx context.Context, db *sqlstore.DB) {
+		list, _, err := db.ListCommunities(ctx, roster.Page{Limit: roster.MaxPageLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range list {
+			ids = append(ids, c.ID)
+		}
+	})
 	return ids
 }
 
 // mustCommunity creates a community in a database.
 func mustCommunity(t *testing.T, dsn, id string) {
 	t.Helper()
-	ctx := roster.NewContext(t.Context(), roster.Actor{KeyID: "k1"})
-	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, _, err := db.CreateCommunity(ctx, roster.Community{ID: id, Name: id}); err != nil {
-		t.Fatal(err)
-	}
+	withStore(t, dsn, func(ctx context.Context, db *sqlstore.DB) {
+		if _, _, err := db.CreateCommunity(ctx, roster.Community{ID: id, Name: id}); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // TestSnapshotCopies checks that each copy of a snapshot holds what the
