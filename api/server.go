@@ -71,6 +71,7 @@ func newAPI(mux *http.ServeMux) huma.API {
 	config.DocsPath = ""
 	config.SchemasPath = ""
 	config.CreateHooks = nil
+	config.OnAddOperation = append(config.OnAddOperation, describeAnswers)
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>"},
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header"},
@@ -157,7 +158,7 @@ func (s *Server) routes(api huma.API) {
 	huma.Register(api, created(op("POST", "/v1/permissions", "createPermission", "Register a permission key", conflict)), s.createPermission)
 	huma.Register(api, deleted(op("DELETE", "/v1/permissions/{key}", "deletePermission", "Unregister a permission key", notFound, conflict)), s.deletePermission)
 
-	huma.Register(api, op("PUT", "/v1/users/{userId}", "putUser", "Create or update a user's record"), s.putUser)
+	upserting(api, op("PUT", "/v1/users/{userId}", "putUser", "Create or update a user's record"), s.putUser)
 	huma.Register(api, op("GET", "/v1/users/{userId}", "getUser", "Get a user's record", notFound), s.getUser)
 	huma.Register(api, op("GET", "/v1/users/{userId}/memberships", "listMemberships", "List a user's communities with their roles there", notFound), s.listMemberships)
 
@@ -169,7 +170,7 @@ func (s *Server) routes(api huma.API) {
 
 	huma.Register(api, op("GET", "/v1/communities/{communityId}/members", "listMembers", "List members, optionally those holding a role"), s.listMembers)
 	huma.Register(api, op("POST", "/v1/communities/{communityId}/members/batch-add", "batchAddMembers", "Add up to 1000 members, all or nothing"), s.batchAddMembers)
-	huma.Register(api, op("PUT", "/v1/communities/{communityId}/members/{userId}", "addMember", "Add a member (or update their display name)"), s.addMember)
+	upserting(api, op("PUT", "/v1/communities/{communityId}/members/{userId}", "addMember", "Add a member (or update their display name)"), s.addMember)
 	huma.Register(api, op("GET", "/v1/communities/{communityId}/members/{userId}", "getMember", "Get a member with their roles"), s.getMember)
 	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}/members/{userId}", "removeMember", "Remove a member and their roles", conflict)), s.removeMember)
 
@@ -195,7 +196,7 @@ func (s *Server) routes(api huma.API) {
 
 	ch, ow := "/v1/communities/{communityId}/channels", "/v1/communities/{communityId}/channels/{channelId}/overwrites"
 	huma.Register(api, op("GET", ch, "listChannels", "List a community's channels with their overwrites"), s.listChannels)
-	huma.Register(api, op("PUT", ch+"/{channelId}", "putChannel", "Create a channel (or rename it)", conflict), s.putChannel)
+	upserting(api, op("PUT", ch+"/{channelId}", "putChannel", "Create a channel (or rename it)", conflict), s.putChannel)
 	huma.Register(api, op("GET", ch+"/{channelId}", "getChannel", "Get a channel with its overwrites"), s.getChannel)
 	huma.Register(api, deleted(op("DELETE", ch+"/{channelId}", "deleteChannel", "Delete a channel and its overwrites")), s.deleteChannel)
 	huma.Register(api, op("PUT", ow+"/roles/{roleId}", "setRoleOverwrite", "Set a role's overwrite in a channel", conflict), s.setRoleOverwrite)
