@@ -46,12 +46,16 @@ var problemFacts = map[string]*huma.Schema{
 }
 
 // TransformSchema documents what the struct cannot say of a problem: the
-// facts of Extra.
+// stable codes (every code of the statuses table, sorted) and the facts of
+// Extra.
 func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
 	for name, fact := range problemFacts {
 		s.Properties[name] = fact
 	}
 	s.AdditionalProperties = &huma.Schema{Description: "A fact of the problem not listed here."}
+	for _, code := range slices.Sorted(maps.Keys(statuses)) {
+		s.Properties["code"].Enum = append(s.Properties["code"].Enum, code)
+	}
 	return s
 }
 
