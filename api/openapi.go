@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/rosterhq/roster"
 )
 
 // upsertKey marks, in an operation's metadata, a PUT that creates or
@@ -18,6 +20,33 @@ func upserting[I, T any](api huma.API, o huma.Operation, handler func(context.Co
 	}
 	o.Metadata[upsertKey] = true
 	huma.Register(api, o, handler)
+}
+
+// The parameters every operation of their kind has are components,
+// referred to by name.
+var (
+	requestIDParam = &huma.Param{Ref: "#/components/parameters/X-Request-Id"}
+	actAsParam     = &huma.Param{Ref: "#/components/parameters/Roster-Act-As"}
+)
+
+// components adds the shared parameters to the document's components.
+func components(c *huma.Components) {
+	c.Parameters = map[string]*huma.Param{
+		// observe
+		"X-Request-Id": {
+			Name: "X-Request-Id", In: "header",
+			Schema: &huma.Schema{Type: huma.TypeString, Pattern: requestIDPattern.String(), MinLength: ptr(1), MaxLength: ptr(64)},
+			Description: "An id for the request, answered back in X-Request-Id and written in the server's log line; " +
+				"one that does not match the pattern is replaced by a new id.",
+		},
+		// admit
+		"Roster-Act-As": {
+			Name: "Roster-Act-As", In: "header",
+			Schema: &huma.Schema{Type: huma.TypeString, Pattern: roster.IDPattern, MinLength: ptr(1), MaxLength: ptr(roster.MaxIDLength)},
+			Description: "Act as this user: the guards then check the user's own roles. Only a key created with " +
+				"actAs may send it (403 insufficient_scope otherwise).",
+		},
+	}
 }
 
 // describeAnswers completes what huma documents of an operation's answers

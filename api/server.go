@@ -72,6 +72,7 @@ func newAPI(mux *http.ServeMux) huma.API {
 	config.SchemasPath = ""
 	config.CreateHooks = nil
 	config.OnAddOperation = append(config.OnAddOperation, describeAnswers)
+	components(config.Components)
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>"},
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header"},
@@ -94,9 +95,11 @@ func op(method, path, id, summary string, errs ...int) huma.Operation {
 		Summary:      summary,
 		Tags:         []string{tag(path)},
 		MaxBodyBytes: MaxBodyBytes + 1,
+		Parameters:   []*huma.Param{requestIDParam},
 	}
 	if !need.Public() {
 		o.Security = []map[string][]string{{"bearer": {}}, {"apiKey": {}}}
+		o.Parameters = append(o.Parameters, actAsParam)
 		o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity)
 	}
 	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
