@@ -2,6 +2,11 @@ package api
 
 import (
 	"context"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -50,11 +55,31 @@ func components(c *huma.Components) {
 }
 
 // describeAnswers completes what huma documents of an operation's answers
-// (an OnAddOperation hook): the 201 of an upserting PUT beside its 200.
+// (an OnAddOperation hook): the 201 of an upserting PUT beside its 200, and
+// which problem codes each error status may carry.
 func describeAnswers(_ *huma.OpenAPI, o *huma.Operation) {
 	if up, _ := o.Metadata[upsertKey].(bool); up {
 		ok := o.Responses["200"]
 		o.Responses["201"] = &huma.Response{Description: "Created", Content: ok.Content, Headers: ok.Headers}
 		ok.Description = "Updated: it existed"
 	}
+	for status, r := range o.Responses {
+		code, err := strconv.Atoi(status)
+		if err != nil || code < 400 {
+			continue
+		}
+		if c := codesOf[code]; len(c) > 0 {
+			r.Description = http.StatusText(code) + ". Problem codes of this status: " + strings.Join(c, ", ") + "."
+		}
+	}
 }
+
+// codesOf lists, for each status, the problem codes answered with it,
+// sorted.
+var codesOf = func() map[int][]string {
+	out := map[int][]string{}
+	for _, code := range slices.Sorted(maps.Keys(statuses)) {
+		out[statuses[code]] = append(out[statuses[code]], code)
+	}
+	return out
+}()
