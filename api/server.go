@@ -71,6 +71,8 @@ func newAPI(mux *http.ServeMux) huma.API {
 	config.DocsPath = ""
 	config.SchemasPath = ""
 	config.CreateHooks = nil
+	// A relative URL: the document is right wherever Roster is served.
+	config.Servers = []*huma.Server{{URL: "/", Description: "The Roster server that serves this document."}}
 	config.OnAddOperation = append(config.OnAddOperation, describeAnswers)
 	components(config.Components)
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
@@ -106,8 +108,10 @@ func op(method, path, id, summary string, errs ...int) huma.Operation {
 		Summary:      summary,
 		Tags:         []string{tag(path)},
 		MaxBodyBytes: MaxBodyBytes + 1,
-		Errors:       []int{http.StatusBadRequest},
-		Parameters:   []*huma.Param{requestIDParam},
+		// A public operation says so, rather than leaving it to a default.
+		Security:   []map[string][]string{},
+		Errors:     []int{http.StatusBadRequest},
+		Parameters: []*huma.Param{requestIDParam},
 	}
 	if !need.Public() {
 		o.Security = []map[string][]string{{"bearer": {}}, {"apiKey": {}}}
