@@ -27,20 +27,33 @@ func upserting[I, T any](api huma.API, o huma.Operation, handler func(context.Co
 	huma.Register(api, o, handler)
 }
 
-// The parameters every operation of their kind has are components,
-// referred to by name.
+// alwaysSent are the response headers an answer type declares that are
+// sent with every answer of that type (huma leaves out only empty strings,
+// and these are never empty): the document marks them required.
+var alwaysSent = map[string]bool{
+	"Roster-Revision": true,
+	"ETag":            true,
+}
+
+// The parameters and headers every operation or answer of their kind has
+// are components, referred to by name.
 var (
-	requestIDParam = &huma.Param{Ref: "#/components/parameters/X-Request-Id"}
-	actAsParam     = &huma.Param{Ref: "#/components/parameters/Roster-Act-As"}
+	requestIDParam  = &huma.Param{Ref: "#/components/parameters/X-Request-Id"}
+	actAsParam      = &huma.Param{Ref: "#/components/parameters/Roster-Act-As"}
+	requestIDHeader = &huma.Header{Ref: "#/components/headers/X-Request-Id"}
+	authHeader      = &huma.Header{Ref: "#/components/headers/WWW-Authenticate"}
 )
 
-// components adds the shared parameters to the document's components.
+// components adds the shared parameters and headers to the document's
+// components.
 func components(c *huma.Components) {
+	requestID := func() *huma.Schema {
+		return &huma.Schema{Type: huma.TypeString, Pattern: requestIDPattern.String(), MinLength: ptr(1), MaxLength: ptr(64)}
+	}
 	c.Parameters = map[string]*huma.Param{
 		// observe
 		"X-Request-Id": {
-			Name: "X-Request-Id", In: "header",
-			Schema: &huma.Schema{Type: huma.TypeString, Pattern: requestIDPattern.String(), MinLength: ptr(1), MaxLength: ptr(64)},
+			Name: "X-Request-Id", In: "header", Schema: requestID(),
 			Description: "An id for the request, answered back in X-Request-Id and written in the server's log line; " +
 				"one that does not match the pattern is replaced by a new id.",
 		},
@@ -52,21 +65,48 @@ func components(c *huma.Components) {
 				"actAs may send it (403 insufficient_scope otherwise).",
 		},
 	}
+	c.Headers = map[string]*huma.Header{
+		"X-Request-Id": {
+			Required: true, Schema: requestID(),
+			Description: "The request's id: the client's X-Request-Id when well-formed, else a new one. " +
+				"Problems repeat it as requestId, and the server logs it.",
+		},
+		"WWW-Authenticate": {
+			Required: true, Schema: &huma.Schema{Type: huma.TypeString, Examples: []any{`Bearer realm="roster"`}},
+			Description: "How to authenticate: with a Bearer key.",
+		},
+	}
 }
 
 // describeAnswers completes what huma documents of an operation's answers
-// (an OnAddOperation hook): the 201 of an upserting PUT beside its 200, and
-// which problem codes each error status may carry.
+// (an OnAddOperation hook): the 201 of an upserting PUT beside its 200, the
+// headers every answer carries, which headers are always sent, and which
+// problem codes each error status may carry.
 func describeAnswers(_ *huma.OpenAPI, o *huma.Operation) {
 	if up, _ := o.Metadata[upsertKey].(bool); up {
 		ok := o.Responses["200"]
-		o.Responses["201"] = &huma.Response{Description: "Created", Content: ok.Content, Headers: ok.Headers}
+		o.Responses["201"] = &huma.Response{Description: "Created", Content: ok.Content, Headers: maps.Clone(ok.Headers)}
 		ok.Description = "Updated: it existed"
 	}
 	for status, r := range o.Responses {
+		if r.Headers == nil {
+			r.Headers = map[string]*huma.Header{}
+		}
+		for name, h := range r.Headers {
+			if alwaysSent[name] {
+				h.Required = true
+			}
+			if h.Description == "" && h.Schema != nil {
+				h.Description = h.Schema.Description
+			}
+		}
+		r.Headers["X-Request-Id"] = requestIDHeader
 		code, err := strconv.Atoi(status)
 		if err != nil || code < 400 {
 			continue
+		}
+		if code == http.StatusUnauthorized {
+			r.Headers["WWW-Authenticate"] = authHeader
 		}
 		if c := codesOf[code]; len(c) > 0 {
 			r.Description = http.StatusText(code) + ". Problem codes of this status: " + strings.Join(c, ", ") + "."
