@@ -75,6 +75,7 @@ func newAPI(mux *http.ServeMux) huma.API {
 	config.Servers = []*huma.Server{{URL: "/", Description: "The Roster server that serves this document."}}
 	config.OnAddOperation = append(config.OnAddOperation, describeAnswers)
 	components(config.Components)
+	config.Tags = tags
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>"},
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header"},
@@ -137,6 +138,20 @@ func op(method, path, id, summary string, errs ...int) huma.Operation {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// tags describe the groups of operations tag makes, in the document's order.
+var tags = []*huma.Tag{
+	{Name: "Communities", Description: "Communities: a server, guild or workspace, with its owner."},
+	{Name: "Members", Description: "Who belongs to a community."},
+	{Name: "Roles", Description: "Roles of a community or of the platform, their order, and who holds them."},
+	{Name: "Channels", Description: "A community's channels and the overwrites that change what members may do in them."},
+	{Name: "Checks", Description: "May a user do this? Answered from the in-memory index; and a user's effective permissions, and why."},
+	{Name: "Permissions", Description: "The permission catalog: the built-in keys and your own."},
+	{Name: "Users", Description: "A user's record, and their communities."},
+	{Name: "Audit", Description: "The audit log: every change, who made it, before and after."},
+	{Name: "API keys", Description: "The keys that call the API, their scopes and reach."},
+	{Name: "Health", Description: "Liveness and readiness, for load balancers: no key needed."},
+}
 
 // tag groups operations by their resource.
 func tag(path string) string {
