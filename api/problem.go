@@ -32,6 +32,33 @@ type Problem struct {
 	Extra map[string]any `json:"-"`
 }
 
+// problemFacts are the facts problems may add (roster.Error.Extra), each
+// documented as an optional member of the Problem schema; the schema allows
+// other members, for facts added later.
+var problemFacts = map[string]*huma.Schema{
+	"permission": {Type: huma.TypeString, Description: "missing_permission, cannot_grant_permission: the permission in question."},
+	"holders":    {Type: huma.TypeInteger, Description: "role_in_use: how many users hold the role."},
+	"version":    {Type: huma.TypeInteger, Description: "version_mismatch: the role's current version, for If-Match."},
+	"roles":      {Type: huma.TypeInteger, Description: "permission_in_use: how many roles grant the permission."},
+	"overwrites": {Type: huma.TypeInteger, Description: "permission_in_use: how many channel overwrites name the permission."},
+	"userId":     {Type: huma.TypeString, Description: "granted_by_source: the user whose grant was not removed."},
+	"roleId":     {Type: huma.TypeString, Description: "granted_by_source: the role whose grant was not removed."},
+}
+
+// TransformSchema documents what the struct cannot say of a problem: the
+// stable codes (every code of the statuses table, sorted) and the facts of
+// Extra.
+func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	for name, fact := range problemFacts {
+		s.Properties[name] = fact
+	}
+	s.AdditionalProperties = &huma.Schema{Description: "A fact of the problem not listed here."}
+	for _, code := range slices.Sorted(maps.Keys(statuses)) {
+		s.Properties["code"].Enum = append(s.Properties["code"].Enum, code)
+	}
+	return s
+}
+
 // ProblemField is one bad input.
 type ProblemField struct {
 	Location string `json:"location" doc:"Where, such as body.name, path.roleId or query.limit."`

@@ -71,6 +71,11 @@ func newAPI(mux *http.ServeMux) huma.API {
 	config.DocsPath = ""
 	config.SchemasPath = ""
 	config.CreateHooks = nil
+	// A relative URL: the document is right wherever Roster is served.
+	config.Servers = []*huma.Server{{URL: "/", Description: "The Roster server that serves this document."}}
+	config.OnAddOperation = append(config.OnAddOperation, describeAnswers)
+	components(config.Components)
+	config.Tags = tags
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>"},
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header"},
@@ -79,8 +84,19 @@ func newAPI(mux *http.ServeMux) huma.API {
 }
 
 // op describes an operation: its route, id, summary, and the error statuses
-// it may answer besides the common ones. What it asks of an API key is
-// authz's (authz.Operations).
+// it may answer besides those op adds itself. What it asks of an API key is
+// authz's (authz.Operations); from that and the method op adds the statuses
+// common to operations of their kind:
+//
+//   - every operation: 400 (a malformed query string is refused before any
+//     route reads it), and 500 (huma adds it);
+//   - one that needs a key: 401, 403, 422 (bad input, the Roster-Act-As
+//     header included) and 503 (the API key is looked up in the database,
+//     which may not answer: database_unavailable);
+//   - one with a body: 413 and 415 (and its 400 invalid_json);
+//   - a write (any method but GET, the checks excepted): 409, since any
+//     write may keep conflicting with concurrent ones (write_conflict);
+//   - one under a community: 404.
 func op(method, path, id, summary string, errs ...int) huma.Operation {
 	need, ok := authz.Operations[id]
 	if !ok {
@@ -93,13 +109,22 @@ func op(method, path, id, summary string, errs ...int) huma.Operation {
 		Summary:      summary,
 		Tags:         []string{tag(path)},
 		MaxBodyBytes: MaxBodyBytes + 1,
+		// A public operation says so, rather than leaving it to a default.
+		Security:   []map[string][]string{},
+		Errors:     []int{http.StatusBadRequest},
+		Parameters: []*huma.Param{requestIDParam},
 	}
 	if !need.Public() {
 		o.Security = []map[string][]string{{"bearer": {}}, {"apiKey": {}}}
-		o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity)
+		o.Parameters = append(o.Parameters, actAsParam)
+		o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity,
+			http.StatusServiceUnavailable)
 	}
 	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
-		o.Errors = append(o.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+		o.Errors = append(o.Errors, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	if method != http.MethodGet && need.Scope != roster.ScopeCheck {
+		o.Errors = append(o.Errors, http.StatusConflict)
 	}
 	o.Errors = append(o.Errors, errs...)
 	if strings.Contains(path, "{communityId}") {
@@ -113,6 +138,20 @@ func op(method, path, id, summary string, errs ...int) huma.Operation {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// tags describe the groups of operations tag makes, in the document's order.
+var tags = []*huma.Tag{
+	{Name: "Communities", Description: "Communities: a server, guild or workspace, with its owner."},
+	{Name: "Members", Description: "Who belongs to a community."},
+	{Name: "Roles", Description: "Roles of a community or of the platform, their order, and who holds them."},
+	{Name: "Channels", Description: "A community's channels and the overwrites that change what members may do in them."},
+	{Name: "Checks", Description: "May a user do this? Answered from the in-memory index; and a user's effective permissions, and why."},
+	{Name: "Permissions", Description: "The permission catalog: the built-in keys and your own."},
+	{Name: "Users", Description: "A user's record, and their communities."},
+	{Name: "Audit", Description: "The audit log: every change, who made it, before and after."},
+	{Name: "API keys", Description: "The keys that call the API, their scopes and reach."},
+	{Name: "Health", Description: "Liveness and readiness, for load balancers: no key needed."},
+}
 
 // tag groups operations by their resource.
 func tag(path string) string {
@@ -144,7 +183,6 @@ func tag(path string) string {
 func (s *Server) routes(api huma.API) {
 	api.UseMiddleware(s.authenticate(api))
 	const (
-		conflict = http.StatusConflict
 		notFound = http.StatusNotFound
 		stale    = http.StatusPreconditionFailed
 		notReady = http.StatusServiceUnavailable
@@ -154,24 +192,24 @@ func (s *Server) routes(api huma.API) {
 	huma.Register(api, op("GET", "/readyz", "ready", "Readiness: the database answers", notReady), s.ready)
 
 	huma.Register(api, op("GET", "/v1/permissions", "listPermissions", "List the permission catalog"), s.listPermissions)
-	huma.Register(api, created(op("POST", "/v1/permissions", "createPermission", "Register a permission key", conflict)), s.createPermission)
-	huma.Register(api, deleted(op("DELETE", "/v1/permissions/{key}", "deletePermission", "Unregister a permission key", notFound, conflict)), s.deletePermission)
+	huma.Register(api, created(op("POST", "/v1/permissions", "createPermission", "Register a permission key")), s.createPermission)
+	huma.Register(api, deleted(op("DELETE", "/v1/permissions/{key}", "deletePermission", "Unregister a permission key", notFound)), s.deletePermission)
 
-	huma.Register(api, op("PUT", "/v1/users/{userId}", "putUser", "Create or update a user's record"), s.putUser)
+	upserting(api, op("PUT", "/v1/users/{userId}", "putUser", "Create or update a user's record"), s.putUser)
 	huma.Register(api, op("GET", "/v1/users/{userId}", "getUser", "Get a user's record", notFound), s.getUser)
 	huma.Register(api, op("GET", "/v1/users/{userId}/memberships", "listMemberships", "List a user's communities with their roles there", notFound), s.listMemberships)
 
 	huma.Register(api, op("GET", "/v1/communities", "listCommunities", "List communities"), s.listCommunities)
-	huma.Register(api, created(op("POST", "/v1/communities", "createCommunity", "Create a community with its built-in roles", conflict)), s.createCommunity)
+	huma.Register(api, created(op("POST", "/v1/communities", "createCommunity", "Create a community with its built-in roles")), s.createCommunity)
 	huma.Register(api, op("GET", "/v1/communities/{communityId}", "getCommunity", "Get a community"), s.getCommunity)
-	huma.Register(api, op("PATCH", "/v1/communities/{communityId}", "updateCommunity", "Rename a community or transfer its ownership", conflict), s.updateCommunity)
+	huma.Register(api, op("PATCH", "/v1/communities/{communityId}", "updateCommunity", "Rename a community or transfer its ownership"), s.updateCommunity)
 	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}", "deleteCommunity", "Delete a community and all it holds")), s.deleteCommunity)
 
 	huma.Register(api, op("GET", "/v1/communities/{communityId}/members", "listMembers", "List members, optionally those holding a role"), s.listMembers)
 	huma.Register(api, op("POST", "/v1/communities/{communityId}/members/batch-add", "batchAddMembers", "Add up to 1000 members, all or nothing"), s.batchAddMembers)
-	huma.Register(api, op("PUT", "/v1/communities/{communityId}/members/{userId}", "addMember", "Add a member (or update their display name)"), s.addMember)
+	upserting(api, op("PUT", "/v1/communities/{communityId}/members/{userId}", "addMember", "Add a member (or update their display name)"), s.addMember)
 	huma.Register(api, op("GET", "/v1/communities/{communityId}/members/{userId}", "getMember", "Get a member with their roles"), s.getMember)
-	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}/members/{userId}", "removeMember", "Remove a member and their roles", conflict)), s.removeMember)
+	huma.Register(api, deleted(op("DELETE", "/v1/communities/{communityId}/members/{userId}", "removeMember", "Remove a member and their roles")), s.removeMember)
 
 	for _, sc := range []struct{ prefix, holder, id, what string }{
 		{"/v1/communities/{communityId}", "/v1/communities/{communityId}/members/{userId}", "", "community"},
@@ -179,28 +217,28 @@ func (s *Server) routes(api huma.API) {
 	} {
 		p, h, id, w := sc.prefix, sc.holder, sc.id, sc.what
 		huma.Register(api, op("GET", p+"/roles", "list"+id+"Roles", "List "+w+" roles, bottom to top"), s.listRoles)
-		huma.Register(api, created(op("POST", p+"/roles", "create"+id+"Role", "Create a "+w+" role", conflict)), s.createRole)
+		huma.Register(api, created(op("POST", p+"/roles", "create"+id+"Role", "Create a "+w+" role")), s.createRole)
 		huma.Register(api, op("PUT", p+"/roles/order", "reorder"+id+"Roles", "Reorder "+w+" roles (every role but everyone, bottom to top)"), s.reorderRoles)
 		huma.Register(api, op("GET", p+"/roles/{roleId}", "get"+id+"Role", "Get a "+w+" role", notFound), s.getRole)
-		huma.Register(api, op("PATCH", p+"/roles/{roleId}", "update"+id+"Role", "Update a "+w+" role", notFound, conflict, stale), s.updateRole)
-		huma.Register(api, deleted(op("DELETE", p+"/roles/{roleId}", "delete"+id+"Role", "Delete a "+w+" role", notFound, conflict, stale)), s.deleteRole)
+		huma.Register(api, op("PATCH", p+"/roles/{roleId}", "update"+id+"Role", "Update a "+w+" role", notFound, stale), s.updateRole)
+		huma.Register(api, deleted(op("DELETE", p+"/roles/{roleId}", "delete"+id+"Role", "Delete a "+w+" role", notFound, stale)), s.deleteRole)
 		huma.Register(api, op("GET", p+"/roles/{roleId}/members", "list"+id+"RoleHolders", "List who holds a "+w+" role", notFound), s.listRoleHolders)
-		huma.Register(api, op("POST", p+"/roles/batch-add", "batchAdd"+id+"Roles", "Add roles to users, all or nothing", notFound, conflict), s.batchAdd)
-		huma.Register(api, op("POST", p+"/roles/batch-remove", "batchRemove"+id+"Roles", "Remove roles from users, all or nothing", notFound, conflict), s.batchRemove)
+		huma.Register(api, op("POST", p+"/roles/batch-add", "batchAdd"+id+"Roles", "Add roles to users, all or nothing", notFound), s.batchAdd)
+		huma.Register(api, op("POST", p+"/roles/batch-remove", "batchRemove"+id+"Roles", "Remove roles from users, all or nothing", notFound), s.batchRemove)
 		huma.Register(api, op("GET", h+"/roles", "list"+id+"UserRoles", "List the "+w+" roles a user holds", notFound), s.listUserRoles)
-		huma.Register(api, op("PUT", h+"/roles/{roleId}", "add"+id+"UserRole", "Give a user a "+w+" role", notFound, conflict), s.addUserRole)
-		huma.Register(api, op("DELETE", h+"/roles/{roleId}", "remove"+id+"UserRole", "Take a "+w+" role from a user", notFound, conflict), s.removeUserRole)
+		huma.Register(api, op("PUT", h+"/roles/{roleId}", "add"+id+"UserRole", "Give a user a "+w+" role", notFound), s.addUserRole)
+		huma.Register(api, op("DELETE", h+"/roles/{roleId}", "remove"+id+"UserRole", "Take a "+w+" role from a user", notFound), s.removeUserRole)
 		huma.Register(api, op("GET", h+"/permissions", "get"+id+"EffectivePermissions", "A user's effective "+w+" permissions, and why", notFound), s.effectivePermissions)
 	}
 
 	ch, ow := "/v1/communities/{communityId}/channels", "/v1/communities/{communityId}/channels/{channelId}/overwrites"
 	huma.Register(api, op("GET", ch, "listChannels", "List a community's channels with their overwrites"), s.listChannels)
-	huma.Register(api, op("PUT", ch+"/{channelId}", "putChannel", "Create a channel (or rename it)", conflict), s.putChannel)
+	upserting(api, op("PUT", ch+"/{channelId}", "putChannel", "Create a channel (or rename it)"), s.putChannel)
 	huma.Register(api, op("GET", ch+"/{channelId}", "getChannel", "Get a channel with its overwrites"), s.getChannel)
 	huma.Register(api, deleted(op("DELETE", ch+"/{channelId}", "deleteChannel", "Delete a channel and its overwrites")), s.deleteChannel)
-	huma.Register(api, op("PUT", ow+"/roles/{roleId}", "setRoleOverwrite", "Set a role's overwrite in a channel", conflict), s.setRoleOverwrite)
+	huma.Register(api, op("PUT", ow+"/roles/{roleId}", "setRoleOverwrite", "Set a role's overwrite in a channel"), s.setRoleOverwrite)
 	huma.Register(api, deleted(op("DELETE", ow+"/roles/{roleId}", "deleteRoleOverwrite", "Remove a role's overwrite from a channel")), s.deleteRoleOverwrite)
-	huma.Register(api, op("PUT", ow+"/members/{userId}", "setMemberOverwrite", "Set a member's overwrite in a channel", conflict), s.setMemberOverwrite)
+	huma.Register(api, op("PUT", ow+"/members/{userId}", "setMemberOverwrite", "Set a member's overwrite in a channel"), s.setMemberOverwrite)
 	huma.Register(api, deleted(op("DELETE", ow+"/members/{userId}", "deleteMemberOverwrite", "Remove a member's overwrite from a channel")), s.deleteMemberOverwrite)
 
 	huma.Register(api, op("POST", "/v1/check", "check", "May this user do this?", notFound, notReady), s.check)
@@ -210,7 +248,7 @@ func (s *Server) routes(api huma.API) {
 
 	huma.Register(api, created(op("POST", "/v1/api-keys", "createAPIKey", "Create an API key (its secret is shown once)", notFound)), s.createAPIKey)
 	huma.Register(api, op("GET", "/v1/api-keys", "listAPIKeys", "List API keys"), s.listAPIKeys)
-	huma.Register(api, deleted(op("DELETE", "/v1/api-keys/{keyId}", "revokeAPIKey", "Revoke an API key", notFound, conflict)), s.revokeAPIKey)
+	huma.Register(api, deleted(op("DELETE", "/v1/api-keys/{keyId}", "revokeAPIKey", "Revoke an API key", notFound)), s.revokeAPIKey)
 }
 
 func created(o huma.Operation) huma.Operation {
