@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -36,11 +37,25 @@ type requestBody struct {
 	err  error
 }
 
-// newRequestBody reads r's body through a requestBody.
-func newRequestBody(w http.ResponseWriter, r *http.Request) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &requestBody{body: r.Body, w: w, size: r.ContentLength}
+// newRequestBody reads r's body through a requestBody, taken from a pool:
+// the caller releases it once the request is answered. It returns nil for
+// a request without a body.
+func newRequestBody(w http.ResponseWriter, r *http.Request) *requestBody {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
 	}
+	b := requestBodies.Get().(*requestBody)
+	*b = requestBody{body: r.Body, w: w, size: r.ContentLength}
+	r.Body = b
+	return b
+}
+
+var requestBodies = sync.Pool{New: func() any { return new(requestBody) }}
+
+// release returns the body to the pool; nothing may read it after.
+func (b *requestBody) release() {
+	*b = requestBody{}
+	requestBodies.Put(b)
 }
 
 func (b *requestBody) Read(p []byte) (int, error) {
