@@ -18,7 +18,9 @@ import (
 // that each role has its NameKey, that names which now share one keep
 // working, and that a lookalike of an existing name is refused.
 func TestNameKeyMigration(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, eng sqltest.Engine) {
+		t.Parallel()
 		ctx := roster.NewContext(context.Background(), roster.SystemActor)
 		db := eng.Open(t, sqlstore.Options{})
 		plain, _, err := db.CreateRole(ctx, roster.Platform, roster.Role{Name: "Plain"})

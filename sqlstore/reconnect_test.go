@@ -24,6 +24,7 @@ import (
 // index is brought up to date by the store's listener connecting again (it
 // polls once an hour), or, notifications not subscribed, by polling.
 func TestReconnectsWhenTheDatabaseComesBack(t *testing.T) {
+	t.Parallel()
 	sqltest.Postgres.Require(t)
 	for _, tc := range []struct {
 		name   string
@@ -33,7 +34,10 @@ func TestReconnectsWhenTheDatabaseComesBack(t *testing.T) {
 		{"listener", true, time.Hour},
 		{"polling", false, 100 * time.Millisecond},
 	} {
-		t.Run(tc.name, func(t *testing.T) { reconnects(t, tc.notify, tc.poll) })
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			reconnects(t, tc.notify, tc.poll)
+		})
 	}
 }
 
@@ -137,6 +141,7 @@ func reconnects(t *testing.T, notify bool, poll time.Duration) {
 // holds the catch-up when a check comes; the other reads the log only when
 // a check asks it to, so that the check's own read stalls.
 func TestStalledDatabaseDoesNotHoldChecks(t *testing.T) {
+	t.Parallel()
 	sqltest.Postgres.Require(t)
 	p, direct, proxied := proxiedStores(t)
 	ctx := storetest.AsKey(t.Context())

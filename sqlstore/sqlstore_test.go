@@ -14,6 +14,7 @@ import (
 // per test, its checks answered by an index following the store. The
 // engines, and the cases, run in parallel.
 func TestStore(t *testing.T) {
+	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, e sqltest.Engine) {
 		t.Parallel()
 		storetest.Run(t, func(t testing.TB, now roster.Clock) roster.Service {

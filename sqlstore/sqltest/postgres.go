@@ -137,6 +137,9 @@ func pgDropped(names ...string) {
 func pgURL(name string) string {
 	u := *pg.base
 	u.Path = "/" + name
+	q := u.Query()
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
