@@ -117,7 +117,9 @@ func TestOpenAPIAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			caught := lies(t, lying, got)
+			// Only the answers the lie is about are validated again.
+			about := slices.DeleteFunc(slices.Clone(got), func(x exchange) bool { return !strings.Contains(x.String(), tc.about) })
+			caught := lies(t, lying, about)
 			if !slices.ContainsFunc(caught, func(l string) bool { return strings.Contains(l, tc.about) }) {
 				t.Errorf("the lie was not caught: got %d complaints, none about %s: %q", len(caught), tc.about, caught)
 			}
