@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/internal/readme"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
@@ -399,25 +399,6 @@ func (faultyService) CreateCommunity(context.Context, roster.Community) (roster.
 // the server (as cmd/roster's TestReadmeWalkthrough does against the
 // binary).
 func readmeWalkthrough(t *testing.T, e *Env) {
-	for _, tool := range []string{"bash", "curl", "jq"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the walkthrough needs %s, which is not installed", tool)
-		}
-	}
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "<!-- walkthrough -->")
-	block, _, ok2 := strings.Cut(rest, "<!-- /walkthrough -->")
-	if !ok || !ok2 {
-		t.Fatal("README.md has no <!-- walkthrough --> block")
-	}
-	script := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(block), "```sh"), "```")
-	const base = "R=http://127.0.0.1:8080"
-	if !strings.Contains(script, base) {
-		t.Fatalf("the walkthrough does not start with %s", base)
-	}
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "roster-data"), 0o700); err != nil {
 		t.Fatal(err)
@@ -425,11 +406,7 @@ func readmeWalkthrough(t *testing.T, e *Env) {
 	if err := os.WriteFile(filepath.Join(dir, "roster-data", "admin.key"), []byte(e.Key+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("bash", "-e", "-o", "pipefail", "-c", strings.Replace(script, base, "R="+e.URL, 1))
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("walkthrough: %v\n%s", err, out)
-	}
+	readme.Walkthrough(t, "../README.md", dir, e.URL)
 }
 
 // exchange is a request the server answered, and its answer.

@@ -1,48 +1,20 @@
 package main
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster/internal/readme"
 )
 
 // TestReadmeWalkthrough runs the README's curl walkthrough, as written,
 // against a real server in a fresh directory.
 func TestReadmeWalkthrough(t *testing.T) {
-	for _, tool := range []string{"bash", "curl", "jq"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the walkthrough needs %s, which is not installed", tool)
-		}
-	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "<!-- walkthrough -->")
-	block, _, ok2 := strings.Cut(rest, "<!-- /walkthrough -->")
-	if !ok || !ok2 {
-		t.Fatal("README.md has no <!-- walkthrough --> block")
-	}
-	script := strings.TrimSpace(block)
-	script = strings.TrimPrefix(script, "```sh")
-	script = strings.TrimSuffix(script, "```")
-	const base = "R=http://127.0.0.1:8080"
-	if !strings.Contains(script, base) {
-		t.Fatalf("the walkthrough does not start with %s", base)
-	}
-
 	dir := t.TempDir()
 	t.Setenv("ROSTER_ADMIN_KEY", "")
 	r := MustServe(t, "--data-dir", filepath.Join(dir, "roster-data"))
-	cmd := exec.Command("bash", "-e", "-o", "pipefail", "-c", strings.Replace(script, base, "R="+r.URL, 1))
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("walkthrough: %v\n%s", err, out)
-	}
-	got := string(out)
+	got := readme.Walkthrough(t, "../../README.md", dir, r.URL)
 	for _, want := range []string{
 		`"key":"REDEEM_REWARDS"`,
 		`"ownerId":"alice"`,
