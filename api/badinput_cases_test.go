@@ -147,6 +147,10 @@ func badGenericCases(fx badFix) []badCase {
 			{"cursor garbage", "cursor=garbage", "query.cursor"},
 			{"cursor not base64", "cursor=%21%21", "query.cursor"},
 			{"cursor 513 characters", "cursor=" + nChars(513), "query.cursor"},
+			// Well-formed cursors whose key is not text: a NUL, and a byte
+			// that is not UTF-8.
+			{"cursor of a NUL", "cursor=cm9zdGVyOgA", "query.cursor"},
+			{"cursor not UTF-8", "cursor=cm9zdGVyOmH_", "query.cursor"},
 		} {
 			out = append(out, bad(r.op, q.kind, r.method, r.path+sep+q.query, nil, s422, vfailed, q.loc))
 		}

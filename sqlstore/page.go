@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -36,7 +37,8 @@ func parsePage(p roster.Page) (page, error) {
 	if p.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
 		after, ok := strings.CutPrefix(string(b), cursorMark)
-		if err != nil || !ok || after == "" {
+		// The key goes to the database as text: it must be text.
+		if err != nil || !ok || after == "" || !utf8.ValidString(after) || strings.IndexByte(after, 0) >= 0 {
 			return pg, pg.badCursor()
 		}
 		pg.after = after
