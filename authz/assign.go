@@ -47,8 +47,8 @@ func AddRoles(f ChangeFacts) ([]string, error) { return changeRoles(f, false) }
 func RemoveRoles(f ChangeFacts) ([]string, error) { return changeRoles(f, true) }
 
 // changeRoles decides a change. When several rules refuse it, the error is
-// the first in SPEC §3's order, over all pairs: role_not_held (single
-// removals), then cannot_remove_own_admin, missing_permission,
+// the first in SPEC §3's order, over all pairs: source_not_allowed, then
+// role_not_held (single removals), then cannot_remove_own_admin, missing_permission,
 // role_hierarchy, then the conflicts role_not_assignable, granted_by_source
 // and last_admin.
 func changeRoles(c ChangeFacts, remove bool) ([]string, error) {

@@ -26,9 +26,19 @@ type ReadAuditFacts struct {
 	// Actor is the actor in the scope read: the community the filter
 	// names, or the platform scope for the whole log.
 	Actor Subject
+	// Community is the community read, if one; Gone is true when it has
+	// been deleted.
+	Community string
+	Gone      bool
 }
 
 // ReadAudit decides whether the actor may read the log: a user needs
 // VIEW_AUDIT_LOG in the community read, or at platform scope for the whole
-// log.
-func ReadAudit(f ReadAuditFacts) error { return Require(f.Actor, roster.PermViewAuditLog) }
+// log. A key may read the events of a community deleted since; a user,
+// whose standing was in it, may not.
+func ReadAudit(f ReadAuditFacts) error {
+	if f.Gone && f.Actor.User != "" {
+		return roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", f.Community)
+	}
+	return Require(f.Actor, roster.PermViewAuditLog)
+}

@@ -16,7 +16,8 @@
 //
 // When several rules refuse one request, a decision names the first in
 // this order (SPEC §3): unauthenticated, insufficient_scope, the not-found
-// errors (which the callers' lookups give before the decision), validation
+// errors (which the callers' lookups give before the decision),
+// source_not_allowed (a user changing provisioning grants), validation
 // of the request against the state, cannot_remove_own_admin,
 // missing_permission, role_hierarchy, cannot_grant_permission, then the
 // conflicts and limits, then version_mismatch.

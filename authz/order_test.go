@@ -2,7 +2,11 @@ package authz
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -202,6 +206,18 @@ func TestChannelOrder(t *testing.T) {
 	)
 }
 
+func TestReadAuditOrder(t *testing.T) {
+	viewer := Subject{User: "viewer", Perms: perms(roster.PermViewAuditLog)}
+	testOrder(t, ReadAuditFacts{Actor: viewer, Community: "c1"}, ReadAudit,
+		refusal[ReadAuditFacts]{roster.ECOMMUNITYNOTFOUND, func(f *ReadAuditFacts) { f.Gone = true }, "c1"},
+		refusal[ReadAuditFacts]{roster.EMISSINGPERMISSION, func(f *ReadAuditFacts) { powerless(&f.Actor) }, ""},
+	)
+	// A key reads the log of a community deleted since.
+	if err := ReadAudit(ReadAuditFacts{Community: "c1", Gone: true}); err != nil {
+		t.Errorf("a key reading a deleted community's log: got %v, want nil", err)
+	}
+}
+
 func TestKeyOrder(t *testing.T) {
 	revoked := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	padmin := Subject{User: "padmin", Perms: perms(roster.PermAdministrator)}
@@ -223,16 +239,27 @@ func TestKeyOrder(t *testing.T) {
 }
 
 // TestDocListsEveryOperation checks that the package doc's table names
-// every operation of Operations, and nothing else.
+// every operation of Operations, and nothing else: each camel-case word of
+// the table is an operation, and each capitalised one a decision of the
+// package.
 func TestDocListsEveryOperation(t *testing.T) {
 	doc, err := os.ReadFile("doc.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	funcs := exportedFuncs(t)
 	named := map[string]bool{}
 	for _, m := range regexp.MustCompile(`(?m)^//\t+(.*)$`).FindAllStringSubmatch(string(doc), -1) {
 		for _, w := range regexp.MustCompile(`\b[a-z][A-Za-z]+\b`).FindAllString(m[1], -1) {
 			named[w] = true
+			if _, ok := Operations[w]; !ok && strings.ToLower(w) != w {
+				t.Errorf("the package doc's table lists %s, which is not an operation", w)
+			}
+		}
+		for _, w := range regexp.MustCompile(`\b[A-Z][A-Za-z]+\b`).FindAllString(m[1], -1) {
+			if !funcs[w] {
+				t.Errorf("the package doc's table names decision %s, which is not a function of the package", w)
+			}
 		}
 	}
 	for op := range Operations {
@@ -240,4 +267,29 @@ func TestDocListsEveryOperation(t *testing.T) {
 			t.Errorf("the package doc's table does not list operation %s", op)
 		}
 	}
+}
+
+// exportedFuncs returns the names of the package's exported functions.
+func exportedFuncs(t *testing.T) map[string]bool {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.IsExported() {
+				out[fn.Name.Name] = true
+			}
+		}
+	}
+	return out
 }

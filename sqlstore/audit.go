@@ -40,17 +40,16 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 		if f.CommunityID != "" {
 			scope = f.CommunityID
 		}
-		// A key reads the events of a community deleted since; a user's
-		// standing needs the community.
 		owner, err := scopeOwner(ctx, tx, scope)
-		if err != nil && (actor.IsUser() || roster.ErrorCode(err) != roster.ECOMMUNITYNOTFOUND) {
+		gone := roster.ErrorCode(err) == roster.ECOMMUNITYNOTFOUND
+		if err != nil && !gone {
 			return err
 		}
 		s, err := subjectOf(ctx, tx, scope, owner, actor, db.now())
 		if err != nil {
 			return err
 		}
-		if err := authz.ReadAudit(authz.ReadAuditFacts{Actor: s}); err != nil {
+		if err := authz.ReadAudit(authz.ReadAuditFacts{Actor: s, Community: f.CommunityID, Gone: gone}); err != nil {
 			return err
 		}
 		var where []string
