@@ -160,10 +160,8 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 	if !ok || c.ChannelID != "" && c.CommunityID == roster.Platform {
 		return false, st.valid(c)
 	}
-	if actor.CommunityID != "" {
-		if err := authz.Reach(actor, c.CommunityID); err != nil {
-			return false, err
-		}
+	if err := authz.Reach(actor, c.CommunityID); err != nil {
+		return false, err
 	}
 	var f authz.Facts
 	platform := st.platform
@@ -175,7 +173,7 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 		}
 	}
 	if c.CommunityID == roster.Platform {
-		return f.All || f.Granted, nil
+		return authz.Allowed(f), nil
 	}
 	// A member's entry answers for the community: the scope is read only
 	// when the entry is not enough.
@@ -193,7 +191,7 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 		if _, ok := st.scopes[c.CommunityID]; !ok && c.ChannelID == "" {
 			return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
 		}
-		return f.All || f.Granted, nil
+		return authz.Allowed(f), nil
 	}
 	var s *scope
 	if m.flags&(expiring|partial) != 0 || b >= 64 {
@@ -202,7 +200,7 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 	all, granted := m.grants(s, c.UserID, b, now)
 	f.All, f.Granted = f.All || all || m.flags&owner != 0, f.Granted || granted
 	if c.ChannelID == "" || f.All || b < 64 && ch.named>>b&1 == 0 {
-		return f.All || f.Granted, nil
+		return authz.Allowed(f), nil
 	}
 	ch.decide(s, *m, p.who, c.UserID, b, now, &f)
 	return authz.Allowed(f), nil
