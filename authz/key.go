@@ -28,10 +28,10 @@ func Reach(a roster.Actor, scope string) error {
 // through.
 func Reachable(a roster.Actor) string { return a.CommunityID }
 
-// KeyAllows reports whether a key holding scopes may do what needs scope
+// keyAllows reports whether a key holding scopes may do what needs scope
 // want: admin allows everything, write all reads and mutations but key
 // management, read reads and checks, check only checks.
-func KeyAllows(scopes []string, want string) bool {
+func keyAllows(scopes []string, want string) bool {
 	need := slices.Index(roster.KeyScopes, want)
 	for _, s := range scopes {
 		if slices.Index(roster.KeyScopes, s) >= need {
@@ -76,7 +76,7 @@ type AdmitFacts struct {
 // only it (Reach), and no platform operation; only a key made with actAs may
 // name an acting user.
 func Admit(f AdmitFacts) error {
-	if !KeyAllows(f.Key.Scopes, f.Op.Scope) {
+	if !keyAllows(f.Key.Scopes, f.Op.Scope) {
 		return roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key's scopes (%s) do not include %s", strings.Join(f.Key.Scopes, ", "), f.Op.Scope)
 	}
 	if f.Key.CommunityID != nil {
