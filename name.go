@@ -12,19 +12,20 @@ import (
 // that names that look alike cannot sit side by side: NFKC (full-width
 // and other compatibility forms become their plain letters), case-folded
 // (Straße and STRASSE, Σ and ς), NFKC again (folding can undo the
-// normalisation), and without the characters Unicode says to ignore
+// normalisation), without the characters Unicode says to ignore
 // (Default_Ignorable_Code_Point: zero-width and format characters,
-// variation selectors, fillers). This is, near enough, Unicode's
-// NFKC_Casefold mapping; a key is its own key.
+// variation selectors, fillers), and NFKC once more, since taking one of
+// those out can leave a letter and its accent to compose. This is, near
+// enough, Unicode's NFKC_Casefold mapping; a key is its own key.
 func NameKey(name string) string {
 	k := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(name)))
 	if strings.IndexFunc(k, ignorable) >= 0 {
-		k = strings.Map(func(r rune) rune {
+		k = norm.NFKC.String(strings.Map(func(r rune) rune {
 			if ignorable(r) {
 				return -1
 			}
 			return r
-		}, k)
+		}, k))
 	}
 	return k
 }

@@ -13,9 +13,15 @@ import (
 // no name has such a key.
 const keySeparator = "\x1f"
 
-// rekeyRoles completes migration 3 (00003_role_name_keys.sql): once, it
-// sets each role's name_key, on which a scope's role names are unique, to
-// roster.NameKey(name) where the code before wrote strings.ToLower(name).
+// nameKeyForm is the version of roster.NameKey the stored keys follow, in
+// role_name_keys.form: 0, the lower-cased name; 1, NameKey without its
+// last NFKC (an accent after an ignorable character stayed apart); 2,
+// NameKey as it is. A change to NameKey that changes a key increments it.
+const nameKeyForm = 2
+
+// rekeyRoles completes migration 3 (00003_role_name_keys.sql): once per
+// form, it sets each role's name_key, on which a scope's role names are
+// unique, to roster.NameKey(name) where older code wrote another form.
 // The two differ for names that are not plain text (full-width letters, ß,
 // ligatures, characters Unicode ignores). Two roles of a scope whose names
 // now share a key both keep working: the older one takes the key, and the
@@ -28,7 +34,7 @@ func (db *DB) rekeyRoles(ctx context.Context) error {
 	defer tx.Rollback()
 	// Claiming the work first makes a replica migrating at the same time
 	// wait for this one, then find nothing left to do.
-	res, err := tx.ExecContext(ctx, `UPDATE role_name_keys SET form = 1 WHERE form = 0`)
+	res, err := tx.ExecContext(ctx, `UPDATE role_name_keys SET form = $1 WHERE form < $1`, nameKeyForm)
 	if err != nil {
 		return fmt.Errorf("sqlstore: role name keys: %w", err)
 	}

@@ -113,5 +113,31 @@ func TestNameKeyMigration(t *testing.T) {
 		if !maps.Equal(after, before) {
 			t.Errorf("keys after down and up: got %q, want %q", after, before)
 		}
+
+		// A database keyed by the first form of NameKey, which left an
+		// accent after an ignorable character apart, is keyed again.
+		cafe, _, err := db.CreateRole(ctx, roster.Platform, roster.Role{Name: "Cafe\ufe00\u0301"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ExecRaw(ctx, `UPDATE roles SET name_key = $1 WHERE id = $2`, "cafe\u0301", cafe.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ExecRaw(ctx, `UPDATE role_name_keys SET form = 1`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatalf("migrate from form 1: %v", err)
+		}
+		keys, err = db.NameKeys(ctx, roster.Platform)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keys[cafe.ID]; got != "café" {
+			t.Errorf("key of Cafe\ufe00\u0301 after migrating from form 1: got %q, want %q", got, "café")
+		}
+		if _, _, err := db.CreateRole(ctx, roster.Platform, roster.Role{Name: "Café"}); roster.ErrorCode(err) != roster.EROLENAMETAKEN {
+			t.Errorf("create Café beside Cafe\ufe00\u0301: got %v, want %s", err, roster.EROLENAMETAKEN)
+		}
 	})
 }
