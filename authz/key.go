@@ -14,11 +14,18 @@ import (
 // not exist for the key (community_not_found). Every front, the store and
 // the index call it before anything else of a request is read.
 func Reach(a roster.Actor, scope string) error {
-	switch {
-	case a.CommunityID == "" || scope == a.CommunityID:
+	// Small enough to inline on the check path, where it almost always
+	// lets the request through.
+	if a.CommunityID == "" || scope == a.CommunityID {
 		return nil
-	case scope == roster.Platform:
-		return roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key is restricted to community %s", a.CommunityID)
+	}
+	return outside(a.CommunityID, scope)
+}
+
+// outside is the refusal of a key restricted to community reaching scope.
+func outside(community, scope string) error {
+	if scope == roster.Platform {
+		return roster.Errorf(roster.EINSUFFICIENTSCOPE, "this key is restricted to community %s", community)
 	}
 	return roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", scope)
 }
