@@ -6,14 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rosterhq/roster"
 )
 
 // Bench is the roster-bench command: it seeds a deterministic dataset
@@ -131,41 +135,36 @@ func (b *Bench) ParseFlags(args []string) error {
 }
 
 func (b *Bench) validate() error {
+	u, err := url.Parse(b.URL)
+	maxRoles := roster.MaxRolesPerScope - 2
 	switch {
-	case !strings.HasPrefix(b.URL, "http://") && !strings.HasPrefix(b.URL, "https://"):
-		return fmt.Errorf("--url: %q is not an http:// or https:// URL", b.URL)
+	case err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return fmt.Errorf("--url: %q is not an http:// or https:// URL with a host", b.URL)
 	case b.Communities < 1 || b.Users < 1:
 		return errors.New("--communities and --users must be at least 1")
-	case b.Roles < 1 || b.Roles > 248:
-		return errors.New("--roles must be between 1 and 248 (a community holds at most 250 roles, everyone and admin included)")
-	case b.Assignments < 0 || b.Channels < 0 || b.Channels > 500:
-		return errors.New("--assignments must not be negative, --channels between 0 and 500")
-	case b.Prefix == "" || !idChars(b.Prefix) || len(b.Prefix) > 64:
+	case b.Users > math.MaxInt32 || b.Communities > math.MaxInt32:
+		return fmt.Errorf("--communities and --users must be at most %d", math.MaxInt32)
+	case b.Roles < 1 || b.Roles > maxRoles:
+		return fmt.Errorf("--roles must be between 1 and %d (a community holds at most %d roles, everyone and admin included)", maxRoles, roster.MaxRolesPerScope)
+	case b.Assignments < 0 || b.Channels < 0 || b.Channels > roster.MaxChannelsPerCommunity:
+		return fmt.Errorf("--assignments must not be negative, --channels between 0 and %d", roster.MaxChannelsPerCommunity)
+	case !roster.ValidID(b.Prefix) || len(b.Prefix) > 64:
 		return fmt.Errorf("--prefix: %q must be 1-64 characters of A-Z a-z 0-9 . _ : @ -", b.Prefix)
 	case b.SeedWorkers < 1 || b.Concurrency < 1:
 		return errors.New("--seed-workers and --concurrency must be at least 1")
 	case b.Duration <= 0:
 		return errors.New("--duration must be positive")
-	case b.Batch < 1 || b.Batch > 1000:
-		return errors.New("--batch must be between 1 and 1000")
+	case b.Batch < 1 || b.Batch > roster.MaxCheckBatch:
+		return fmt.Errorf("--batch must be between 1 and %d", roster.MaxCheckBatch)
 	case b.ChannelShare < 0 || b.ChannelShare > 1:
 		return errors.New("--channel-share must be between 0 and 1")
 	case b.Mixed && b.NoSeed:
 		return errors.New("--mixed changes the dataset and so seeds its own: it cannot be used with --no-seed")
-	case b.Pool < 1:
-		return errors.New("--pool must be at least 1")
+	case b.Pool < 1 || b.Pool > 1<<24:
+		return fmt.Errorf("--pool must be between 1 and %d", 1<<24)
 	}
 	b.URL = strings.TrimSuffix(b.URL, "/")
 	return nil
-}
-
-func idChars(s string) bool {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._:@-", c)) {
-			return false
-		}
-	}
-	return true
 }
 
 // Run seeds the dataset (unless --no-seed), then runs the load and prints

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -110,6 +109,3 @@ func redacted(db string) string {
 	}
 	return db
 }
-
-// lookupEnv reads the process environment.
-func lookupEnv(name string) string { return os.Getenv(name) }

@@ -18,7 +18,7 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.PrintDefaults()
 	}
 	c := DefaultConfig()
-	if err := c.bind(fs, lookupEnv); err != nil {
+	if err := c.bind(fs, os.Getenv); err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {

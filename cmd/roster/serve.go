@@ -45,7 +45,7 @@ func (m *Serve) ParseFlags(args []string) error {
 		fmt.Fprintln(m.stderr, "Usage: roster serve [flags]\n\nEnvironment ROSTER_ADMIN_KEY sets the bootstrap admin key.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := m.Config.bind(fs, lookupEnv); err != nil {
+	if err := m.Config.bind(fs, os.Getenv); err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {
