@@ -160,7 +160,7 @@ func badGenericCases(fx badFix) []badCase {
 
 // badInputCases is the whole table: the generic kinds, then each route's own.
 func badInputCases(fx badFix) []badCase {
-	return slices.Concat(badGenericCases(fx), badSpecificCases(fx), badChannelCases(fx), badTextCases(fx), badQueryCases(fx))
+	return slices.Concat(badGenericCases(fx), badSpecificCases(fx), badChannelCases(fx), badTextCases(fx), badQueryCases(fx), badActAsCases(fx))
 }
 
 // Values used across the table.

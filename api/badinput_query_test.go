@@ -5,6 +5,31 @@ package api_test
 // '&' and now drops its pair for), and a parameter given twice. Each is
 // 400 invalid_query naming the parameter, or the query when the
 // parameter's name is what cannot be read.
+// badActAsCases send a malformed Roster-Act-As, or one from a key that may
+// not act as a user, to the check routes (which the lean path answers) and
+// to a write of each scope.
+func badActAsCases(fx badFix) []badCase {
+	check := jsonObj{"communityId": "guild", "userId": "bob", "permission": "VIEW_CHANNEL"}
+	var out []badCase
+	for _, r := range []struct {
+		op, path string
+		body     jsonObj
+	}{
+		{"check", "/v1/check", check},
+		{"checkBatch", "/v1/check/batch", jsonObj{"checks": []jsonObj{check}}},
+		{"createRole", "/v1/communities/guild/roles", jsonObj{"name": "New", "permissions": []string{}}},
+		{"createPlatformRole", "/v1/platform/roles", jsonObj{"name": "New", "permissions": []string{}}},
+	} {
+		loc := "header.Roster-Act-As"
+		out = append(out,
+			bad(r.op, "act-as malformed", "POST", r.path, r.body, s422, vfailed, loc).with(Req{Key: fx.actKey, ActAs: "a b"}),
+			bad(r.op, "act-as 129 characters", "POST", r.path, r.body, s422, vfailed, loc).with(Req{Key: fx.actKey, ActAs: nChars(129)}),
+			bad(r.op, "act-as with a key without actAs", "POST", r.path, r.body, s403, "insufficient_scope").with(Req{ActAs: "bob"}),
+		)
+	}
+	return out
+}
+
 func badQueryCases(fx badFix) []badCase {
 	const c, p = "/v1/communities/guild", "/v1/platform"
 	q := func(op, kind, method, path string, body any, locs ...string) badCase {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,5 +53,44 @@ func TestMalformedRequests(t *testing.T) {
 				t.Errorf("got %d %s %q, want %d %s as a problem document", res.Status, got, res.Raw, tc.status, tc.code)
 			}
 		})
+	}
+}
+
+// TestRequestIDHeader checks that a well-formed X-Request-Id is answered
+// back, and a malformed one replaced by an id of the server's, on the lean
+// check path and on an operation alike.
+func TestRequestIDHeader(t *testing.T) {
+	t.Parallel()
+	e := MustEnv(t, sqltest.SQLite)
+	e.MustCommunity(t, "c1", "bob")
+	check := map[string]any{"communityId": "c1", "userId": "bob", "permission": "VIEW_CHANNEL"}
+	for _, tc := range []struct {
+		name, id string
+		kept     bool
+	}{
+		{"well-formed", "req-1.a:b_c", true},
+		{"64 characters", strings.Repeat("a", 64), true},
+		{"65 characters", strings.Repeat("a", 65), false},
+		{"a space", "a b", false},
+		{"not ASCII", "é", false},
+		{"a slash", "a/b", false},
+	} {
+		for _, r := range []struct {
+			method, path string
+			body         any
+		}{{"POST", "/v1/check", check}, {"GET", "/v1/communities", nil}} {
+			t.Run(tc.name+" "+r.path, func(t *testing.T) {
+				res := e.Do(t, r.method, r.path, r.body, Req{Header: map[string]string{"X-Request-Id": tc.id}})
+				got := res.Header.Get("X-Request-Id")
+				switch {
+				case res.Status != http.StatusOK:
+					t.Errorf("got status %d: %s", res.Status, res.Raw)
+				case tc.kept && got != tc.id:
+					t.Errorf("X-Request-Id: got %q, want %q answered back", got, tc.id)
+				case !tc.kept && (got == tc.id || !regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`).MatchString(got)):
+					t.Errorf("X-Request-Id: got %q, want a new well-formed id in place of %q", got, tc.id)
+				}
+			})
+		}
 	}
 }

@@ -36,6 +36,8 @@ func (c badCase) rereads(path string) badCase { c.reread = path; return c }
 // badFix holds the ids of what TestBadInput creates before its cases.
 type badFix struct {
 	mod, plat, keyID, readKey string
+	// actKey may act as a user (actAs); the admin key may not.
+	actKey string
 }
 
 // mustBadFix makes community guild (owner alice, members bob and carol),
@@ -52,6 +54,7 @@ func mustBadFix(t *testing.T, e *Env) badFix {
 	e.Must(t, http.StatusOK, "PUT", "/v1/platform/users/bob/roles/"+fx.plat, nil)
 	k := e.Must(t, http.StatusCreated, "POST", "/v1/api-keys", map[string]any{"name": "reader", "scopes": []string{"read"}})
 	fx.keyID, fx.readKey = k.Str("id"), k.Str("secret")
+	fx.actKey = e.Must(t, http.StatusCreated, "POST", "/v1/api-keys", map[string]any{"name": "acting", "scopes": []string{"write"}, "actAs": true}).Str("secret")
 	return fx
 }
 

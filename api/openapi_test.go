@@ -68,7 +68,9 @@ func TestOpenAPIAnswers(t *testing.T) {
 				continue
 			}
 			var members map[string]any
-			json.Unmarshal(x.body, &members)
+			if err := json.Unmarshal(x.body, &members); err != nil {
+				t.Errorf("%s: the problem is not a JSON object: %v", x, err)
+			}
 			for name := range members {
 				if !problem[name] {
 					t.Errorf("%s: the problem's member %q is not a property of the Problem schema", x, name)

@@ -19,6 +19,7 @@ var assignmentTests = []test{
 	{"BatchOutcomes", testBatchOutcomes},
 	{"BatchAllOrNothing", testBatchAllOrNothing},
 	{"BatchInvalid", testBatchInvalid},
+	{"GrantInvalid", testGrantInvalid},
 	{"Provisioning", testProvisioning},
 	{"ProvisioningRetained", testProvisioningRetained},
 	{"GrantedBySource", testGrantedBySource},
@@ -264,6 +265,38 @@ func testBatchInvalid(t *testing.T, open Opener) {
 			_, rev, err := f.AddRoles(f.key, tc.c)
 			wantCode(t, "AddRoles", err, roster.EVALIDATION)
 			wantNoChange(t, f, "AddRoles", before, rev)
+		})
+	}
+}
+
+// testGrantInvalid checks that a single add or removal of a role refuses
+// bad input and changes nothing, as a batch does.
+func testGrantInvalid(t *testing.T, open Opener) {
+	f := newCommunityFixture(t, open, "alice")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "R"})
+	past := time.Now().Add(-time.Hour)
+	before := MustRevision(t, f.key, f)
+	for _, tc := range []struct {
+		name string
+		g    roster.RoleGrant
+	}{
+		{"no user", roster.RoleGrant{Scope: "c1", RoleID: r.ID}},
+		{"no role", roster.RoleGrant{Scope: "c1", UserID: "alice"}},
+		{"bad user id", roster.RoleGrant{Scope: "c1", UserID: "al ice", RoleID: r.ID}},
+		{"bad role id", roster.RoleGrant{Scope: "c1", UserID: "alice", RoleID: "r/1"}},
+		{"bad source", roster.RoleGrant{Scope: "c1", UserID: "alice", RoleID: r.ID, Source: "sync"}},
+		{"expiry in the past", roster.RoleGrant{Scope: "c1", UserID: "alice", RoleID: r.ID, ExpiresAt: &past}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, rev, err := f.AddRole(f.key, tc.g)
+			wantCode(t, "AddRole", err, roster.EVALIDATION)
+			wantNoChange(t, f, "AddRole", before, rev)
+			if tc.g.ExpiresAt != nil {
+				return // a removal takes no expiry
+			}
+			_, rev, err = f.RemoveRole(f.key, tc.g)
+			wantCode(t, "RemoveRole", err, roster.EVALIDATION)
+			wantNoChange(t, f, "RemoveRole", before, rev)
 		})
 	}
 }

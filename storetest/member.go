@@ -224,8 +224,8 @@ func testDefaultRolesOnJoin(t *testing.T, open Opener) {
 	if _, _, err := f.UpdateRole(f.key, "c1", other.ID, roster.RoleUpdate{IsDefault: ptr(true)}); err != nil {
 		t.Fatalf("UpdateRole: %v", err)
 	}
-	var bob roster.Upserted[roster.Member]
-	bob, _, _ = f.AddMember(f.key, "c1", "bob", nil)
+	bob, _, err := f.AddMember(f.key, "c1", "bob", nil)
+	wantCode(t, "AddMember bob", err, "")
 	m = bob.Value
 	if !holds(m, def.ID) || !holds(m, other.ID) {
 		t.Errorf("roles on join: got %v, want both default roles", m.Roles)
