@@ -90,15 +90,27 @@ func (f *fields) line(loc, s string) {
 	}
 }
 
-// length checks a text of at most max characters. A text is valid UTF-8
-// without NUL characters, which no engine is made to store alike.
-func (f *fields) length(loc, s string, max int) {
+// ValidText reports whether s is a text: valid UTF-8 without NUL
+// characters, which no engine is made to store alike. Every string Roster
+// stores or queries by is one.
+func ValidText(s string) bool { return textProblem(s) == "" }
+
+// textProblem says why s is not a text, or "".
+func textProblem(s string) string {
 	switch {
 	case !utf8.ValidString(s):
-		f.add(loc, "must be valid UTF-8", s)
+		return "must be valid UTF-8"
 	case strings.IndexByte(s, 0) >= 0:
-		f.add(loc, "must not contain NUL characters", s)
-	case utf8.RuneCountInString(s) > max:
+		return "must not contain NUL characters"
+	}
+	return ""
+}
+
+// length checks a text of at most max characters.
+func (f *fields) length(loc, s string, max int) {
+	if p := textProblem(s); p != "" {
+		f.add(loc, p, s)
+	} else if utf8.RuneCountInString(s) > max {
 		f.add(loc, fmt.Sprintf("must be at most %d characters", max), s)
 	}
 }

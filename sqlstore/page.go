@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -38,7 +37,7 @@ func parsePage(p roster.Page) (page, error) {
 		b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
 		after, ok := strings.CutPrefix(string(b), cursorMark)
 		// The key goes to the database as text: it must be text.
-		if err != nil || !ok || after == "" || !utf8.ValidString(after) || strings.IndexByte(after, 0) >= 0 {
+		if err != nil || !ok || after == "" || !roster.ValidText(after) {
 			return pg, pg.badCursor()
 		}
 		pg.after = after
