@@ -205,11 +205,12 @@ func resolveRoles(tx *Tx, scope string, ids []string, k changeKind) ([]roster.Ro
 // community, or any user at platform scope (whose record an add creates).
 func checkHolders(tx *Tx, scope string, users []string, k changeKind) error {
 	if scope == roster.Platform {
+		if k.remove {
+			return nil
+		}
 		for _, u := range roster.Unique(users) {
-			if !k.remove {
-				if _, err := tx.ensureUser(u); err != nil {
-					return err
-				}
+			if _, err := tx.ensureUser(u); err != nil {
+				return err
 			}
 		}
 		return nil
