@@ -141,9 +141,7 @@ func (f *fields) source(s *Source) {
 
 // ids checks a batch's list of 1 to MaxBatch ids.
 func (f *fields) ids(loc string, ids []string) {
-	if len(ids) == 0 || len(ids) > MaxBatch {
-		f.add(loc, "must list 1 to 100 ids", len(ids))
-	}
+	f.size(loc, len(ids), MaxBatch, "ids")
 	for i, id := range ids {
 		f.id(fmt.Sprintf("%s[%d]", loc, i), id)
 	}

@@ -1,9 +1,6 @@
 package roster
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // MaxCheckBatch bounds the checks of one batch.
 const MaxCheckBatch = 1000
@@ -11,10 +8,9 @@ const MaxCheckBatch = 1000
 // CheckBatch returns a validation error unless a batch holds 1 to
 // MaxCheckBatch checks.
 func CheckBatch(checks []Check) error {
-	if len(checks) == 0 || len(checks) > MaxCheckBatch {
-		return Invalid(FieldError{Location: "checks", Message: fmt.Sprintf("must list 1 to %d checks", MaxCheckBatch), Value: len(checks)})
-	}
-	return nil
+	var f fields
+	f.size("checks", len(checks), MaxCheckBatch, "checks")
+	return f.err()
 }
 
 // Check asks whether a user holds a permission in a community, or at

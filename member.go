@@ -2,7 +2,6 @@ package roster
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -86,8 +85,9 @@ type MemberService interface {
 // CheckJoins checks the users of one AddMembers call: 1 to MaxMemberBatch
 // well-formed ids.
 func CheckJoins(userIDs []string) error {
-	if len(userIDs) == 0 || len(userIDs) > MaxMemberBatch {
-		return Invalid(FieldError{Location: "userIds", Message: fmt.Sprintf("must list 1 to %d ids", MaxMemberBatch), Value: len(userIDs)})
+	var f fields
+	if !f.size("userIds", len(userIDs), MaxMemberBatch, "ids") {
+		return f.err()
 	}
 	return CheckIDs("userIds", userIDs)
 }

@@ -54,6 +54,16 @@ func (f *fields) add(loc, msg string, v any) {
 	*f = append(*f, FieldError{Location: loc, Message: msg, Value: v})
 }
 
+// size checks that the list at loc holds 1 to max items (what they are),
+// and reports whether it does.
+func (f *fields) size(loc string, n, max int, what string) bool {
+	if n == 0 || n > max {
+		f.add(loc, fmt.Sprintf("must list 1 to %d %s", max, what), n)
+		return false
+	}
+	return true
+}
+
 func (f *fields) id(loc, id string) {
 	if !ValidID(id) {
 		f.add(loc, "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -", id)
