@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -181,7 +182,14 @@ func TestSlowAnswerKeepsConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(slowChecks{index.NewService(db, ix), 5500 * time.Millisecond}, api.Options{Log: slog.New(slog.DiscardHandler)}))
+	srv := httptest.NewUnstartedServer(api.New(slowChecks{index.NewService(db, ix), 5500 * time.Millisecond}, api.Options{Log: slog.New(slog.DiscardHandler)}))
+	var conns atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		ix.Close()
@@ -192,4 +200,7 @@ func TestSlowAnswerKeepsConnection(t *testing.T) {
 	// reads it, then the store takes its time.
 	e.Must(t, http.StatusOK, "POST", "/v1/check/batch", nil, Req{RawBody: `{"checks": [{"userId": "b\u006fb", "permission": "VIEW_CHANNEL"}]}`})
 	e.Must(t, http.StatusCreated, "POST", "/v1/communities", jsonObj{"name": "After"})
+	if n := conns.Load(); n != 1 {
+		t.Errorf("connections: got %d, want the second request on the first one's", n)
+	}
 }
