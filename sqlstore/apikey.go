@@ -198,7 +198,7 @@ func (db *DB) EnsureBootstrapKey(ctx context.Context, secret string) (string, er
 	}
 	// created is the secret of the key created, "" when one existed.
 	var created string
-	_, err := db.update(roster.NewContext(ctx, roster.SystemActor), func(tx *Tx) error {
+	_, err := db.update(roster.NewContext(ctx, roster.SystemActor), roster.Platform, func(tx *Tx) error {
 		created = ""
 		secret := secret // a copy: each run starts from the parameter
 		if secret != "" {

@@ -56,7 +56,7 @@ func createBuiltinRoles(tx *Tx, scope string) error {
 
 // ensurePlatform creates the platform scope's built-in roles on first open.
 func (db *DB) ensurePlatform(ctx context.Context) error {
-	_, err := db.update(roster.NewContext(ctx, roster.SystemActor), func(tx *Tx) error {
+	_, err := db.update(roster.NewContext(ctx, roster.SystemActor), roster.Platform, func(tx *Tx) error {
 		n, err := countRoles(tx, roster.Platform)
 		if err != nil || n > 0 {
 			return err

@@ -31,6 +31,8 @@ type DB struct {
 	// pg holds what only PostgreSQL has: the change notifications and the
 	// lock that orders commits in the log.
 	pg *pgNotices
+	// commit holds the committers of the writes.
+	commit *committers
 }
 
 var _ roster.Store = (*DB)(nil)
@@ -73,14 +75,23 @@ func open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	var db *DB
+	var err error
 	if IsPostgres(dsn) {
-		return openPostgres(ctx, dsn, opt)
+		db, err = openPostgres(ctx, dsn, opt)
+	} else {
+		db, err = openSQLite(dsn, opt)
 	}
-	return openSQLite(dsn, opt)
+	if err != nil {
+		return nil, err
+	}
+	db.startCommitters(db.dialect.committers)
+	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stopCommitters()
 	if db.pg != nil {
 		db.pg.stop()
 	}

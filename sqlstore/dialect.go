@@ -29,6 +29,8 @@ type dialect struct {
 	arrays bool
 	// maxRows bounds the rows one statement passes.
 	maxRows int
+	// committers is how many groups of writes a process commits at once.
+	committers int
 	// write and read are the isolation levels of write and read-only
 	// transactions.
 	write, read sql.IsolationLevel
@@ -46,6 +48,8 @@ var sqliteDialect = &dialect{
 	name:    "sqlite",
 	goose:   goose.DialectSQLite3,
 	maxRows: 500,
+	// One connection writes.
+	committers: 1,
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		if !errors.As(err, &se) {
@@ -62,6 +66,8 @@ var postgresDialect = &dialect{
 	goose:   goose.DialectPostgres,
 	arrays:  true,
 	maxRows: 1 << 20,
+	// Groups of different scopes run side by side, and share commits.
+	committers: 4,
 	// Every write runs SERIALIZABLE: its outcome is that of some order of
 	// the writes one at a time, so each rule that holds for serial writes
 	// (as on SQLite) holds under any race. Failures are retried.

@@ -69,18 +69,6 @@ type pgNotices struct {
 	done    chan struct{}
 }
 
-// notify queues the notice of the transaction's last revision; PostgreSQL
-// delivers it when the transaction commits.
-func (db *DB) notify(tx *Tx) error {
-	if db.pg == nil {
-		return nil
-	}
-	if _, err := tx.ExecContext(tx.ctx, `SELECT pg_notify($1, $2)`, db.pg.channel, strconv.FormatInt(int64(tx.rev), 10)); err != nil {
-		return fmt.Errorf("sqlstore: notify: %w", err)
-	}
-	return nil
-}
-
 // start listens, once, and calls fn with the revision of each notice.
 func (n *pgNotices) start(fn func(roster.Revision)) {
 	n.mu.Lock()

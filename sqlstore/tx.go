@@ -6,18 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
 )
 
-// Tx is one service call's write transaction. Its events share its time and
-// actor, and are written when it commits.
+// Tx is one write in its group's transaction. Its events share its time
+// and actor, and are written when the group commits. Its statements run on
+// the group's context, whatever context their callers pass, so that one
+// caller giving up does not break the transaction the others share.
 type Tx struct {
-	sqlTx
+	group *group
 	db    *DB
 	ctx   context.Context
 	now   time.Time
@@ -25,26 +25,39 @@ type Tx struct {
 	// events are written at commit; rev is the revision of the last.
 	events []pendingEvent
 	rev    roster.Revision
-	// stmts holds the statements prepared for statements a call runs many
-	// times (one per pair of a batch); they close with the transaction.
-	stmts map[string]*sql.Stmt
 	// defaults caches each community's default roles for joins.
 	defaults map[string][]roster.Role
 }
 
-// prepared returns the transaction's prepared statement for query.
+// ExecContext runs a statement in the group's transaction.
+func (tx *Tx) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.group.ExecContext(tx.ctx, query, args...)
+}
+
+// QueryContext runs a query in the group's transaction.
+func (tx *Tx) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.group.QueryContext(tx.ctx, query, args...)
+}
+
+// QueryRowContext runs a query of one row in the group's transaction.
+func (tx *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	return tx.group.QueryRowContext(tx.ctx, query, args...)
+}
+
+// prepared returns the group's prepared statement for query.
 func (tx *Tx) prepared(query string) (*sql.Stmt, error) {
-	if st, ok := tx.stmts[query]; ok {
+	g := tx.group
+	if st, ok := g.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := tx.PrepareContext(tx.ctx, query)
+	st, err := g.PrepareContext(tx.ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: prepare: %w", err)
 	}
-	if tx.stmts == nil {
-		tx.stmts = map[string]*sql.Stmt{}
+	if g.stmts == nil {
+		g.stmts = map[string]*sql.Stmt{}
 	}
-	tx.stmts[query] = st
+	g.stmts[query] = st
 	return st, nil
 }
 
@@ -57,59 +70,19 @@ func (tx *Tx) exec(query string, args ...any) error {
 	return err
 }
 
-// maxAttempts bounds how often a write is tried when it keeps conflicting
-// with concurrent writes.
-const maxAttempts = 12
-
-// update runs fn in a write transaction and commits it. When the database
-// reports that the transaction conflicted with concurrent ones, it runs it
-// again, a bounded number of times: fn must only set its results, never
-// accumulate them.
-func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (roster.Revision, error) {
-	for attempt := 1; ; attempt++ {
-		rev, err := db.attempt(ctx, fn)
-		if err == nil || !db.dialect.retryable(err) {
-			return rev, unavailable(err)
-		}
-		if attempt == maxAttempts {
-			return 0, roster.Errorf(roster.EWRITECONFLICT, "the change conflicted with concurrent changes %d times; send it again", attempt)
-		}
-		// Exponential backoff from 1 ms to 64 ms, jittered.
-		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
-	}
-}
-
 // updateScope is update in a transaction in which scope exists, for an
 // actor whose key reaches it; fn receives the scope's owner ("" for none).
 func (db *DB) updateScope(ctx context.Context, scope string, fn func(tx *Tx, owner string) error) (roster.Revision, error) {
 	if err := authz.Reach(roster.ActorFrom(ctx), scope); err != nil {
 		return 0, err
 	}
-	return db.update(ctx, func(tx *Tx) error {
+	return db.update(ctx, scope, func(tx *Tx) error {
 		owner, err := scopeOwner(tx.ctx, tx, scope)
 		if err != nil {
 			return err
 		}
 		return fn(tx, owner)
 	})
-}
-
-func (db *DB) attempt(ctx context.Context, fn func(tx *Tx) error) (roster.Revision, error) {
-	t, err := db.write.BeginTx(ctx, &sql.TxOptions{Isolation: db.dialect.write})
-	if err != nil {
-		return 0, fmt.Errorf("sqlstore: begin: %w", err)
-	}
-	tx := &Tx{sqlTx: sqlTx{t}, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(ctx)}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return 0, err
-	}
-	return tx.commit()
 }
 
 // view runs fn in a read-only transaction: one consistent view of the
@@ -138,23 +111,6 @@ func (db *DB) viewScope(ctx context.Context, scope string, fn func(tx sqlTx, own
 	})
 }
 
-// commit writes the events and commits, and returns the revision the change
-// is visible at: that of its last event, or the current one when it changed
-// nothing. When it wrote events, the commit hooks run before it returns.
-func (tx *Tx) commit() (roster.Revision, error) {
-	if err := tx.writeEvents(); err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("sqlstore: commit: %w", err)
-	}
-	if tx.rev == 0 {
-		return currentRevision(tx.ctx, tx.db.read)
-	}
-	tx.db.committed(tx.rev)
-	return tx.rev, nil
-}
-
 // pendingEvent is an audit event waiting for its transaction's commit.
 type pendingEvent struct {
 	scope, action, targetType, targetID string
@@ -174,48 +130,6 @@ func (tx *Tx) event(scope, action, targetType, targetID string, before, after an
 	}
 	tx.events = append(tx.events, pendingEvent{scope, action, targetType, targetID, b, a})
 	return nil
-}
-
-// writeEvents inserts the transaction's events, many per statement, and
-// tells listeners of the new revision when the engine has them. The events
-// are written last, after the log is locked where writers run concurrently,
-// so that no transaction holding a lower revision commits after a higher
-// one is visible: a reader of the log never skips an event.
-func (tx *Tx) writeEvents() error {
-	if len(tx.events) == 0 {
-		return nil
-	}
-	if tx.db.pg != nil {
-		// Writers run concurrently there. A transaction-scoped advisory
-		// lock, named for the schema, is released only once the commit is
-		// visible.
-		if _, err := tx.ExecContext(tx.ctx, `SELECT pg_advisory_xact_lock($1)`, tx.db.pg.logLock); err != nil {
-			return fmt.Errorf("sqlstore: audit: %w", err)
-		}
-	}
-	for events := range slices.Chunk(tx.events, tx.db.dialect.maxRows) {
-		n := len(events)
-		scopes, actions, types, targets := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		befores, afters := make([]*string, n), make([]*string, n)
-		for i, e := range events {
-			scopes[i], actions[i], types[i], targets[i], befores[i], afters[i] = e.scope, e.action, e.targetType, e.targetID, e.before, e.after
-		}
-		from, args := tx.db.dialect.rows(5, n, scopes, actions, types, targets, befores, afters)
-		err := each(tx.ctx, tx, "audit", `INSERT INTO audit_events
-			(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
-			SELECT CAST($1 AS BIGINT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), column1, column2, column3, column4, column5, column6
-			FROM `+from+` WHERE true`+tx.db.dialect.ordinal+`
-			RETURNING revision`, append([]any{micros(tx.now), tx.actor.KeyID, tx.actor.UserID, tx.actor.RequestID}, args...), func(s scanner) error {
-			var rev roster.Revision
-			err := s.Scan(&rev)
-			tx.rev = max(tx.rev, rev)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return tx.db.notify(tx)
 }
 
 func jsonOrNull(v any) (*string, error) {

@@ -1,0 +1,395 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// Writes are committed in groups. Each process runs a few committers (one
+// on SQLite, which has one writer); a write waits in the queue of the
+// committer its scope is given to, and the committer runs every write
+// waiting at that moment in one transaction, each in a savepoint of its
+// own, so that one write's refusal rolls back only that write. The group's
+// events are written last, in one statement, and then it commits once: a
+// commit, and on PostgreSQL the lock that orders the log, is paid for per
+// group, not per write.
+//
+// On PostgreSQL a group first takes, in one fixed order, an advisory lock
+// per scope it writes, before its transaction begins: writes to one
+// community (or the platform scope) run one group at a time, in every
+// process, and each sees the last one committed, so they do not conflict;
+// writes to different scopes run side by side.
+
+// job is one write waiting for its group.
+type job struct {
+	ctx   context.Context
+	scope string
+	fn    func(tx *Tx) error
+	done  chan jobResult
+}
+
+type jobResult struct {
+	rev roster.Revision
+	err error
+}
+
+// committer runs the groups of the writes given to it, one group at a time.
+type committer struct {
+	queue chan *job
+}
+
+// committers are the store's committers and their lifetime.
+type committers struct {
+	all  []*committer
+	seed maphash.Seed
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// Bounds of a group: PostgreSQL slows every reader down once a
+// transaction has more than 64 subtransactions (savepoints that wrote).
+const (
+	maxGroupPostgres = 32
+	maxGroupSQLite   = 256
+	// groupTimeout bounds a group's transaction.
+	groupTimeout = 30 * time.Second
+)
+
+// startCommitters starts n committers.
+func (db *DB) startCommitters(n int) {
+	db.commit = &committers{seed: maphash.MakeSeed(), stop: make(chan struct{})}
+	for range n {
+		c := &committer{queue: make(chan *job, 1024)}
+		db.commit.all = append(db.commit.all, c)
+		db.commit.wg.Add(1)
+		go func() {
+			defer db.commit.wg.Done()
+			db.run(c)
+		}()
+	}
+}
+
+// stopCommitters answers the writes still queued and waits for the
+// committers to stop.
+func (db *DB) stopCommitters() {
+	if db.commit == nil {
+		return
+	}
+	close(db.commit.stop)
+	db.commit.wg.Wait()
+}
+
+var errClosed = errors.New("sqlstore: the store is closed")
+
+// update runs fn in a write transaction, with the writes to scope that wait
+// beside it, and commits it. When the database reports that the group
+// conflicted with concurrent ones, the group runs again, a bounded number of
+// times: fn must only set its results, never accumulate them.
+func (db *DB) update(ctx context.Context, scope string, fn func(tx *Tx) error) (roster.Revision, error) {
+	j := &job{ctx: ctx, scope: scope, fn: fn, done: make(chan jobResult, 1)}
+	c := db.commit.all[maphash.String(db.commit.seed, scope)%uint64(len(db.commit.all))]
+	select {
+	case c.queue <- j:
+	case <-db.commit.stop:
+		return 0, errClosed
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	select {
+	case r := <-j.done:
+		return r.rev, r.err
+	case <-ctx.Done():
+		// The write may still commit, as when an answer is lost.
+		return 0, ctx.Err()
+	}
+}
+
+// run takes the writes queued at each moment and commits them as a group.
+func (db *DB) run(c *committer) {
+	limit := maxGroupSQLite
+	if db.pg != nil {
+		limit = maxGroupPostgres
+	}
+	group := make([]*job, 0, limit)
+	for {
+		select {
+		case j := <-c.queue:
+			group = append(group[:0], j)
+		case <-db.commit.stop:
+			for {
+				select {
+				case j := <-c.queue:
+					j.done <- jobResult{err: errClosed}
+				default:
+					return
+				}
+			}
+		}
+	gather:
+		for len(group) < limit {
+			select {
+			case j := <-c.queue:
+				group = append(group, j)
+			default:
+				break gather
+			}
+		}
+		db.commitGroup(group)
+		clear(group)
+	}
+}
+
+// commitGroup runs the group until it commits, or fails in a way running it
+// again would not mend, and answers each write.
+func (db *DB) commitGroup(group []*job) {
+	live := group[:0:0]
+	for _, j := range group {
+		if err := j.ctx.Err(); err != nil {
+			j.done <- jobResult{err: err}
+			continue
+		}
+		live = append(live, j)
+	}
+	for attempt := 1; len(live) > 0; attempt++ {
+		results, err := db.tryGroup(live)
+		if err == nil {
+			for i, j := range live {
+				j.done <- results[i]
+			}
+			return
+		}
+		if !db.dialect.retryable(err) {
+			err = unavailable(err)
+		} else if attempt == maxAttempts {
+			err = roster.Errorf(roster.EWRITECONFLICT, "the change conflicted with concurrent changes %d times; send it again", attempt)
+		} else {
+			// Exponential backoff from 1 ms to 64 ms, jittered.
+			time.Sleep(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6))))
+			continue
+		}
+		for _, j := range live {
+			j.done <- jobResult{err: err}
+		}
+		return
+	}
+}
+
+// maxAttempts bounds how often a group is tried when it keeps conflicting
+// with concurrent writes.
+const maxAttempts = 12
+
+// group is one group's transaction.
+type group struct {
+	sqlTx
+	ctx context.Context
+	// stmts holds the statements prepared for statements a write runs many
+	// times (one per pair of a batch); they close with the transaction.
+	stmts map[string]*sql.Stmt
+}
+
+// tryGroup runs each write of the group in the group's transaction and
+// commits it. It returns an error only for a failure of the whole group:
+// the writes' own failures are their results.
+func (db *DB) tryGroup(jobs []*job) ([]jobResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	var conn *sql.Conn
+	if db.pg != nil {
+		var err error
+		if conn, err = db.lockScopes(ctx, jobs); err != nil {
+			return nil, err
+		}
+		defer db.unlockScopes(conn)
+	}
+	var t *sql.Tx
+	var err error
+	opts := &sql.TxOptions{Isolation: db.dialect.write}
+	if conn != nil {
+		t, err = conn.BeginTx(ctx, opts)
+	} else {
+		t, err = db.write.BeginTx(ctx, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer t.Rollback()
+	g := &group{sqlTx: sqlTx{t}, ctx: ctx}
+	results := make([]jobResult, len(jobs))
+	txs := make([]*Tx, len(jobs))
+	alone := len(jobs) == 1
+	wrote := false
+	for i, j := range jobs {
+		if err := j.ctx.Err(); err != nil {
+			results[i].err = err
+			continue
+		}
+		if !alone {
+			if _, err := g.ExecContext(ctx, `SAVEPOINT write`); err != nil {
+				return nil, err
+			}
+		}
+		tx := &Tx{group: g, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(j.ctx)}
+		err := j.fn(tx)
+		if err == nil {
+			txs[i], wrote = tx, wrote || len(tx.events) > 0
+			continue
+		}
+		if db.dialect.retryable(err) || roster.ErrorCode(unavailable(err)) == roster.EUNAVAILABLE || ctx.Err() != nil {
+			return nil, err
+		}
+		results[i].err = err
+		if alone {
+			return results, nil
+		}
+		if _, err := g.ExecContext(ctx, `ROLLBACK TO SAVEPOINT write`); err != nil {
+			return nil, err
+		}
+	}
+	var last roster.Revision
+	if wrote {
+		var err error
+		if last, err = g.writeEvents(db, txs); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	if !wrote {
+		var err error
+		if last, err = currentRevision(ctx, db.read); err != nil {
+			return nil, err
+		}
+	} else {
+		db.committed(last)
+	}
+	for i, tx := range txs {
+		if tx != nil {
+			// A write that changed nothing is visible at the group's
+			// revision.
+			results[i].rev = tx.rev
+			if tx.rev == 0 {
+				results[i].rev = last
+			}
+		}
+	}
+	return results, nil
+}
+
+// lockScopes takes a connection and, on it, the advisory lock of each
+// scope the group writes, in order of their ids: two groups that share
+// scopes take them in the same order, so they never wait for each other in
+// a circle. The locks are the session's, taken before the transaction
+// begins, so that its snapshot follows the commits waited for.
+func (db *DB) lockScopes(ctx context.Context, jobs []*job) (*sql.Conn, error) {
+	keys := make([]int64, 0, len(jobs))
+	for _, j := range jobs {
+		keys = append(keys, lockID("roster scope "+db.pg.schema+" "+j.scope))
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: connect: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(k) FROM (SELECT k FROM unnest(CAST($1 AS BIGINT[])) AS k ORDER BY k) AS s`, keys); err != nil {
+		db.unlockScopes(conn)
+		return nil, fmt.Errorf("sqlstore: lock: %w", err)
+	}
+	return conn, nil
+}
+
+// unlockScopes releases the scope locks and the connection; a connection
+// that cannot release them is closed, which releases them too.
+func (db *DB) unlockScopes(conn *sql.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock_all()`); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	conn.Close()
+}
+
+// writeEvents inserts the events of the group's writes, in their order,
+// many per statement, and returns the revision of the last. On PostgreSQL,
+// where groups run concurrently, the log is locked first, and stays locked
+// until the commit is visible, so that no group holding a lower revision
+// commits after a higher one is visible: a reader of the log never skips an
+// event. The same statement queues the notice of the new revision, which
+// PostgreSQL delivers at commit.
+func (g *group) writeEvents(db *DB, txs []*Tx) (roster.Revision, error) {
+	type owned struct {
+		tx *Tx
+		e  pendingEvent
+	}
+	var all []owned
+	for _, tx := range txs {
+		if tx != nil {
+			for _, e := range tx.events {
+				all = append(all, owned{tx, e})
+			}
+		}
+	}
+	var last roster.Revision
+	for events := range slices.Chunk(all, db.dialect.maxRows) {
+		n := len(events)
+		cols := make([][]string, 8)
+		for i := range cols {
+			cols[i] = make([]string, n)
+		}
+		befores, afters := make([]*string, n), make([]*string, n)
+		for i, o := range events {
+			a, e := o.tx.actor, o.e
+			for c, v := range []string{strconv.FormatInt(micros(o.tx.now), 10), a.KeyID, a.UserID, a.RequestID, e.scope, e.action, e.targetType, e.targetID} {
+				cols[c][i] = v
+			}
+			befores[i], afters[i] = e.before, e.after
+		}
+		first, args := 1, []any(nil)
+		if db.pg != nil {
+			first, args = 3, []any{db.pg.logLock, db.pg.channel}
+		}
+		from, rows := db.dialect.rows(first, n, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], befores, afters)
+		query := `INSERT INTO audit_events
+			(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
+			SELECT CAST(column1 AS BIGINT), column2, column3, column4, column5, column6, column7, column8, column9, column10
+			FROM %s WHERE true` + db.dialect.ordinal + `
+			RETURNING revision`
+		if db.pg != nil {
+			// The log's lock is taken before a revision is drawn.
+			query = `WITH lock AS (SELECT pg_advisory_xact_lock($1)), ins AS (` + fmt.Sprintf(query, "lock, "+from) + `)
+				SELECT ins.revision FROM ins, LATERAL (SELECT pg_notify($2, CAST(MAX(revision) AS TEXT)) FROM ins) AS notice`
+		} else {
+			query = fmt.Sprintf(query, from)
+		}
+		revs, err := collect(g.ctx, g, "audit", query, append(args, rows...), func(s scanner) (roster.Revision, error) {
+			var rev roster.Revision
+			err := s.Scan(&rev)
+			return rev, err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if len(revs) != n {
+			return 0, fmt.Errorf("sqlstore: audit: %d events written, %d revisions returned", n, len(revs))
+		}
+		// Revisions are given in the order the rows are inserted.
+		slices.Sort(revs)
+		for i, o := range events {
+			o.tx.rev = max(o.tx.rev, revs[i])
+		}
+		last = max(last, revs[n-1])
+	}
+	return last, nil
+}
