@@ -60,6 +60,11 @@ func (db *DB) CreateAPIKey(ctx context.Context, k roster.APIKey) (roster.APIKey,
 		return k, 0, err
 	}
 	var created roster.APIKey
+	// A community's key is created only while the community exists.
+	var also []string
+	if k.CommunityID != nil {
+		also = append(also, *k.CommunityID)
+	}
 	rev, err := db.updateScope(ctx, roster.Platform, func(tx *Tx, _ string) error {
 		if k.CommunityID != nil {
 			if _, err := scopeOwner(ctx, tx, *k.CommunityID); err != nil {
@@ -75,7 +80,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k roster.APIKey) (roster.APIKey,
 		}
 		created, err = tx.insertKey(k, newSecret())
 		return err
-	})
+	}, also...)
 	if err != nil {
 		return k, 0, err
 	}

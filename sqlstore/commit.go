@@ -33,10 +33,12 @@ import (
 
 // job is one write waiting for its group.
 type job struct {
-	ctx   context.Context
-	scope string
-	fn    func(tx *Tx) error
-	done  chan jobResult
+	ctx context.Context
+	// scopes are those the write decides by: the first, which it writes,
+	// and any it reads besides the platform scope.
+	scopes []string
+	fn     func(tx *Tx) error
+	done   chan jobResult
 }
 
 type jobResult struct {
@@ -45,8 +47,20 @@ type jobResult struct {
 }
 
 // committer runs the groups of the writes given to it, one group at a time.
+// Once a group commits, its notifier runs the commit hooks (the index
+// applies the group's events) and then answers the group's writes, while
+// the committer goes on with the next group.
 type committer struct {
-	queue chan *job
+	queue   chan *job
+	answers chan answer
+}
+
+// answer is a committed group's answers; rev is its last event's revision,
+// 0 when it wrote none.
+type answer struct {
+	jobs    []*job
+	results []jobResult
+	rev     roster.Revision
 }
 
 // committers are the store's committers and their lifetime.
@@ -70,12 +84,24 @@ const (
 func (db *DB) startCommitters(n int) {
 	db.commit = &committers{seed: maphash.MakeSeed(), stop: make(chan struct{})}
 	for range n {
-		c := &committer{queue: make(chan *job, 1024)}
+		c := &committer{queue: make(chan *job, 1024), answers: make(chan answer, 16)}
 		db.commit.all = append(db.commit.all, c)
-		db.commit.wg.Add(1)
+		db.commit.wg.Add(2)
 		go func() {
 			defer db.commit.wg.Done()
+			defer close(c.answers)
 			db.run(c)
+		}()
+		go func() {
+			defer db.commit.wg.Done()
+			for a := range c.answers {
+				if a.rev != 0 {
+					db.committed(a.rev)
+				}
+				for i, j := range a.jobs {
+					j.done <- a.results[i]
+				}
+			}
 		}()
 	}
 }
@@ -93,11 +119,13 @@ func (db *DB) stopCommitters() {
 var errClosed = errors.New("sqlstore: the store is closed")
 
 // update runs fn in a write transaction, with the writes to scope that wait
-// beside it, and commits it. When the database reports that the group
-// conflicted with concurrent ones, the group runs again, a bounded number of
-// times: fn must only set its results, never accumulate them.
-func (db *DB) update(ctx context.Context, scope string, fn func(tx *Tx) error) (roster.Revision, error) {
-	j := &job{ctx: ctx, scope: scope, fn: fn, done: make(chan jobResult, 1)}
+// beside it, and commits it; also names other scopes whose state fn decides
+// by, which no write may change meanwhile. When the database reports that
+// the group conflicted with concurrent ones, the group runs again, a
+// bounded number of times: fn must only set its results, never accumulate
+// them.
+func (db *DB) update(ctx context.Context, scope string, fn func(tx *Tx) error, also ...string) (roster.Revision, error) {
+	j := &job{ctx: ctx, scopes: append([]string{scope}, also...), fn: fn, done: make(chan jobResult, 1)}
 	c := db.commit.all[maphash.String(db.commit.seed, scope)%uint64(len(db.commit.all))]
 	select {
 	case c.queue <- j:
@@ -145,14 +173,15 @@ func (db *DB) run(c *committer) {
 				break gather
 			}
 		}
-		db.commitGroup(group)
+		db.commitGroup(c, group)
 		clear(group)
+		db.keep()
 	}
 }
 
 // commitGroup runs the group until it commits, or fails in a way running it
 // again would not mend, and answers each write.
-func (db *DB) commitGroup(group []*job) {
+func (db *DB) commitGroup(c *committer, group []*job) {
 	live := group[:0:0]
 	for _, j := range group {
 		if err := j.ctx.Err(); err != nil {
@@ -162,11 +191,9 @@ func (db *DB) commitGroup(group []*job) {
 		live = append(live, j)
 	}
 	for attempt := 1; len(live) > 0; attempt++ {
-		results, err := db.tryGroup(live)
+		results, rev, err := db.tryGroup(live)
 		if err == nil {
-			for i, j := range live {
-				j.done <- results[i]
-			}
+			c.answers <- answer{live, results, rev}
 			return
 		}
 		if !db.dialect.retryable(err) {
@@ -192,23 +219,25 @@ const maxAttempts = 12
 // group is one group's transaction.
 type group struct {
 	sqlTx
+	db  *DB
 	ctx context.Context
-	// stmts holds the statements prepared for statements a write runs many
-	// times (one per pair of a batch); they close with the transaction.
+	// stmts holds, on SQLite, the group's prepared statements; they close
+	// with the transaction.
 	stmts map[string]*sql.Stmt
 }
 
 // tryGroup runs each write of the group in the group's transaction and
-// commits it. It returns an error only for a failure of the whole group:
-// the writes' own failures are their results.
-func (db *DB) tryGroup(jobs []*job) ([]jobResult, error) {
+// commits it, and returns the revision of the last event it wrote (0 for
+// none). It returns an error only for a failure of the whole group: the
+// writes' own failures are their results.
+func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	var conn *sql.Conn
 	if db.pg != nil {
 		var err error
 		if conn, err = db.lockScopes(ctx, jobs); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		defer db.unlockScopes(conn)
 	}
@@ -221,10 +250,10 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, error) {
 		t, err = db.write.BeginTx(ctx, opts)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: begin: %w", err)
+		return nil, 0, fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	defer t.Rollback()
-	g := &group{sqlTx: sqlTx{t}, ctx: ctx}
+	g := &group{sqlTx: sqlTx{t}, db: db, ctx: ctx}
 	results := make([]jobResult, len(jobs))
 	txs := make([]*Tx, len(jobs))
 	alone := len(jobs) == 1
@@ -236,7 +265,7 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, error) {
 		}
 		if !alone {
 			if _, err := g.ExecContext(ctx, `SAVEPOINT write`); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
 		tx := &Tx{group: g, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(j.ctx)}
@@ -246,33 +275,30 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, error) {
 			continue
 		}
 		if db.dialect.retryable(err) || roster.ErrorCode(unavailable(err)) == roster.EUNAVAILABLE || ctx.Err() != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		results[i].err = err
 		if alone {
-			return results, nil
+			return results, 0, nil
 		}
 		if _, err := g.ExecContext(ctx, `ROLLBACK TO SAVEPOINT write`); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	var last roster.Revision
+	var last, rev roster.Revision
 	if wrote {
 		var err error
-		if last, err = g.writeEvents(db, txs); err != nil {
-			return nil, err
+		if last, err = g.writeEvents(txs); err != nil {
+			return nil, 0, err
 		}
 	}
 	if err := t.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlstore: commit: %w", err)
+		return nil, 0, fmt.Errorf("sqlstore: commit: %w", err)
 	}
-	if !wrote {
-		var err error
-		if last, err = currentRevision(ctx, db.read); err != nil {
-			return nil, err
-		}
-	} else {
-		db.committed(last)
+	if wrote {
+		rev = last
+	} else if last, err = currentRevision(ctx, db.read); err != nil {
+		return nil, 0, err
 	}
 	for i, tx := range txs {
 		if tx != nil {
@@ -284,7 +310,7 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, error) {
 			}
 		}
 	}
-	return results, nil
+	return results, rev, nil
 }
 
 // lockScopes takes a connection and, on it, the advisory lock of each
@@ -295,7 +321,9 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, error) {
 func (db *DB) lockScopes(ctx context.Context, jobs []*job) (*sql.Conn, error) {
 	keys := make([]int64, 0, len(jobs))
 	for _, j := range jobs {
-		keys = append(keys, lockID("roster scope "+db.pg.schema+" "+j.scope))
+		for _, scope := range j.scopes {
+			keys = append(keys, lockID("roster scope "+db.pg.schema+" "+scope))
+		}
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
@@ -328,7 +356,8 @@ func (db *DB) unlockScopes(conn *sql.Conn) {
 // commits after a higher one is visible: a reader of the log never skips an
 // event. The same statement queues the notice of the new revision, which
 // PostgreSQL delivers at commit.
-func (g *group) writeEvents(db *DB, txs []*Tx) (roster.Revision, error) {
+func (g *group) writeEvents(txs []*Tx) (roster.Revision, error) {
+	db := g.db
 	type owned struct {
 		tx *Tx
 		e  pendingEvent

@@ -31,8 +31,10 @@ type DB struct {
 	// pg holds what only PostgreSQL has: the change notifications and the
 	// lock that orders commits in the log.
 	pg *pgNotices
-	// commit holds the committers of the writes.
+	// commit holds the committers of the writes; stmts, on SQLite, the
+	// statements prepared on the write connection.
 	commit *committers
+	stmts  *stmtCache
 }
 
 var _ roster.Store = (*DB)(nil)
@@ -92,6 +94,11 @@ func open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 // Close closes the database.
 func (db *DB) Close() error {
 	db.stopCommitters()
+	if db.stmts != nil {
+		for _, st := range db.stmts.prepared {
+			st.Close()
+		}
+	}
 	if db.pg != nil {
 		db.pg.stop()
 	}

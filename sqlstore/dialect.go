@@ -40,7 +40,7 @@ type dialect struct {
 	// isUnique reports a unique or primary-key violation.
 	isUnique func(error) bool
 	// retryable reports a failure that running the transaction again may
-	// not meet: a serialization failure or a deadlock.
+	// not meet.
 	retryable func(error) bool
 }
 
@@ -68,18 +68,23 @@ var postgresDialect = &dialect{
 	maxRows: 1 << 20,
 	// Groups of different scopes run side by side, and share commits.
 	committers: 4,
-	// Every write runs SERIALIZABLE: its outcome is that of some order of
-	// the writes one at a time, so each rule that holds for serial writes
-	// (as on SQLite) holds under any race. Failures are retried.
-	write:   sql.LevelSerializable,
+	// A group of writes takes the lock of each scope it decides by
+	// before it begins (see commit.go), so that writes to one scope see
+	// each other's commits and never conflict; REPEATABLE READ then
+	// reports, for a retry, the rare write to a row a concurrent group of
+	// other scopes changed.
+	write:   sql.LevelRepeatableRead,
 	read:    sql.LevelRepeatableRead,
 	ordinal: ` ORDER BY ord`,
 	isUnique: func(err error) bool {
 		return pgCode(err) == "23505"
 	},
+	// A serialization failure, a deadlock, or a foreign key that a
+	// concurrent group's change broke: running the group again decides
+	// from what that change left.
 	retryable: func(err error) bool {
 		code := pgCode(err)
-		return code == "40001" || code == "40P01"
+		return code == "40001" || code == "40P01" || code == "23503"
 	},
 }
 

@@ -40,5 +40,5 @@ func openSQLite(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
 	}
 	d := sqliteDialect
-	return &DB{dialect: d, write: pool{write}, read: pool{read}, now: opt.Now}, nil
+	return &DB{dialect: d, write: pool{write}, read: pool{read}, now: opt.Now, stmts: &stmtCache{prepared: map[string]*sql.Stmt{}}}, nil
 }

@@ -13,9 +13,7 @@ import (
 )
 
 // Tx is one write in its group's transaction. Its events share its time
-// and actor, and are written when the group commits. Its statements run on
-// the group's context, whatever context their callers pass, so that one
-// caller giving up does not break the transaction the others share.
+// and actor, and are written when the group commits.
 type Tx struct {
 	group *group
 	db    *DB
@@ -30,49 +28,29 @@ type Tx struct {
 }
 
 // ExecContext runs a statement in the group's transaction.
-func (tx *Tx) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.group.ExecContext(tx.ctx, query, args...)
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.group.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs a query in the group's transaction.
-func (tx *Tx) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.group.QueryContext(tx.ctx, query, args...)
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.group.QueryContext(ctx, query, args...)
 }
 
 // QueryRowContext runs a query of one row in the group's transaction.
-func (tx *Tx) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
-	return tx.group.QueryRowContext(tx.ctx, query, args...)
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.group.QueryRowContext(ctx, query, args...)
 }
 
-// prepared returns the group's prepared statement for query.
-func (tx *Tx) prepared(query string) (*sql.Stmt, error) {
-	g := tx.group
-	if st, ok := g.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := g.PrepareContext(tx.ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: prepare: %w", err)
-	}
-	if g.stmts == nil {
-		g.stmts = map[string]*sql.Stmt{}
-	}
-	g.stmts[query] = st
-	return st, nil
-}
-
-// exec runs a prepared statement.
+// exec runs a statement.
 func (tx *Tx) exec(query string, args ...any) error {
-	st, err := tx.prepared(query)
-	if err == nil {
-		_, err = st.ExecContext(tx.ctx, args...)
-	}
+	_, err := tx.ExecContext(tx.ctx, query, args...)
 	return err
 }
 
 // updateScope is update in a transaction in which scope exists, for an
 // actor whose key reaches it; fn receives the scope's owner ("" for none).
-func (db *DB) updateScope(ctx context.Context, scope string, fn func(tx *Tx, owner string) error) (roster.Revision, error) {
+func (db *DB) updateScope(ctx context.Context, scope string, fn func(tx *Tx, owner string) error, also ...string) (roster.Revision, error) {
 	if err := authz.Reach(roster.ActorFrom(ctx), scope); err != nil {
 		return 0, err
 	}
@@ -82,7 +60,7 @@ func (db *DB) updateScope(ctx context.Context, scope string, fn func(tx *Tx, own
 			return err
 		}
 		return fn(tx, owner)
-	})
+	}, also...)
 }
 
 // view runs fn in a read-only transaction: one consistent view of the

@@ -30,11 +30,8 @@ func findUser(ctx context.Context, q querier, id string) (roster.User, error) {
 // ensureUser creates the user's record if it does not exist yet, and
 // reports whether it did.
 func (tx *Tx) ensureUser(id string) (bool, error) {
-	st, err := tx.prepared(`INSERT INTO users (id, display_name, created_at, updated_at) VALUES ($1, '', $2, $3) ON CONFLICT (id) DO NOTHING`)
-	if err != nil {
-		return false, err
-	}
-	res, err := st.ExecContext(tx.ctx, id, micros(tx.now), micros(tx.now))
+	res, err := tx.ExecContext(tx.ctx, `INSERT INTO users (id, display_name, created_at, updated_at) VALUES ($1, '', $2, $3) ON CONFLICT (id) DO NOTHING`,
+		id, micros(tx.now), micros(tx.now))
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: ensure user: %w", err)
 	}
