@@ -26,6 +26,7 @@ const (
 	Removed     = "removed"
 	NotHeld     = "not_held"
 	Retained    = "retained"
+	Kept        = "kept"
 )
 
 // MaxBatch bounds each list of a batch request.
@@ -49,7 +50,10 @@ type Change struct {
 type PairResult struct {
 	UserID string `json:"userId"`
 	RoleID string `json:"roleId"`
-	Result string `json:"result" enum:"added,already_held,removed,not_held,retained"`
+	Result string `json:"result" enum:"added,already_held,removed,not_held,retained,kept" doc:"What happened to the pair: kept when a manual removal met only a provisioning grant, which stays."`
+	// KeptBy, for a pair Retained or Kept, is the source through which the
+	// user still holds the role.
+	KeptBy Source `json:"keptBy,omitempty" enum:"manual,provisioning" doc:"retained and kept: the source through which the user still holds the role."`
 }
 
 // RoleGrant asks to add or remove one role for one user.
@@ -86,7 +90,9 @@ type AssignmentService interface {
 
 	// RemoveRole takes one role from one user, as RemoveRoles does, and
 	// returns their roles afterwards with the outcome, Removed or Retained.
-	// A role the user does not hold through the source is EROLENOTHELD.
+	// A role the user does not hold through the source is EROLENOTHELD; a
+	// manual removal of a role held only through provisioning, which
+	// RemoveRoles reports Kept, is EGRANTEDBYSOURCE.
 	RemoveRole(ctx context.Context, g RoleGrant) (RoleResult, Revision, error)
 
 	// AddRoles applies a batch's adds, all or nothing, and returns the
@@ -94,11 +100,13 @@ type AssignmentService interface {
 	AddRoles(ctx context.Context, c Change) ([]PairResult, Revision, error)
 
 	// RemoveRoles applies a batch's removals, all or nothing. A manual
-	// removal never removes a provisioning grant: a role held only through
-	// one is EGRANTEDBYSOURCE, and a role kept by one is reported Retained.
-	// Removing admin from oneself is ECANNOTREMOVEADMIN; from the last
-	// holder of a scope that has no owner, ELASTADMIN. A role not held is
-	// reported NotHeld.
+	// removal never removes a provisioning grant: a pair whose role is held
+	// only through one is reported Kept, and the others' removals apply; a
+	// pair whose manual grant goes while a provisioning grant stays is
+	// reported Retained. Both name the source in KeptBy, and neither a Kept
+	// pair nor a NotHeld one writes an event. Removing admin from oneself is
+	// ECANNOTREMOVEADMIN; from the last holder of a scope that has no owner,
+	// ELASTADMIN. A role not held through the source is reported NotHeld.
 	RemoveRoles(ctx context.Context, c Change) ([]PairResult, Revision, error)
 }
 

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 	"maps"
 	"net/http"
@@ -130,6 +131,24 @@ func provisioned(manual bool) func(*testing.T, *guardFix) {
 // retained, and that target still holds spare through provisioning only.
 func retainedSpare(t *testing.T, f *guardFix, res Res) {
 	wantResult("retained")(t, f, res)
+	provisionedSpare(t, f)
+}
+
+// keptBySpare checks that a batch removal of target's spare answered result
+// for its pair, naming provisioning as the source that keeps the role, and
+// that target still holds spare through provisioning only.
+func keptBySpare(result string) func(*testing.T, *guardFix, Res) {
+	return func(t *testing.T, f *guardFix, res Res) {
+		wantResult(result)(t, f, res)
+		if list, _ := res.JSON["results"].([]any); len(list) != 1 || list[0].(map[string]any)["keptBy"] != "provisioning" {
+			t.Errorf("keptBy: got %s, want provisioning", res.Raw)
+		}
+		provisionedSpare(t, f)
+	}
+}
+
+// provisionedSpare checks that target holds spare through provisioning only.
+func provisionedSpare(t *testing.T, f *guardFix) {
 	m := f.e.Must(t, http.StatusOK, "GET", "/v1/communities/c/members/target", nil)
 	var sources []string
 	for _, r := range m.JSON["roles"].([]any) {
@@ -143,6 +162,28 @@ func retainedSpare(t *testing.T, f *guardFix, res Res) {
 	}
 	if !slices.Equal(sources, []string{"provisioning"}) {
 		t.Errorf("target's grants of spare: got %v, want [provisioning] (%s)", sources, m.Raw)
+	}
+}
+
+// keptOthersRemoved checks a batch removal of spare and low from target
+// and plain, where target holds spare through provisioning only: that pair
+// is kept, low is removed from both, and plain never held spare.
+func keptOthersRemoved(t *testing.T, f *guardFix, res Res) {
+	var got []string
+	for _, r := range res.JSON["results"].([]any) {
+		m := r.(map[string]any)
+		got = append(got, fmt.Sprint(m["userId"], " ", m["roleId"], " ", m["result"], " ", m["keptBy"]))
+	}
+	want := []string{
+		"target " + f.vars["spare"] + " kept provisioning", "target " + f.vars["low"] + " removed <nil>",
+		"plain " + f.vars["spare"] + " not_held <nil>", "plain " + f.vars["low"] + " removed <nil>",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("results: got %q, want %q", got, want)
+	}
+	provisionedSpare(t, f)
+	if got := guardHolders(t, f.e, f.expand(cRoles+"/{low}/members")); len(got) != 0 {
+		t.Errorf("holders of low: got %v, want none", got)
 	}
 }
 
@@ -351,12 +392,14 @@ func guardCases() []guardCase {
 		// Provisioning grants.
 		{name: "granted_by_source/single removal", setup: provisioned(false), method: "DELETE", path: cMember + "target/roles/{spare}",
 			status: conflict, code: "granted_by_source"},
-		{name: "granted_by_source/batch-remove", setup: provisioned(false), method: "POST", path: cRoles + "/batch-remove", body: batch([]string{"target"}, "{spare}"),
-			status: conflict, code: "granted_by_source"},
+		{name: "kept/batch-remove", setup: provisioned(false), method: "POST", path: cRoles + "/batch-remove", body: batch([]string{"target"}, "{spare}"),
+			status: ok, noop: true, check: keptBySpare("kept")},
+		{name: "kept/batch-remove applies the other pairs", setup: provisioned(false), method: "POST", path: cRoles + "/batch-remove",
+			body: batch([]string{"target", "plain"}, "{spare}", "{low}"), status: ok, check: keptOthersRemoved},
 		{name: "retained/single removal", setup: provisioned(true), method: "DELETE", path: cMember + "target/roles/{spare}", status: ok,
 			check: retainedSpare},
 		{name: "retained/batch-remove", setup: provisioned(true), method: "POST", path: cRoles + "/batch-remove", body: batch([]string{"target"}, "{spare}"),
-			status: ok, check: retainedSpare},
+			status: ok, check: keptBySpare("retained")},
 		{name: "source_not_allowed/user assigns", as: "modu", method: "PUT", path: cMember + "target/roles/{spare}", body: map[string]any{"source": "provisioning"},
 			status: forbidden, code: "source_not_allowed"},
 		{name: "source_not_allowed/user batch-adds", as: "modu", method: "POST", path: cRoles + "/batch-add",

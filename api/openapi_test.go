@@ -315,7 +315,14 @@ func exercise(t *testing.T, e *Env) {
 	if inUse.Code() != roster.EROLEINUSE || inUse.JSON["holders"] == nil {
 		t.Errorf("deleting a held role: got %s, want role_in_use with holders", inUse.Raw)
 	}
-	e.Must(t, http.StatusOK, "POST", "/v1/communities/den/roles/batch-remove", map[string]any{"userIds": []string{"erin"}, "roleIds": []string{id}})
+	// A batch removal that leaves a provisioning grant, then meets only it.
+	e.Must(t, http.StatusOK, "PUT", "/v1/communities/den/members/erin/roles/"+id, map[string]any{"source": "provisioning"})
+	for _, want := range []string{roster.Retained, roster.Kept} {
+		res := e.Must(t, http.StatusOK, "POST", "/v1/communities/den/roles/batch-remove", map[string]any{"userIds": []string{"erin"}, "roleIds": []string{id}})
+		if list, _ := res.JSON["results"].([]any); len(list) != 1 || list[0].(map[string]any)["result"] != want || list[0].(map[string]any)["keptBy"] != "provisioning" {
+			t.Errorf("batch-remove: got %s, want %s, kept by provisioning", res.Raw, want)
+		}
+	}
 	e.Must(t, http.StatusOK, "POST", "/v1/communities/den/members/batch-add", map[string]any{"userIds": []string{"finn", "erin"}})
 	e.Must(t, http.StatusNoContent, "DELETE", "/v1/communities/den/roles/"+id+"?force=true", nil)
 

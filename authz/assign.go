@@ -18,8 +18,9 @@ type Pair struct {
 // change asked for and the state it meets.
 type ChangeFacts struct {
 	Actor Subject
-	// Single is true for the one-role routes, where removing a role not held
-	// is an error rather than an outcome.
+	// Single is true for the one-role routes, where removing a role not
+	// held, or held only through another source, is an error rather than
+	// an outcome.
 	Single bool
 	Source roster.Source
 	Pairs  []Pair
@@ -40,17 +41,19 @@ type ChangeFacts struct {
 func AddRoles(f ChangeFacts) ([]string, error) { return changeRoles(f, false) }
 
 // RemoveRoles decides removing roles and returns the outcome of each pair,
-// in order: removed, retained (another source still gives it) or not_held.
-// A manual removal never removes a provisioning grant (granted_by_source),
-// nobody removes admin from themselves, and a scope without an owner keeps
-// an admin holder (last_admin); otherwise as AddRoles.
+// in order: removed, retained (another source still gives it), kept or
+// not_held. A manual removal never removes a provisioning grant: in a batch,
+// a pair held only through provisioning is kept and the other pairs apply;
+// the single removal of such a role is refused (granted_by_source). Nobody
+// removes admin from themselves, and a scope without an owner keeps an admin
+// holder (last_admin); otherwise as AddRoles.
 func RemoveRoles(f ChangeFacts) ([]string, error) { return changeRoles(f, true) }
 
 // changeRoles decides a change. When several rules refuse it, the error is
 // the first in SPEC §3's order, over all pairs: source_not_allowed, then
 // role_not_held (single removals), then cannot_remove_own_admin, missing_permission,
 // role_hierarchy, then the conflicts role_not_assignable, granted_by_source
-// and last_admin.
+// (single removals) and last_admin.
 func changeRoles(c ChangeFacts, remove bool) ([]string, error) {
 	if c.Source == roster.SourceProvisioning && c.Actor.User != "" {
 		return nil, roster.Errorf(roster.ESOURCENOTALLOWED, "only an API key acting as itself may change provisioning grants")
@@ -83,7 +86,11 @@ func changeRoles(c ChangeFacts, remove bool) ([]string, error) {
 		}
 	}
 	for i, p := range c.Pairs {
-		if out[i] == grantedBySource {
+		switch {
+		case out[i] != grantedBySource:
+		case !c.Single:
+			out[i] = roster.Kept
+		default:
 			return nil, roster.Errorf(roster.EGRANTEDBYSOURCE, "user %s holds role %s only through %s grants, which a %s removal does not remove",
 				p.User, p.Role.ID, otherSource(c.Source), c.Source).With("userId", p.User).With("roleId", p.Role.ID)
 		}
@@ -97,7 +104,8 @@ func changeRoles(c ChangeFacts, remove bool) ([]string, error) {
 }
 
 // grantedBySource is the interim outcome of removing a role held only
-// through another source; changeRoles turns it into an error.
+// through another source; changeRoles turns it into kept in a batch and an
+// error for a single removal.
 const grantedBySource = "granted_by_source"
 
 func outcome(remove bool, src roster.Source, held []roster.Source) string {

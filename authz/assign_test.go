@@ -61,7 +61,7 @@ func TestChangeRolesOutcomes(t *testing.T) {
 
 		{name: "remove manual, not held", remove: true, src: manual, want: roster.NotHeld},
 		{name: "remove manual, held manual", remove: true, src: manual, held: held(manual), want: roster.Removed},
-		{name: "remove manual, held provisioning", remove: true, src: manual, held: held(prov), wantErr: roster.EGRANTEDBYSOURCE},
+		{name: "remove manual, held provisioning", remove: true, src: manual, held: held(prov), want: roster.Kept},
 		{name: "remove manual, held both", remove: true, src: manual, held: held(manual, prov), want: roster.Retained},
 		{name: "remove manual, held both in other order", remove: true, src: manual, held: held(prov, manual), want: roster.Retained},
 		{name: "remove provisioning, not held", remove: true, src: prov, want: roster.NotHeld},
@@ -202,11 +202,23 @@ func TestChangeRoles(t *testing.T) {
 		{"manager adds everyone", roleChange{Actor: sManager, Source: manual, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
 		{"key adds everyone with provisioning", roleChange{Actor: Key, Source: prov, Pairs: []Pair{{User: "alice", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
 
-		// Sources.
+		// Sources: a batch keeps a pair held only through provisioning and
+		// applies the others; a single removal of it is refused.
 		{"batch removal of a role held only through provisioning", roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true,
-			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(manual)}, {User: "bob", Role: rLow, Held: held(prov)}}}, nil, roster.EGRANTEDBYSOURCE},
+			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(manual)}, {User: "bob", Role: rLow, Held: held(prov)}}}, []string{roster.Removed, roster.Kept}, ""},
+		{"batch removal of every source's pairs", roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true,
+			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}, {User: "alice", Role: rBan, Held: held(manual, prov)},
+				{User: "bob", Role: rLow}, {User: "bob", Role: rBan, Held: held(manual)}}}, []string{roster.Kept, roster.Retained, roster.NotHeld, roster.Removed}, ""},
+		{"manager batch-removes a role held only through provisioning", roleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true,
+			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}}}, []string{roster.Kept}, ""},
 		{"manager removes a role held only through provisioning", roleChange{Actor: sManager, Remove: true, Single: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}}}, nil, roster.EGRANTEDBYSOURCE},
+		{"key removes a role held only through provisioning", roleChange{Actor: Key, Remove: true, Single: true, Source: manual, HasOwner: true,
+			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}}}, nil, roster.EGRANTEDBYSOURCE},
+		{"provisioning batch removal of a manual grant", roleChange{Actor: Key, Remove: true, Source: prov, HasOwner: true,
+			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(manual)}, {User: "bob", Role: rLow, Held: held(prov)}}}, []string{roster.NotHeld, roster.Removed}, ""},
+		{"user batch-removes own admin held only through provisioning", roleChange{Actor: sBoss, Remove: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss", "bob"},
+			Pairs: []Pair{{User: "boss", Role: rAdmin, Held: held(prov)}}}, nil, roster.ECANNOTREMOVEADMIN},
 
 		// last_admin.
 		{"platform: remove admin from its last holder", roleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice"},
@@ -235,6 +247,12 @@ func TestChangeRoles(t *testing.T) {
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual, prov)}}}, []string{roster.Retained}, ""},
 		{"ownerless community: batch leaves one holder through provisioning", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice", "bob"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual, prov)}, {User: "bob", Role: rAdmin, Held: held(manual)}}}, []string{roster.Retained, roster.Removed}, ""},
+		{"ownerless community: batch keeps admin of its provisioning holder", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice", "bob"},
+			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(prov)}, {User: "bob", Role: rAdmin, Held: held(manual)}}}, []string{roster.Kept, roster.Removed}, ""},
+		{"platform: batch keeps admin of the last holder", roleChange{Actor: Key, Remove: true, Source: manual, Platform: true, AdminHolders: []string{"alice"},
+			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(prov)}}}, []string{roster.Kept}, ""},
+		{"ownerless community: a kept pair does not save the last admin", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rLow, Held: held(prov)}}}, nil, roster.ELASTADMIN},
 		{"ownerless community: batch with admin not held by the last holder's peer", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "bob", Role: rAdmin}}}, []string{roster.NotHeld}, ""},
 		{"ownerless community: remove another role from the last admin", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
@@ -243,7 +261,8 @@ func TestChangeRoles(t *testing.T) {
 			Pairs: []Pair{{User: "alice", Role: rAdmin}}}, []string{roster.Added}, ""},
 
 		// Order of errors across pairs: each case has two refusals on
-		// different pairs, the later rule on the first pair.
+		// different pairs, the later rule on the first pair. Only a single
+		// removal refuses with granted_by_source.
 		{"source_not_allowed before role_not_held", roleChange{Actor: sBoss, Remove: true, Single: true, Source: prov,
 			Pairs: []Pair{{User: "alice", Role: rLow}}}, nil, roster.ESOURCENOTALLOWED},
 		{"role_not_held before cannot_remove_own_admin", roleChange{Actor: sBoss, Remove: true, Single: true, Source: manual, HasOwner: true, AdminHolders: []string{"boss"},
@@ -262,19 +281,19 @@ func TestChangeRoles(t *testing.T) {
 			Pairs: []Pair{{User: "padmin", Role: rAdmin, Held: held(manual)}}}, nil, roster.ECANNOTREMOVEADMIN},
 		{"missing_permission before role_hierarchy", roleChange{Actor: sNobody, Source: manual,
 			Pairs: []Pair{{User: "alice", Role: rAbove}}}, nil, roster.EMISSINGPERMISSION},
-		{"missing_permission before granted_by_source", roleChange{Actor: sNobody, Remove: true, Source: manual, HasOwner: true,
+		{"missing_permission before granted_by_source", roleChange{Actor: sNobody, Remove: true, Single: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}}}, nil, roster.EMISSINGPERMISSION},
 		{"role_hierarchy before role_not_assignable", roleChange{Actor: sManager, Source: manual,
 			Pairs: []Pair{{User: "alice", Role: rEveryone}, {User: "alice", Role: rAbove}}}, nil, roster.EROLEHIERARCHY},
-		{"role_hierarchy before granted_by_source", roleChange{Actor: sManager, Remove: true, Source: manual, HasOwner: true,
+		{"role_hierarchy before granted_by_source", roleChange{Actor: sManager, Remove: true, Single: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}, {User: "bob", Role: rAbove, Held: held(manual)}}}, nil, roster.EROLEHIERARCHY},
 		{"role_hierarchy before last_admin", roleChange{Actor: sBoss, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rHigh, Held: held(manual)}}}, nil, roster.EROLEHIERARCHY},
-		{"role_not_assignable before granted_by_source", roleChange{Actor: Key, Remove: true, Source: manual, HasOwner: true,
+		{"role_not_assignable before granted_by_source", roleChange{Actor: Key, Remove: true, Single: true, Source: manual, HasOwner: true,
 			Pairs: []Pair{{User: "alice", Role: rLow, Held: held(prov)}, {User: "bob", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
 		{"role_not_assignable before last_admin", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rEveryone}}}, nil, roster.EROLENOTASSIGNABLE},
-		{"granted_by_source before last_admin", roleChange{Actor: Key, Remove: true, Source: manual, AdminHolders: []string{"alice"},
+		{"granted_by_source before last_admin", roleChange{Actor: Key, Remove: true, Single: true, Source: manual, AdminHolders: []string{"alice"},
 			Pairs: []Pair{{User: "alice", Role: rAdmin, Held: held(manual)}, {User: "bob", Role: rLow, Held: held(prov)}}}, nil, roster.EGRANTEDBYSOURCE},
 	}
 	for _, tc := range tests {

@@ -149,6 +149,36 @@ func TestRemoveRolesOrder(t *testing.T) {
 	)
 }
 
+// TestRemoveRolesBatchOrder checks a batch removal's order of refusals
+// with a pair held only through provisioning among them: that pair is kept
+// and refuses nothing, so granted_by_source never answers, and the other
+// rules keep their order.
+func TestRemoveRolesBatchOrder(t *testing.T) {
+	low := RoleFacts{ID: "r-admin", Position: 3, Builtin: roster.BuiltinAdmin, Protected: true}
+	man, prov := []roster.Source{roster.SourceManual}, []roster.Source{roster.SourceProvisioning}
+	pass := ChangeFacts{Actor: manager, Source: roster.SourceManual, AdminHolders: []string{"alice", "bob"},
+		Pairs: []Pair{{User: "bob", Role: rLow, Held: man}, {User: "gina", Role: rLow, Held: prov}, {User: "carol", Role: rBan}}}
+	out, err := RemoveRoles(pass)
+	if want := []string{roster.Removed, roster.Kept, roster.NotHeld}; err != nil || !slices.Equal(out, want) {
+		t.Fatalf("the passing batch: got %v, %v, want %v", out, err, want)
+	}
+	with := func(p Pair) func(*ChangeFacts) {
+		return func(f *ChangeFacts) { f.Pairs = append(clone(f.Pairs), p) }
+	}
+	remove := func(f ChangeFacts) error { _, err := RemoveRoles(f); return err }
+	testOrder(t, pass, remove,
+		refusal[ChangeFacts]{roster.ESOURCENOTALLOWED, func(f *ChangeFacts) { f.Source = roster.SourceProvisioning }, ""},
+		refusal[ChangeFacts]{roster.ECANNOTREMOVEADMIN, with(Pair{User: manager.User, Role: low, Held: prov}), ""},
+		refusal[ChangeFacts]{roster.EMISSINGPERMISSION, func(f *ChangeFacts) { powerless(&f.Actor) }, ""},
+		refusal[ChangeFacts]{roster.EROLEHIERARCHY, with(Pair{User: "dave", Role: rAbove, Held: prov}), ""},
+		refusal[ChangeFacts]{roster.EROLENOTASSIGNABLE, with(Pair{User: "erin", Role: rEveryone}), ""},
+		refusal[ChangeFacts]{roster.ELASTADMIN, func(f *ChangeFacts) {
+			f.AdminHolders = []string{"alice"}
+			f.Pairs = append(clone(f.Pairs), Pair{User: "alice", Role: low, Held: man})
+		}, ""},
+	)
+}
+
 func TestRemoveMemberOrder(t *testing.T) {
 	testOrder(t, RemoveMemberFacts{Actor: manager, Member: MemberFacts{User: "bob", Top: 2}, HasOwner: true, AdminHolders: 1}, RemoveMember,
 		refusal[RemoveMemberFacts]{roster.EMISSINGPERMISSION, func(f *RemoveMemberFacts) { powerless(&f.Actor) }, ""},

@@ -135,6 +135,9 @@ func (tx *Tx) change(owner string, c roster.Change, k changeKind) ([]roster.Pair
 			a.Grant = grantOf(held[p.User], p.Role.ID, c.Source)
 			changed = append(changed, a)
 		}
+		if outcomes[i] == roster.Retained || outcomes[i] == roster.Kept {
+			results[i].KeptBy = keptBy(p.Held, c.Source)
+		}
 	}
 	if k.remove {
 		return results, tx.ungrant(c.Scope, changed...)
@@ -166,6 +169,17 @@ func sources(held []roster.HeldRole, roleID string) []roster.Source {
 		}
 	}
 	return nil
+}
+
+// keptBy returns the source, other than the one removed, through which a
+// role is still held.
+func keptBy(held []roster.Source, removed roster.Source) roster.Source {
+	for _, s := range held {
+		if s != removed {
+			return s
+		}
+	}
+	return ""
 }
 
 // resolveRoles finds every role named, once each, or fails naming each

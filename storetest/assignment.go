@@ -47,6 +47,12 @@ func pr(user, role, result string) roster.PairResult {
 	return roster.PairResult{UserID: user, RoleID: role, Result: result}
 }
 
+// kept is a pair's outcome, retained or kept, naming the source that keeps
+// the role.
+func kept(user, role, result string, by roster.Source) roster.PairResult {
+	return roster.PairResult{UserID: user, RoleID: role, Result: result, KeptBy: by}
+}
+
 func testAddAndRemoveOne(t *testing.T, open Opener) {
 	f := newCommunityFixture(t, open, "alice")
 	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
@@ -218,7 +224,6 @@ func testBatchAllOrNothing(t *testing.T, open Opener) {
 		{"add with an unknown role", false, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r1.ID, "nope"}}, roster.EROLENOTFOUND},
 		{"add with everyone", false, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r1.ID, roster.BuiltinEveryone}}, roster.EROLENOTASSIGNABLE},
 		{"remove with a non-member", true, roster.Change{Scope: "c1", UserIDs: []string{"bob", "stranger"}, RoleIDs: []string{r2.ID}}, roster.EMEMBERNOTFOUND},
-		{"remove with a provisioning-only grant", true, roster.Change{Scope: "c1", UserIDs: []string{"bob", "alice"}, RoleIDs: []string{r2.ID}}, roster.EGRANTEDBYSOURCE},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -333,6 +338,11 @@ func testProvisioning(t *testing.T, open Opener) {
 	res, _, err = f.RemoveRoles(f.key, prov)
 	wantCode(t, "batch provisioning RemoveRoles of a manual grant", err, "")
 	wantResults(t, "batch provisioning RemoveRoles", res, pr("alice", r.ID, roster.NotHeld))
+	// A provisioning removal that leaves a manual grant names it.
+	MustProvision(t, f.key, f, "c1", "alice", r.ID)
+	res, _, err = f.RemoveRoles(f.key, prov)
+	wantCode(t, "batch provisioning RemoveRoles of both grants", err, "")
+	wantResults(t, "batch provisioning RemoveRoles of both grants", res, kept("alice", r.ID, roster.Retained, roster.SourceManual))
 }
 
 func testProvisioningRetained(t *testing.T, open Opener) {
@@ -350,6 +360,13 @@ func testProvisioningRetained(t *testing.T, open Opener) {
 	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
 		t.Errorf("ListUserRoles: got %v, want the role still held", got.Roles)
 	}
+	// A batch says which source keeps the role.
+	MustGrant(t, f.key, f, "c1", "alice", r.ID)
+	before = MustRevision(t, f.key, f)
+	batch, rev, err := f.RemoveRoles(f.key, one("c1", "alice", r.ID))
+	wantCode(t, "manual RemoveRoles", err, "")
+	wantResults(t, "manual RemoveRoles", batch, kept("alice", r.ID, roster.Retained, roster.SourceProvisioning))
+	wantEvent(t, f, "manual RemoveRoles", before, rev, roster.ActionMemberRoleRemoved)
 }
 
 func testGrantedBySource(t *testing.T, open Opener) {
@@ -359,11 +376,33 @@ func testGrantedBySource(t *testing.T, open Opener) {
 	_, rev, err := f.RemoveRole(f.key, grant(one("c1", "alice", r.ID)))
 	wantCode(t, "manual RemoveRole of a provisioning grant", err, roster.EGRANTEDBYSOURCE)
 	wantNoChange(t, f, "RemoveRole", before, rev)
-	_, rev, err = f.RemoveRoles(f.key, one("c1", "alice", r.ID))
-	wantCode(t, "manual RemoveRoles of a provisioning grant", err, roster.EGRANTEDBYSOURCE)
-	wantNoChange(t, f, "RemoveRoles", before, rev)
 	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
 		t.Errorf("ListUserRoles: got %v, want the role still held", got.Roles)
+	}
+	// A batch keeps that pair, with no event, and applies its others.
+	MustAddMember(t, f.key, f, "c1", "bob")
+	MustGrant(t, f.key, f, "c1", "bob", r.ID)
+	before = MustRevision(t, f.key, f)
+	res, rev, err := f.RemoveRoles(f.key, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{r.ID}})
+	wantCode(t, "manual RemoveRoles with a provisioning grant", err, "")
+	wantResults(t, "manual RemoveRoles with a provisioning grant", res,
+		kept("alice", r.ID, roster.Kept, roster.SourceProvisioning), pr("bob", r.ID, roster.Removed))
+	if ev := wantEvent(t, f, "manual RemoveRoles with a provisioning grant", before, rev, roster.ActionMemberRoleRemoved); ev.TargetID != "bob" {
+		t.Errorf("event target: got %q, want bob", ev.TargetID)
+	}
+	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
+		t.Errorf("alice's roles: got %v, want the role still held", got.Roles)
+	}
+	if got := MustMember(t, f.key, f, "c1", "bob"); holds(got, r.ID) {
+		t.Errorf("bob's roles: got %v, want the role removed", got.Roles)
+	}
+	// A batch of kept pairs only changes nothing.
+	before = MustRevision(t, f.key, f)
+	res, _, err = f.RemoveRoles(f.key, one("c1", "alice", r.ID))
+	wantCode(t, "manual RemoveRoles of a provisioning grant", err, "")
+	wantResults(t, "manual RemoveRoles of a provisioning grant", res, kept("alice", r.ID, roster.Kept, roster.SourceProvisioning))
+	if events := MustEventsSince(t, f.key, f, before); len(events) != 0 {
+		t.Errorf("events after a batch of kept pairs: got %v, want none", actions(events))
 	}
 }
 
