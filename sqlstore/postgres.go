@@ -19,8 +19,8 @@ import (
 )
 
 // openPostgres opens the PostgreSQL database at the URL, in the first
-// schema of its search_path. Writes run concurrently, SERIALIZABLE, and are
-// retried when they conflict.
+// schema of its search_path. Groups of writes to different scopes commit
+// concurrently (see commit.go).
 func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
