@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +27,7 @@ import (
 // group, not per write.
 //
 // On PostgreSQL a group first takes, in one fixed order, an advisory lock
-// per scope it writes, before its transaction begins: writes to one
+// per scope it writes, before any statement that decides: writes to one
 // community (or the platform scope) run one group at a time, in every
 // process, and each sees the last one committed, so they do not conflict;
 // writes to different scopes run side by side.
@@ -218,7 +219,11 @@ const maxAttempts = 12
 
 // group is one group's transaction.
 type group struct {
-	sqlTx
+	// q runs the statements: the transaction on SQLite, the connection
+	// holding it on PostgreSQL; tx is SQLite's, for its prepared
+	// statements.
+	q   querier
+	tx  *sql.Tx
 	db  *DB
 	ctx context.Context
 	// stmts holds, on SQLite, the group's prepared statements; they close
@@ -233,27 +238,32 @@ type group struct {
 func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	var conn *sql.Conn
+	g := &group{db: db, ctx: ctx}
+	var commit func() error
 	if db.pg != nil {
-		var err error
-		if conn, err = db.lockScopes(ctx, jobs); err != nil {
+		conn, err := db.beginLocked(ctx, jobs)
+		if err != nil {
 			return nil, 0, err
 		}
-		defer db.unlockScopes(conn)
-	}
-	var t *sql.Tx
-	var err error
-	opts := &sql.TxOptions{Isolation: db.dialect.write}
-	if conn != nil {
-		t, err = conn.BeginTx(ctx, opts)
+		g.q = connQ{conn}
+		ended := false
+		defer func() {
+			if !ended {
+				db.endLocked(conn, `ROLLBACK`)
+			}
+		}()
+		commit = func() error {
+			ended = true
+			return db.endLocked(conn, `COMMIT`)
+		}
 	} else {
-		t, err = db.write.BeginTx(ctx, opts)
+		t, err := db.write.BeginTx(ctx, &sql.TxOptions{Isolation: db.dialect.write})
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlstore: begin: %w", err)
+		}
+		defer t.Rollback()
+		g.q, g.tx, commit = sqlTx{t}, t, t.Commit
 	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("sqlstore: begin: %w", err)
-	}
-	defer t.Rollback()
-	g := &group{sqlTx: sqlTx{t}, db: db, ctx: ctx}
 	results := make([]jobResult, len(jobs))
 	txs := make([]*Tx, len(jobs))
 	alone := len(jobs) == 1
@@ -292,13 +302,16 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 			return nil, 0, err
 		}
 	}
-	if err := t.Commit(); err != nil {
+	if err := commit(); err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: commit: %w", err)
 	}
 	if wrote {
 		rev = last
-	} else if last, err = currentRevision(ctx, db.read); err != nil {
-		return nil, 0, err
+	} else {
+		var err error
+		if last, err = currentRevision(ctx, db.read); err != nil {
+			return nil, 0, err
+		}
 	}
 	for i, tx := range txs {
 		if tx != nil {
@@ -313,12 +326,13 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 	return results, rev, nil
 }
 
-// lockScopes takes a connection and, on it, the advisory lock of each
-// scope the group writes, in order of their ids: two groups that share
-// scopes take them in the same order, so they never wait for each other in
-// a circle. The locks are the session's, taken before the transaction
-// begins, so that its snapshot follows the commits waited for.
-func (db *DB) lockScopes(ctx context.Context, jobs []*job) (*sql.Conn, error) {
+// beginLocked takes a connection, begins the group's transaction on it and
+// takes the advisory lock of each scope the group decides by, in order of
+// their ids, all in one round trip. Two groups that share scopes take them
+// in the same order, so they never wait for each other in a circle. The
+// transaction runs READ COMMITTED: each statement after the locks sees
+// every commit of the scopes they guard; the commit releases them.
+func (db *DB) beginLocked(ctx context.Context, jobs []*job) (*sql.Conn, error) {
 	keys := make([]int64, 0, len(jobs))
 	for _, j := range jobs {
 		for _, scope := range j.scopes {
@@ -327,25 +341,39 @@ func (db *DB) lockScopes(ctx context.Context, jobs []*job) (*sql.Conn, error) {
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
+	stmt := []string{"BEGIN ISOLATION LEVEL READ COMMITTED"}
+	for _, k := range keys {
+		stmt = append(stmt, "SELECT pg_advisory_xact_lock("+strconv.FormatInt(k, 10)+")")
+	}
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: connect: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(k) FROM (SELECT k FROM unnest(CAST($1 AS BIGINT[])) AS k ORDER BY k) AS s`, keys); err != nil {
-		db.unlockScopes(conn)
-		return nil, fmt.Errorf("sqlstore: lock: %w", err)
+	// Without arguments, the statements go as one simple query.
+	if _, err := conn.ExecContext(ctx, strings.Join(stmt, "; ")); err != nil {
+		discard(conn)
+		return nil, fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	return conn, nil
 }
 
-// unlockScopes releases the scope locks and the connection; a connection
-// that cannot release them is closed, which releases them too.
-func (db *DB) unlockScopes(conn *sql.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+// endLocked ends the transaction with end (COMMIT or ROLLBACK), which
+// releases the scope locks, and gives the connection back. A connection
+// that fails to is closed, which ends the transaction too.
+func (db *DB) endLocked(conn *sql.Conn, end string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock_all()`); err != nil {
-		conn.Raw(func(any) error { return driver.ErrBadConn })
+	if _, err := conn.ExecContext(ctx, end); err != nil {
+		discard(conn)
+		return err
 	}
+	return conn.Close()
+}
+
+// discard closes a connection that may still hold locks or a transaction,
+// rather than giving it back to the pool.
+func discard(conn *sql.Conn) {
+	conn.Raw(func(any) error { return driver.ErrBadConn })
 	conn.Close()
 }
 

@@ -31,8 +31,8 @@ type dialect struct {
 	maxRows int
 	// committers is how many groups of writes a process commits at once.
 	committers int
-	// write and read are the isolation levels of write and read-only
-	// transactions.
+	// write and read are the isolation levels of write (on SQLite) and
+	// read-only transactions.
 	write, read sql.IsolationLevel
 	// ordinal is a clause keeping rows' order where the engine would not
 	// promise it.
@@ -68,12 +68,8 @@ var postgresDialect = &dialect{
 	maxRows: 1 << 20,
 	// Groups of different scopes run side by side, and share commits.
 	committers: 4,
-	// A group of writes takes the lock of each scope it decides by
-	// before it begins (see commit.go), so that writes to one scope see
-	// each other's commits and never conflict; REPEATABLE READ then
-	// reports, for a retry, the rare write to a row a concurrent group of
-	// other scopes changed.
-	write:   sql.LevelRepeatableRead,
+	// A group of writes begins READ COMMITTED, under the locks of its
+	// scopes (see beginLocked).
 	read:    sql.LevelRepeatableRead,
 	ordinal: ` ORDER BY ord`,
 	isUnique: func(err error) bool {
@@ -171,6 +167,23 @@ func (p pool) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 func (p pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+// connQ is a connection.
+type connQ struct{ *sql.Conn }
+
+func (c connQ) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := c.Conn.ExecContext(ctx, query, args...)
+	return res, unavailable(err)
+}
+
+func (c connQ) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := c.Conn.QueryContext(ctx, query, args...)
+	return rows, unavailable(err)
+}
+
+func (c connQ) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.Conn.QueryRowContext(ctx, query, args...)
 }
 
 // sqlTx is a transaction.

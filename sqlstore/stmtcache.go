@@ -41,10 +41,10 @@ func (g *group) stmt(query string) *sql.Stmt {
 	}
 	var st *sql.Stmt
 	if kept, ok := c.prepared[query]; ok {
-		st = g.StmtContext(g.ctx, kept)
+		st = g.tx.StmtContext(g.ctx, kept)
 	} else {
 		var err error
-		if st, err = g.PrepareContext(g.ctx, query); err != nil {
+		if st, err = g.tx.PrepareContext(g.ctx, query); err != nil {
 			return nil
 		}
 		if len(c.prepared)+len(c.seen) < maxCached {
@@ -87,7 +87,7 @@ func (g *group) ExecContext(_ context.Context, query string, args ...any) (sql.R
 		res, err := st.ExecContext(g.ctx, args...)
 		return res, unavailable(err)
 	}
-	return g.sqlTx.ExecContext(g.ctx, query, args...)
+	return g.q.ExecContext(g.ctx, query, args...)
 }
 
 func (g *group) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -95,12 +95,12 @@ func (g *group) QueryContext(_ context.Context, query string, args ...any) (*sql
 		rows, err := st.QueryContext(g.ctx, args...)
 		return rows, unavailable(err)
 	}
-	return g.sqlTx.QueryContext(g.ctx, query, args...)
+	return g.q.QueryContext(g.ctx, query, args...)
 }
 
 func (g *group) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
 	if st := g.stmt(query); st != nil {
 		return st.QueryRowContext(g.ctx, args...)
 	}
-	return g.sqlTx.QueryRowContext(g.ctx, query, args...)
+	return g.q.QueryRowContext(g.ctx, query, args...)
 }
