@@ -2,6 +2,9 @@ package index_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"testing"
@@ -57,9 +60,7 @@ func benchAllowed(b *testing.B, channelShare float64) {
 	queries := data.Queries(2, 1<<16, channelShare)
 	ctx := context.Background()
 	allowed := 0
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
+	check := func(i int) {
 		ok, _, err := ix.Allowed(ctx, queries[i&(len(queries)-1)], 0)
 		if err != nil {
 			b.Fatal(err)
@@ -67,10 +68,16 @@ func benchAllowed(b *testing.B, channelShare float64) {
 		if ok {
 			allowed++
 		}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		check(i)
 		i++
 	}
 	b.ReportMetric(float64(allowed)/float64(i), "allowed/op")
 	b.ReportMetric(heap, "B/assignment")
+	b.ReportMetric(chaseRatio(check, chaseOf(ix)), "x-chase")
 }
 
 // BenchmarkCheck answers one community check drawn at random over the full
@@ -112,5 +119,157 @@ func BenchmarkEffectivePermissions(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// chaseTable is a single random cycle through entries of a member entry's
+// size over a table of size bytes: the first word of each entry holds the
+// word offset of the next. Following it reads one entry from memory at a
+// time, each read waiting for the one before.
+func chaseTable(size int) []uint64 {
+	stride := index.MemberEntryBytes / 8
+	n := size / index.MemberEntryBytes
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	// Sattolo's shuffle makes one cycle through every entry.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := n - 1; i > 0; i-- {
+		j := rng.IntN(i)
+		order[i], order[j] = order[j], order[i]
+	}
+	t := make([]uint64, n*stride)
+	for k, e := range order {
+		t[e*stride] = uint64(order[(k+1)%n] * stride)
+	}
+	return t
+}
+
+var (
+	chase     []uint64
+	chaseOnce sync.Once
+)
+
+// chaseOf returns the chase over a table the size of the index's members
+// table: the data a check reads from memory, one entry per check.
+func chaseOf(ix *index.Index) []uint64 {
+	chaseOnce.Do(func() { chase = chaseTable(index.MembersBytes(ix)) })
+	return chase
+}
+
+// chaseRatio times rounds of calls of check against as many steps of the
+// chase, in turns, so that both meet the same load on the machine, and
+// returns the ratio of the time per check to the time per step.
+func chaseRatio(check func(i int), t []uint64) float64 {
+	const rounds, n = 64, 1 << 13
+	var checks, steps time.Duration
+	var at uint64
+	for r := range rounds {
+		start := time.Now()
+		for i := range n {
+			check(r*n + i)
+		}
+		mid := time.Now()
+		for range n {
+			at = t[at]
+		}
+		checks, steps = checks+mid.Sub(start), steps+time.Since(mid)
+	}
+	sink = at
+	return float64(checks) / float64(steps)
+}
+
+var sink uint64
+
+// BenchmarkChase follows the chase over a table the size of the full
+// dataset's members table, one dependent read from memory per op: the
+// reference the checks are measured against (their x-chase metric).
+func BenchmarkChase(b *testing.B) {
+	ix, _, _ := fullIndex(b)
+	t := chaseOf(ix)
+	var at uint64
+	for b.Loop() {
+		at = t[at]
+	}
+	sink = at
+	b.ReportMetric(float64(len(t)*8)/(1<<20), "MiB")
+}
+
+// eventLog is a change log holding a generated dataset, then the events a
+// benchmark adds.
+type eventLog struct {
+	memLog
+	events []roster.Event
+}
+
+func (l *eventLog) Changes(_ context.Context, after roster.Revision, limit int) ([]roster.Event, error) {
+	for i, e := range l.events {
+		if e.Revision > after {
+			return l.events[i:min(len(l.events), i+limit)], nil
+		}
+	}
+	return nil, nil
+}
+
+// grantEvents returns events granting n roles to members drawn over the
+// full dataset, then as many taking them back, in turns: each role is
+// taken back n events after it was granted.
+func grantEvents(data *storetest.Dataset, n int) []roster.Event {
+	rng := rand.New(rand.NewPCG(8, 8))
+	events := make([]roster.Event, 0, 2*n)
+	for _, q := range data.Queries(9, n, 0) {
+		var c int
+		fmt.Sscanf(q.CommunityID, "c%d", &c)
+		doc, err := json.Marshal(roster.Assignment{UserID: q.UserID, RoleID: storetest.RoleID(c, 2+rng.IntN(data.RolesPer-2)),
+			Grant: roster.Grant{Source: roster.SourceManual}})
+		if err != nil {
+			panic(err)
+		}
+		community := q.CommunityID
+		events = append(events, roster.Event{CommunityID: &community, Action: roster.ActionMemberRoleAdded,
+			TargetType: roster.TargetMember, TargetID: q.UserID, After: doc, Before: json.RawMessage("null")})
+	}
+	for _, e := range events {
+		e.Action, e.Before, e.After = roster.ActionMemberRoleRemoved, e.After, json.RawMessage("null")
+		events = append(events, e)
+	}
+	return events
+}
+
+// BenchmarkFollow applies events to the index of the full dataset as
+// following the log does: one event per catch-up, as after a commit of
+// one grant, and a thousand, as when catching up. An op is one catch-up.
+func BenchmarkFollow(b *testing.B) {
+	fullIndex(b)
+	events := grantEvents(&full, 1<<14)
+	for _, batch := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			log := &eventLog{memLog: memLog{data: &full, now: time.Now()}}
+			ix, err := index.Open(context.Background(), log, index.Options{Poll: time.Hour})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ix.Close()
+			ctx := context.Background()
+			b.ReportAllocs()
+			next := 0
+			for b.Loop() {
+				log.events = log.events[:0]
+				for range batch {
+					e := events[next%len(events)]
+					next++
+					e.Revision = roster.Revision(1 + next)
+					log.events = append(log.events, e)
+				}
+				if err := ix.Ready(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if got, want := ix.Revision(), roster.Revision(1+next); got != want {
+				b.Fatalf("revision after the events: got %d, want %d", got, want)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(next), "ns/event")
+		})
 	}
 }
