@@ -5,9 +5,8 @@ import "unsafe"
 // MembersBytes returns the size of the index's members table: the data
 // checks read from memory.
 func MembersBytes(ix *Index) int {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	return len(ix.st.members.slots) * MemberEntryBytes
+	t := &ix.snap.Load().members
+	return t.slots() * MemberEntryBytes
 }
 
 // MemberEntryBytes is the size of an entry of the members table.
