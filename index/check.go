@@ -22,8 +22,7 @@ func (ix *Index) Check(ctx context.Context, checks []roster.Check, minRevision r
 	}
 	actor := roster.ActorFrom(ctx)
 	out := make([]bool, len(checks))
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
+	v := ix.snap.Load()
 	now := ix.clock()
 	// Checks go by runs: first every member entry of the run is asked for,
 	// so that the processor fetches them from memory together.
@@ -32,17 +31,17 @@ func (ix *Index) Check(ctx context.Context, checks []roster.Check, minRevision r
 	for at := 0; at < len(checks); at += run {
 		batch := checks[at:min(at+run, len(checks))]
 		for i, c := range batch {
-			ix.start(c, &started[i])
+			v.start(c, &started[i])
 		}
 		for i, c := range batch {
-			ok, err := ix.allowed(actor, c, &started[i], &now)
+			ok, err := v.allowed(actor, c, &started[i], &now)
 			if err != nil {
 				return nil, 0, located(err, at+i)
 			}
 			out[at+i] = ok
 		}
 	}
-	return out, ix.Revision(), nil
+	return out, v.rev, nil
 }
 
 // Allowed answers one check.
@@ -54,25 +53,22 @@ func (ix *Index) Allowed(ctx context.Context, c roster.Check, minRevision roster
 	}
 	actor := roster.ActorFrom(ctx)
 	now := ix.clock()
-	ix.mu.RLock()
+	v := ix.snap.Load()
 	var p probe
-	ix.start(c, &p)
-	ok, err := ix.allowed(actor, c, &p, &now)
-	rev := ix.Revision()
-	ix.mu.RUnlock()
+	v.start(c, &p)
+	ok, err := v.allowed(actor, c, &p, &now)
 	if err != nil {
 		return false, 0, located(err, -1)
 	}
-	return ok, rev, nil
+	return ok, v.rev, nil
 }
 
 // validate names every bad field of a batch of checks at once.
 func (ix *Index) validate(checks []roster.Check) error {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
+	v := ix.snap.Load()
 	var bad []roster.FieldError
 	for i, c := range checks {
-		if err := ix.st.valid(c); err != nil {
+		if err := v.valid(c); err != nil {
 			bad = append(bad, located(err, i).(*roster.Error).Fields...)
 		}
 	}
@@ -84,8 +80,8 @@ func (ix *Index) validate(checks []roster.Check) error {
 
 // valid returns a *badField when the check names an unregistered
 // permission, or a channel without a community.
-func (st *state) valid(c roster.Check) error {
-	if _, ok := st.bits[c.Permission]; !ok {
+func (v *snapshot) valid(c roster.Check) error {
+	if _, ok := v.catalog.bits[c.Permission]; !ok {
 		return &badField{"permission", "is not a registered permission", c.Permission}
 	}
 	if c.ChannelID != "" && c.CommunityID == roster.Platform {
@@ -136,38 +132,35 @@ func (c *clock) at() int64 {
 // decided: the read from memory overlaps with the work before it is needed.
 type probe struct {
 	who, channel    name
-	at, channelAt   int
+	at              *entry[member]
+	channelAt       *entry[channel]
 	key, channelKey uint64
 }
 
-// start begins the lookups of the check's member and channel into p. The
-// caller holds the read lock.
-func (ix *Index) start(c roster.Check, p *probe) {
-	ns := &ix.st.names
-	p.who = ns.of(c.CommunityID, c.UserID)
-	p.at, p.key = ix.st.members.probe(p.who)
+// start begins the lookups of the check's member and channel into p.
+func (v *snapshot) start(c roster.Check, p *probe) {
+	p.who = v.names.of(c.CommunityID, c.UserID)
+	p.at, p.key = v.members.probe(p.who)
 	if c.ChannelID != "" {
-		p.channel = ns.of(c.CommunityID, c.ChannelID)
-		p.channelAt, p.channelKey = ix.st.channels.probe(p.channel)
+		p.channel = v.names.of(c.CommunityID, c.ChannelID)
+		p.channelAt, p.channelKey = v.channels.probe(p.channel)
 	}
 }
 
-// allowed decides one check, whose member lookup p began. The caller holds
-// the read lock.
-func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *clock) (bool, error) {
-	st := ix.st
-	b, ok := st.bits[c.Permission]
+// allowed decides one check, whose member lookup p began.
+func (v *snapshot) allowed(actor roster.Actor, c roster.Check, p *probe, now *clock) (bool, error) {
+	b, ok := v.catalog.bits[c.Permission]
 	if !ok || c.ChannelID != "" && c.CommunityID == roster.Platform {
-		return false, st.valid(c)
+		return false, v.valid(c)
 	}
 	if err := authz.Reach(actor, c.CommunityID); err != nil {
 		return false, err
 	}
 	var f authz.Facts
-	platform := st.platform
+	platform := v.platform
 	f.All, f.Granted = platform.everyoneHas(b)
-	if len(platform.holders) > 0 {
-		if m, ok := st.member(platform, c.UserID); ok {
+	if platform.holders.len() > 0 {
+		if m, ok := v.member(platform, c.UserID); ok {
 			all, granted := m.grants(platform, c.UserID, b, now)
 			f.All, f.Granted = f.All || all, f.Granted || granted
 		}
@@ -177,25 +170,25 @@ func (ix *Index) allowed(actor roster.Actor, c roster.Check, p *probe, now *cloc
 	}
 	// A member's entry answers for the community: the scope is read only
 	// when the entry is not enough.
-	m := st.members.finish(p.who, p.at, p.key)
+	m := v.members.finish(p.who, p.at, p.key)
 	var ch *channel
 	if c.ChannelID != "" {
-		if ch = st.channels.finish(p.channel, p.channelAt, p.channelKey); ch == nil {
-			if _, ok := st.scopes[c.CommunityID]; !ok {
+		if ch = v.channels.finish(p.channel, p.channelAt, p.channelKey); ch == nil {
+			if _, ok := v.scopes.get(c.CommunityID); !ok {
 				return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
 			}
 			return false, roster.Errorf(roster.ECHANNELNOTFOUND, "channel %s not found in community %s", c.ChannelID, c.CommunityID)
 		}
 	}
 	if m == nil {
-		if _, ok := st.scopes[c.CommunityID]; !ok && c.ChannelID == "" {
+		if _, ok := v.scopes.get(c.CommunityID); !ok && c.ChannelID == "" {
 			return false, roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", c.CommunityID)
 		}
 		return authz.Allowed(f), nil
 	}
 	var s *scope
 	if m.flags&(expiring|partial) != 0 || b >= 64 {
-		s = st.scopes[c.CommunityID]
+		s, _ = v.scopes.get(c.CommunityID)
 	}
 	all, granted := m.grants(s, c.UserID, b, now)
 	f.All, f.Granted = f.All || all || m.flags&owner != 0, f.Granted || granted
@@ -230,7 +223,8 @@ func (s *scope) everyoneHas(b uint16) (all, granted bool) {
 // reading the grants themselves.
 func (s *scope) slowGrants(user string, b uint16, now *clock) (all, granted bool) {
 	all, granted = s.everyoneHas(b)
-	for _, g := range s.holders[user] {
+	grants, _ := s.holders.get(user)
+	for _, g := range grants {
 		if g.live(now.at()) {
 			p := &s.perms[g.role]
 			all = all || p.lo&1 != 0
@@ -278,7 +272,8 @@ func (m member) holds(s *scope, user string, slot uint16, now *clock) bool {
 	if m.flags&(expiring|partial) == 0 {
 		return false
 	}
-	for _, g := range s.holders[user] {
+	grants, _ := s.holders.get(user)
+	for _, g := range grants {
 		if g.role == slot && g.live(now.at()) {
 			return true
 		}

@@ -3,13 +3,17 @@
 // the store calls it after each commit, and it polls as a fallback. Checks,
 // batch checks and effective permissions read only the index, never the
 // database, and each answers the revision it was evaluated at.
+//
+// Checks take no lock: each reads one snapshot of the state, published
+// through an atomic pointer, which never changes. The follower, one at a
+// time, applies events to the next version and publishes it; a change
+// copies only the few pages and nodes it touches (see state).
 package index
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,15 +40,15 @@ type Index struct {
 	log roster.ChangeLog
 	opt Options
 
-	mu  sync.RWMutex
-	st  *state
-	rev atomic.Int64
-	// advanced is closed, and replaced, whenever the revision moves.
-	advanced chan struct{}
+	// snap is the snapshot checks read.
+	snap atomic.Pointer[snapshot]
 
 	// follow, a one-slot semaphore, serializes reading and applying the
-	// log; waiting for it ends with the waiter's context.
+	// log, and sweeping; waiting for it ends with the waiter's context.
+	// st, from which the follower publishes snapshots, is read and
+	// changed only by the holder of follow.
 	follow chan struct{}
+	st     *state
 	// life ends at Close; stop ends it.
 	life context.Context
 	stop context.CancelFunc
@@ -66,7 +70,7 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	ix := &Index{log: log, opt: opt, advanced: make(chan struct{}), follow: make(chan struct{}, 1)}
+	ix := &Index{log: log, opt: opt, follow: make(chan struct{}, 1)}
 	if err := ix.load(ctx); err != nil {
 		return nil, err
 	}
@@ -94,17 +98,16 @@ func (ix *Index) followOnce() {
 	ix.catchUp(ctx)
 }
 
-// load replaces the state with the log's current state.
+// load replaces the state with the log's current state. The caller holds
+// follow, or is Open.
 func (ix *Index) load(ctx context.Context) error {
 	st := newState(ix.opt.Now)
 	rev, err := ix.log.LoadState(ctx, st)
 	if err != nil {
 		return fmt.Errorf("index: load: %w", err)
 	}
-	ix.mu.Lock()
 	ix.st = st
-	ix.advance(rev)
-	ix.mu.Unlock()
+	ix.publish(rev)
 	return nil
 }
 
@@ -126,14 +129,19 @@ func (ix *Index) Close() error {
 }
 
 // Revision returns the revision of the last event applied.
-func (ix *Index) Revision() roster.Revision { return roster.Revision(ix.rev.Load()) }
+func (ix *Index) Revision() roster.Revision { return ix.snap.Load().rev }
 
-// advance moves the revision to rev, under the write lock.
-func (ix *Index) advance(rev roster.Revision) {
-	if int64(rev) > ix.rev.Load() {
-		ix.rev.Store(int64(rev))
-		close(ix.advanced)
-		ix.advanced = make(chan struct{})
+// publish makes the state the snapshot checks read, at revision rev or the
+// last one's if that is higher, and wakes those waiting for a new one. The
+// caller holds follow, or is Open.
+func (ix *Index) publish(rev roster.Revision) {
+	last := ix.snap.Load()
+	if last != nil {
+		rev = max(rev, last.rev)
+	}
+	ix.snap.Store(ix.st.publish(rev))
+	if last != nil {
+		close(last.advanced)
 	}
 }
 
@@ -181,14 +189,13 @@ func (ix *Index) catchUp(ctx context.Context) error {
 	}
 }
 
-// apply makes the changes and moves the revision to rev.
+// apply makes the changes and publishes them at revision rev. The caller
+// holds follow.
 func (ix *Index) apply(changes []change, rev roster.Revision) {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	for _, fn := range changes {
 		fn(ix.st)
 	}
-	ix.advance(rev)
+	ix.publish(rev)
 }
 
 // logged returns err, having logged it unless it is the caller's context
@@ -224,16 +231,17 @@ func (ix *Index) poll() {
 	}
 }
 
-// sweep refreshes the members whose grants have expired, taking the write
-// lock only when some have.
+// sweep refreshes the members whose grants have expired, publishing a
+// snapshot only when some have.
 func (ix *Index) sweep() {
-	ix.mu.RLock()
-	due := ix.st.due()
-	ix.mu.RUnlock()
-	if due {
-		ix.mu.Lock()
-		ix.st.sweep()
-		ix.mu.Unlock()
+	select {
+	case ix.follow <- struct{}{}:
+	case <-ix.life.Done():
+		return
+	}
+	defer func() { <-ix.follow }()
+	if ix.st.sweep() {
+		ix.publish(0)
 	}
 }
 
@@ -248,18 +256,15 @@ func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
 	// The catch-up runs beside the wait, which alone bounds the check.
 	go ix.followOnce()
 	for {
-		ix.mu.RLock()
-		advanced := ix.advanced
-		ix.mu.RUnlock()
-		rev := ix.Revision()
-		if rev >= min {
+		v := ix.snap.Load()
+		if v.rev >= min {
 			return nil
 		}
 		select {
-		case <-advanced:
+		case <-v.advanced:
 		case <-wait.Done():
-			return roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d); retry later", min, rev).
-				With("revision", int64(rev))
+			return roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d); retry later", min, v.rev).
+				With("revision", int64(v.rev))
 		}
 	}
 }

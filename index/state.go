@@ -1,68 +1,31 @@
 package index
 
 import (
+	"maps"
 	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
 )
 
-// state is everything checks read. It is changed only under the index's
-// write lock, by loading (as a roster.StateSink) and by applying events.
+// state is the follower's: the snapshot it is building, by loading (as a
+// roster.StateSink) and by applying events, and what only following needs.
+// Only the follower, one at a time, reads or changes it.
+//
+// Its snapshot's parts carry the generation that made them. The parts gen
+// made are the state's alone, and change in place; the others may be in a
+// published snapshot, and are copied first. Publishing a snapshot ends the
+// generation, so that what it made is never changed again.
 type state struct {
-	// bits maps each catalog key to its position; keys lists the keys by
-	// position ("" for a free one).
-	bits map[string]uint16
-	keys []string
-	// scopes holds the platform scope (key "") and every community.
-	scopes   map[string]*scope
-	platform *scope
-	// users interns user ids, so that every scope's member maps share one
-	// copy of each.
+	snapshot
+	gen uint64
+	// users interns user ids, so that every scope's holders share one copy
+	// of each.
 	users map[string]string
 	// now is the clock; expiries holds, for each member with grants yet to
 	// expire, the first such expiry, when their entry must be refreshed.
 	now      roster.Clock
 	expiries map[expiryKey]int64
-	// members is the checks' view of every membership, and of every holder
-	// of platform roles; channels that of every channel. Both are named by
-	// scope and id.
-	names    names
-	members  table[member]
-	channels table[channel]
-}
-
-// scope is the platform scope or one community.
-type scope struct {
-	id    string
-	owner string
-	// roles holds the scope's roles by slot; a free slot has no id.
-	roles []role
-	byID  map[string]uint16
-	// order lists the slots bottom to top: a role's position is its place.
-	order    []uint16
-	everyone uint16
-	// perms holds each slot's permissions, apart from the rest of the role
-	// so that checks read a dense array.
-	perms []set
-	// holders maps each member to their grants, sorted by role slot. At
-	// platform scope it holds the users with platform grants.
-	holders map[string][]grant
-	// channels lists the ids of the scope's channels.
-	channels map[string]bool
-}
-
-type role struct {
-	id   string
-	name string
-}
-
-// grant is one source's grant of a role; expires is in Unix microseconds,
-// 0 for never.
-type grant struct {
-	role    uint16
-	source  uint8
-	expires int64
 }
 
 // Sources as grants store them.
@@ -78,98 +41,90 @@ func sourceOf(s roster.Source) uint8 {
 	return manual
 }
 
-func (g grant) live(now int64) bool { return g.expires == 0 || g.expires > now }
-
-// channel holds a channel's overwrites: of roles (everyone's included) by
-// slot, then of members, named as in the members table. The first few live
-// in the channel's table entry, the rest in more.
-type channel struct {
-	// named holds the first 64 bits of every key an overwrite names.
-	named uint64
-	n     int
-	first [inlineOverwrites]overwrite
-	more  []overwrite
-}
-
-const inlineOverwrites = 4
-
-func channelOf(list []overwrite) channel {
-	c := channel{n: len(list)}
-	for _, o := range list {
-		c.named |= o.allow.lo | o.deny.lo
-	}
-	copy(c.first[:], list)
-	if len(list) > len(c.first) {
-		c.more = slices.Clone(list[len(c.first):])
-	}
-	return c
-}
-
-// overwrites returns the channel's overwrites, in a new slice.
-func (c *channel) overwrites() []overwrite {
-	return append(slices.Clone(c.first[:min(c.n, len(c.first))]), c.more...)
-}
-
-// overwrite is a role's (member is zero) or a member's overwrite.
-type overwrite struct {
-	member      name
-	slot        uint16
-	everyone    bool
-	allow, deny set
-}
-
 // expiryKey names a member for their next expiry.
 type expiryKey struct {
-	scope *scope
-	user  string
+	scope, user string
 }
 
 func newState(now roster.Clock) *state {
-	st := &state{now: now, expiries: map[expiryKey]int64{}, bits: map[string]uint16{}, scopes: map[string]*scope{}, users: map[string]string{},
-		names: newNames(), members: newTable[member](), channels: newTable[channel]()}
+	const gen = 1
+	st := &state{gen: gen, now: now, expiries: map[expiryKey]int64{}, users: map[string]string{}}
+	st.snapshot = snapshot{catalog: &catalog{gen: gen, bits: map[string]uint16{}},
+		names: newNames(), members: newTable[member](gen), channels: newTable[channel](gen)}
 	// ADMINISTRATOR always has position 0, so that one mask tests it, and
 	// the built-in keys come next, within the first 64 whatever the catalog.
 	for _, k := range roster.BuiltinPermissions {
 		st.Permission(k)
 	}
 	st.platform = st.newScope(roster.Platform, "")
-	st.scopes[roster.Platform] = st.platform
+	st.scopes.put(gen, roster.Platform, st.platform)
 	return st
 }
 
+// publish returns the snapshot built, at revision rev, and ends the
+// generation.
+func (st *state) publish(rev roster.Revision) *snapshot {
+	v := st.snapshot
+	v.rev, v.advanced = rev, make(chan struct{})
+	st.gen++
+	return &v
+}
+
 func (st *state) newScope(id, owner string) *scope {
-	return &scope{id: id, owner: owner, byID: map[string]uint16{}, holders: map[string][]grant{}, channels: map[string]bool{}}
+	return &scope{gen: st.gen, rolesGen: st.gen, id: id, owner: owner, byID: map[string]uint16{}}
 }
 
-var noPerms set
-
-// everyonePerms returns the permissions of the scope's everyone role (none
-// before the role is known).
-func (s *scope) everyonePerms() *set {
-	if int(s.everyone) >= len(s.perms) {
-		return &noPerms
+// edit returns the scope to change: s itself when this generation made it,
+// else a copy, which replaces s in the state.
+func (st *state) edit(s *scope) *scope {
+	if s.gen == st.gen {
+		return s
 	}
-	return &s.perms[s.everyone]
+	c := *s
+	c.gen = st.gen
+	st.scopes.put(st.gen, c.id, &c)
+	if c.id == roster.Platform {
+		st.platform = &c
+	}
+	return &c
 }
 
-// member returns the checks' view of the user in the scope.
-func (st *state) member(s *scope, user string) (member, bool) {
-	return st.members.get(st.names.of(s.id, user))
+// editRoles returns the scope to change its roles: edit's, with its roles
+// copied unless this generation made them.
+func (st *state) editRoles(s *scope) *scope {
+	s = st.edit(s)
+	if s.rolesGen != st.gen {
+		s.rolesGen = st.gen
+		s.roles, s.byID, s.order, s.perms = slices.Clone(s.roles), maps.Clone(s.byID), slices.Clone(s.order), slices.Clone(s.perms)
+	}
+	return s
 }
+
+// editCatalog returns the catalog to change: a copy unless this generation
+// made it.
+func (st *state) editCatalog() *catalog {
+	if c := st.catalog; c.gen != st.gen {
+		st.catalog = &catalog{gen: st.gen, bits: maps.Clone(c.bits), keys: slices.Clone(c.keys), sorted: slices.Clone(c.sorted)}
+	}
+	return st.catalog
+}
+
+func (st *state) scope(id string) (*scope, bool) { return st.scopes.get(id) }
 
 // refresh rebuilds the checks' view of the user in the scope from their
 // grants, or removes it when they are no longer a member (or, at platform
 // scope, hold nothing).
 func (st *state) refresh(s *scope, user string) {
-	grants, ok := s.holders[user]
-	delete(st.expiries, expiryKey{s, user})
+	grants, ok := s.holders.get(user)
+	delete(st.expiries, expiryKey{s.id, user})
+	who := st.names.of(s.id, user)
 	if !ok {
-		st.members.del(st.names.of(s.id, user))
+		st.members.del(st.gen, who)
 		return
 	}
 	var m member
 	var now, next int64
-	if s != st.platform {
+	if s.id != roster.Platform {
 		m.lo = s.everyonePerms().lo
 		if s.owner == user {
 			m.flags |= owner
@@ -197,33 +152,30 @@ func (st *state) refresh(s *scope, user string) {
 			m.lo |= s.perms[g.role].lo
 		}
 	}
-	st.members.put(st.names.of(s.id, user), m)
+	st.members.put(st.gen, who, m)
 	if next != 0 {
-		st.expiries[expiryKey{s, st.user(user)}] = next
+		st.expiries[expiryKey{s.id, st.user(user)}] = next
 	}
-}
-
-// due reports whether some member's grant has expired since their entry
-// was made.
-func (st *state) due() bool {
-	now := micros(st.now())
-	for _, at := range st.expiries {
-		if at <= now {
-			return true
-		}
-	}
-	return false
 }
 
 // sweep refreshes the members whose grants have expired since their entry
-// was made, so that their checks read the entry alone again.
-func (st *state) sweep() {
+// was made, so that their checks read the entry alone again, and reports
+// whether there were any.
+func (st *state) sweep() bool {
 	now := micros(st.now())
+	swept := false
 	for k, at := range st.expiries {
-		if at <= now {
-			st.refresh(k.scope, k.user)
+		if at > now {
+			continue
+		}
+		swept = true
+		if s, ok := st.scope(k.scope); ok {
+			st.refresh(s, k.user)
+		} else {
+			delete(st.expiries, k)
 		}
 	}
+	return swept
 }
 
 // user returns the interned copy of a user id.
@@ -236,51 +188,35 @@ func (st *state) user(id string) string {
 	return id
 }
 
-// setOf maps keys to their positions, skipping unknown ones.
-func (st *state) setOf(keys []string) set {
-	var s set
-	for _, k := range keys {
-		if b, ok := st.bits[k]; ok {
-			s.add(b)
-		}
-	}
-	return s
-}
-
-// keysOf lists the keys of a set, in catalog order.
-func (st *state) keysOf(s set) []string {
-	out := []string{}
-	s.each(func(b uint16) {
-		if int(b) < len(st.keys) && st.keys[b] != "" {
-			out = append(out, st.keys[b])
-		}
-	})
-	slices.Sort(out)
-	return out
-}
-
 // Permission registers a catalog key.
 func (st *state) Permission(key string) {
-	if _, ok := st.bits[key]; ok {
+	if _, ok := st.catalog.bits[key]; ok {
 		return
 	}
-	b := slices.Index(st.keys, "")
+	c := st.editCatalog()
+	b := slices.Index(c.keys, "")
 	if b < 0 {
-		b = len(st.keys)
-		st.keys = append(st.keys, key)
+		b = len(c.keys)
+		c.keys = append(c.keys, key)
 	} else {
-		st.keys[b] = key
+		c.keys[b] = key
 	}
-	st.bits[key] = uint16(b)
+	c.bits[key] = uint16(b)
+	at, _ := slices.BinarySearch(c.sorted, key)
+	c.sorted = slices.Insert(c.sorted, at, key)
 }
 
 // dropPermission frees a key's position. No role or overwrite uses it: the
 // store refuses to unregister a key in use.
 func (st *state) dropPermission(key string) {
-	if b, ok := st.bits[key]; ok && key != roster.PermAdministrator {
-		delete(st.bits, key)
-		st.keys[b] = ""
+	if _, ok := st.catalog.bits[key]; !ok || key == roster.PermAdministrator {
+		return
 	}
+	c := st.editCatalog()
+	c.keys[c.bits[key]] = ""
+	delete(c.bits, key)
+	at, _ := slices.BinarySearch(c.sorted, key)
+	c.sorted = slices.Delete(c.sorted, at, at+1)
 }
 
 // Community adds a community, or changes its owner.
@@ -289,30 +225,28 @@ func (st *state) Community(c roster.Community) {
 	if c.OwnerID != nil {
 		owner = st.user(*c.OwnerID)
 	}
-	if s, ok := st.scopes[c.ID]; ok {
+	if s, ok := st.scope(c.ID); ok {
 		was := s.owner
+		s = st.edit(s)
 		s.owner = owner
 		st.refresh(s, was)
 		st.refresh(s, owner)
 		return
 	}
-	st.scopes[c.ID] = st.newScope(c.ID, owner)
+	st.scopes.put(st.gen, c.ID, st.newScope(c.ID, owner))
 }
 
 func (st *state) dropCommunity(id string) {
-	s, ok := st.scopes[id]
+	s, ok := st.scope(id)
 	if !ok || id == roster.Platform {
 		return
 	}
-	delete(st.scopes, id)
-	users := s.holders
-	s.holders = nil
-	for u := range users {
-		st.refresh(s, u)
-	}
-	for id := range s.channels {
-		st.channels.del(st.names.of(s.id, id))
-	}
+	st.scopes.del(st.gen, id)
+	// Refreshed with no holders, the members' entries go.
+	gone := *s
+	gone.holders = pmap[[]grant]{}
+	s.holders.each(func(u string, _ []grant) { st.refresh(&gone, u) })
+	s.channels.each(func(id string, _ struct{}) { st.channels.del(st.gen, st.names.of(s.id, id)) })
 }
 
 func scopeID(community *string) string {
@@ -325,10 +259,11 @@ func scopeID(community *string) string {
 // Role adds a role at its position, or updates it (moving it when its
 // position changed).
 func (st *state) Role(r roster.Role) {
-	s, ok := st.scopes[scopeID(r.CommunityID)]
+	s, ok := st.scope(scopeID(r.CommunityID))
 	if !ok {
 		return
 	}
+	s = st.editRoles(s)
 	slot, exists := s.byID[r.ID]
 	if !exists {
 		slot = uint16(len(s.roles))
@@ -350,7 +285,7 @@ func (st *state) Role(r roster.Role) {
 		s.order = slices.DeleteFunc(s.order, func(o uint16) bool { return o == slot })
 	}
 	s.roles[slot] = role{id: r.ID, name: r.Name}
-	perms := st.setOf(r.Permissions)
+	perms := st.catalog.setOf(r.Permissions)
 	changed := exists && perms.lo != s.perms[slot].lo
 	s.perms[slot] = perms
 	if changed {
@@ -362,7 +297,7 @@ func (st *state) Role(r roster.Role) {
 
 // dropRole removes a role, its grants and its overwrites.
 func (st *state) dropRole(r roster.Role) {
-	s, ok := st.scopes[scopeID(r.CommunityID)]
+	s, ok := st.scope(scopeID(r.CommunityID))
 	if !ok {
 		return
 	}
@@ -370,31 +305,37 @@ func (st *state) dropRole(r roster.Role) {
 	if !ok {
 		return
 	}
+	s = st.editRoles(s)
 	delete(s.byID, r.ID)
 	s.roles[slot], s.perms[slot] = role{}, set{}
 	s.order = slices.DeleteFunc(s.order, func(o uint16) bool { return o == slot })
 	st.eachHolder(s, slot, func(_ string, gs []grant) []grant {
-		return slices.DeleteFunc(gs, func(g grant) bool { return g.role == slot })
+		return slices.DeleteFunc(slices.Clone(gs), func(g grant) bool { return g.role == slot })
 	})
-	for id := range s.channels {
+	s.channels.each(func(id string, _ struct{}) {
 		st.editChannel(s, id, func(list []overwrite) []overwrite {
 			return slices.DeleteFunc(list, func(o overwrite) bool { return o.member == (name{}) && o.slot == slot })
 		})
-	}
+	})
 }
 
 // eachHolder calls edit for each user holding the role at slot (every
 // member, for everyone's slot); when it returns grants, they replace the
-// user's. Then it refreshes the user's entry.
+// user's. Then it refreshes the user's entry. s is this generation's.
 func (st *state) eachHolder(s *scope, slot uint16, edit func(user string, grants []grant) []grant) {
-	for u, gs := range s.holders {
-		if slot != s.everyone && !slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
-			continue
+	var users []string
+	s.holders.each(func(u string, gs []grant) {
+		if slot == s.everyone || slices.ContainsFunc(gs, func(g grant) bool { return g.role == slot }) {
+			users = append(users, u)
 		}
+	})
+	for _, u := range users {
+		gs, _ := s.holders.get(u)
 		if gs := edit(u, gs); gs != nil {
-			s.holders[u] = gs
-			if len(gs) == 0 && s == st.platform {
-				delete(s.holders, u)
+			if len(gs) == 0 && s.id == roster.Platform {
+				s.holders.del(st.gen, u)
+			} else {
+				s.holders.put(st.gen, u, gs)
 			}
 		}
 		st.refresh(s, u)
@@ -403,10 +344,11 @@ func (st *state) eachHolder(s *scope, slot uint16, edit func(user string, grants
 
 // reorder sets the order of the scope's roles above everyone.
 func (st *state) reorder(community *string, ids []string) {
-	s, ok := st.scopes[scopeID(community)]
+	s, ok := st.scope(scopeID(community))
 	if !ok {
 		return
 	}
+	s = st.editRoles(s)
 	order := []uint16{s.everyone}
 	for _, id := range ids {
 		if slot, ok := s.byID[id]; ok {
@@ -418,24 +360,26 @@ func (st *state) reorder(community *string, ids []string) {
 
 // Member adds a member with no grants.
 func (st *state) Member(community, user string) {
-	if s, ok := st.scopes[community]; ok && community != roster.Platform {
-		if _, ok := s.holders[user]; !ok {
-			s.holders[st.user(user)] = []grant{}
+	if s, ok := st.scope(community); ok && community != roster.Platform {
+		if _, ok := s.holders.get(user); !ok {
+			s = st.edit(s)
+			s.holders.put(st.gen, st.user(user), []grant{})
 			st.refresh(s, user)
 		}
 	}
 }
 
 func (st *state) dropMember(community, user string) {
-	if s, ok := st.scopes[community]; ok && community != roster.Platform {
-		delete(s.holders, user)
+	if s, ok := st.scope(community); ok && community != roster.Platform {
+		s = st.edit(s)
+		s.holders.del(st.gen, user)
 		st.refresh(s, user)
 	}
 }
 
 // Grant adds or replaces one source's grant of a role.
 func (st *state) Grant(scopeID string, a roster.Assignment) {
-	s, ok := st.scopes[scopeID]
+	s, ok := st.scope(scopeID)
 	if !ok {
 		return
 	}
@@ -443,7 +387,7 @@ func (st *state) Grant(scopeID string, a roster.Assignment) {
 	if !ok {
 		return
 	}
-	gs, member := s.holders[a.UserID]
+	gs, member := s.holders.get(a.UserID)
 	if !member && scopeID != roster.Platform {
 		return
 	}
@@ -459,48 +403,54 @@ func (st *state) Grant(scopeID string, a roster.Assignment) {
 	}
 	out = append(out, g)
 	slices.SortFunc(out, func(a, b grant) int { return int(a.role) - int(b.role) })
-	s.holders[st.user(a.UserID)] = out
+	s = st.edit(s)
+	s.holders.put(st.gen, st.user(a.UserID), out)
 	st.refresh(s, a.UserID)
 }
 
 // ungrant removes one source's grant of a role.
 func (st *state) ungrant(scopeID string, a roster.Assignment) {
-	s, ok := st.scopes[scopeID]
+	s, ok := st.scope(scopeID)
 	if !ok {
 		return
 	}
 	slot, ok := s.byID[a.RoleID]
-	gs, held := s.holders[a.UserID]
+	gs, held := s.holders.get(a.UserID)
 	if !ok || !held {
 		return
 	}
 	src := sourceOf(a.Source)
-	gs = slices.DeleteFunc(gs, func(g grant) bool { return g.role == slot && g.source == src })
+	gs = slices.DeleteFunc(slices.Clone(gs), func(g grant) bool { return g.role == slot && g.source == src })
+	s = st.edit(s)
 	if scopeID == roster.Platform && len(gs) == 0 {
-		delete(s.holders, a.UserID)
+		s.holders.del(st.gen, a.UserID)
 	} else {
-		s.holders[a.UserID] = gs
+		s.holders.put(st.gen, a.UserID, gs)
 	}
 	st.refresh(s, a.UserID)
 }
 
 // Channel adds a channel with its overwrites, replacing any it had.
 func (st *state) Channel(c roster.Channel) {
-	s, ok := st.scopes[c.CommunityID]
+	s, ok := st.scope(c.CommunityID)
 	if !ok {
 		return
 	}
-	s.channels[c.ID] = true
-	st.channels.put(st.names.of(s.id, c.ID), channel{})
+	if _, ok := s.channels.get(c.ID); !ok {
+		s = st.edit(s)
+		s.channels.put(st.gen, c.ID, struct{}{})
+	}
+	st.channels.put(st.gen, st.names.of(s.id, c.ID), channel{})
 	for _, o := range c.Overwrites {
 		st.setOverwrite(c.CommunityID, o)
 	}
 }
 
 func (st *state) dropChannel(community, id string) {
-	if s, ok := st.scopes[community]; ok {
-		delete(s.channels, id)
-		st.channels.del(st.names.of(s.id, id))
+	if s, ok := st.scope(community); ok {
+		s = st.edit(s)
+		s.channels.del(st.gen, id)
+		st.channels.del(st.gen, st.names.of(s.id, id))
 	}
 }
 
@@ -536,11 +486,11 @@ func (st *state) dropOverwrite(community string, o roster.Overwrite) {
 // overwriteOf returns an overwrite as the index holds it, with its scope;
 // false when its community or role is unknown.
 func (st *state) overwriteOf(community string, o roster.Overwrite) (*scope, overwrite, bool) {
-	s, ok := st.scopes[community]
+	s, ok := st.scope(community)
 	if !ok {
 		return nil, overwrite{}, false
 	}
-	ow := overwrite{allow: st.setOf(o.Allow), deny: st.setOf(o.Deny)}
+	ow := overwrite{allow: st.catalog.setOf(o.Allow), deny: st.catalog.setOf(o.Deny)}
 	if o.Type == roster.OverwriteMember {
 		ow.member = st.names.of(s.id, o.ID)
 	} else if ow.slot, ok = s.byID[o.ID]; !ok {
@@ -556,14 +506,14 @@ func (o overwrite) same(other overwrite) bool {
 }
 
 // editChannel changes the overwrites of a channel of the scope, if it
-// exists.
+// exists. edit is given a new slice.
 func (st *state) editChannel(s *scope, id string, edit func([]overwrite) []overwrite) {
 	n := st.names.of(s.id, id)
 	c, ok := st.channels.get(n)
 	if !ok {
 		return
 	}
-	st.channels.put(n, channelOf(edit(c.overwrites())))
+	st.channels.put(st.gen, n, channelOf(edit(c.overwrites())))
 }
 
 // micros is a time as grants store it.

@@ -2,13 +2,16 @@ package index
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"testing"
 )
 
 // TestTableAgreesWithMap drives a table and a Go map with the same random
 // puts, deletions and lookups, and checks after every step or few that they
-// agree.
+// agree. Now and then the step ends a generation: the table's copy of then
+// must keep agreeing with the map's copy of then through all the changes
+// made later.
 // The names are crafted so that their home slots cluster: runs of a whole
 // table's worth of entries, runs that wrap from the last slots to the first,
 // entries sharing a key, and a table that grows while its entries stay in
@@ -62,18 +65,21 @@ func TestTableAgreesWithMap(t *testing.T) {
 }
 
 // TestTableAgreesWithMapOnHashedNames is TestTableAgreesWithMap with names
-// as the index makes them, in numbers that grow the table several times.
+// as the index makes them, in numbers that grow the table several times,
+// to more than one directory of pages.
 func TestTableAgreesWithMapOnHashedNames(t *testing.T) {
 	t.Parallel()
 	const seed = 7
 	rng := rand.New(rand.NewPCG(seed, 0))
 	ns := newNames()
-	pool := make([]name, 3000)
+	pool := make([]name, 6000)
 	for i := range pool {
 		pool[i] = ns.of(fmt.Sprint("c", rng.IntN(5)), fmt.Sprint(rng.Uint64()))
 	}
-	if run := runTableModel(t, seed, pool, 30000, 50); run.filled < 1 || run.emptied < 1 || run.slots != 8192 {
-		t.Errorf("seed %d: got %+v; want the table filled and emptied, in 8192 slots", seed, run)
+	run := runTableModel(t, seed, pool, 60000, 100)
+	if run.filled < 1 || run.emptied < 1 || run.slots != 2*pageSlots*dirPages || run.generations < 100 {
+		t.Errorf("seed %d: got %+v; want the table filled and emptied, in %d slots, over 100 generations or more",
+			seed, run, 2*pageSlots*dirPages)
 	}
 }
 
@@ -110,8 +116,17 @@ func spread(n int, homes ...int) []int {
 func runTableModel(t *testing.T, seed uint64, pool []name, steps, every int) tableRun {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 0))
-	tb := newTable[int]()
+	gen := uint64(1)
+	tb := newTable[int](gen)
 	model := map[name]int{}
+	// frozen holds copies of the table and the map taken at the ends of
+	// generations, the last few of them.
+	type copies struct {
+		tb    table[int]
+		model map[name]int
+		step  int
+	}
+	var frozen []copies
 	// order[:len(model)] are held, the rest are not; at[n] is n's place.
 	order := append([]name(nil), pool...)
 	at := make(map[name]int, len(order))
@@ -146,7 +161,7 @@ func runTableModel(t *testing.T, seed uint64, pool []name, steps, every int) tab
 			} else {
 				op, n = "overwrite", order[rng.IntN(held)]
 			}
-			tb.put(n, step)
+			tb.put(gen, n, step)
 			model[n] = step
 		case r < putNew+10+delHeld+5:
 			if r < putNew+10+delHeld && held > 0 || held == len(order) {
@@ -155,21 +170,32 @@ func runTableModel(t *testing.T, seed uint64, pool []name, steps, every int) tab
 			} else {
 				op, n = "del absent", order[held+rng.IntN(len(order)-held)]
 			}
-			tb.del(n)
+			tb.del(gen, n)
 			delete(model, n)
-		case r < 80:
+		case r < 78:
 			op, n = "get", order[rng.IntN(len(order))]
 			want, present := model[n]
 			if got, ok := tb.get(n); ok != present || ok && got != want {
 				fail(step, "got %d, %v; want %d, %v", got, ok, want, present)
 			}
-		default:
+		case r < 98:
 			op, n = "probe and finish", order[rng.IntN(len(order))]
 			want, present := model[n]
-			i, key := tb.probe(n)
-			if got := tb.finish(n, i, key); (got != nil) != present || got != nil && *got != want {
+			home, key := tb.probe(n)
+			if got := tb.finish(n, home, key); (got != nil) != present || got != nil && *got != want {
 				fail(step, "got %v; want %d, %v", got, want, present)
 			}
+		default:
+			op = "end of generation"
+			frozen = append(frozen, copies{tb, maps.Clone(model), step})
+			gen++
+			if len(frozen) > 8 {
+				if err := tableMatches(&frozen[0].tb, frozen[0].model, pool); err != nil {
+					fail(step, "the copy of step %d: %v", frozen[0].step, err)
+				}
+				frozen = frozen[1:]
+			}
+			run.generations++
 		}
 		if filling && len(model) == len(order) {
 			run.filled++
@@ -184,7 +210,12 @@ func runTableModel(t *testing.T, seed uint64, pool []name, steps, every int) tab
 			}
 		}
 	}
-	run.slots = len(tb.slots)
+	for _, c := range frozen {
+		if err := tableMatches(&c.tb, c.model, pool); err != nil {
+			fail(steps, "the copy of step %d: %v", c.step, err)
+		}
+	}
+	run.slots = tb.slots()
 	return run
 }
 
@@ -193,6 +224,7 @@ func runTableModel(t *testing.T, seed uint64, pool []name, steps, every int) tab
 type tableRun struct {
 	filled, emptied int // times the table held all of the pool, then none
 	slots           int // the table's size at the end
+	generations     int // generations ended
 }
 
 // tableMatches reports how tb and model differ on the names of pool, if
@@ -202,21 +234,21 @@ func tableMatches(tb *table[int], model map[name]int, pool []name) error {
 		return fmt.Errorf("count %d, want %d", tb.count, len(model))
 	}
 	used := 0
-	for _, e := range tb.slots {
-		if e.key != 0 {
+	for i := range tb.slots() {
+		if tb.at(i).key != 0 {
 			used++
 		}
 	}
-	if used != len(model) || 2*used > len(tb.slots) {
-		return fmt.Errorf("%d of %d slots used, want %d", used, len(tb.slots), len(model))
+	if used != len(model) || 2*used > tb.slots() {
+		return fmt.Errorf("%d of %d slots used, want %d", used, tb.slots(), len(model))
 	}
 	for _, n := range pool {
 		want, present := model[n]
 		if got, ok := tb.get(n); ok != present || ok && got != want {
 			return fmt.Errorf("get(%x/%x) = %d, %v; want %d, %v", n.key, n.check, got, ok, want, present)
 		}
-		i, key := tb.probe(n)
-		if got := tb.finish(n, i, key); (got != nil) != present || got != nil && *got != want {
+		home, key := tb.probe(n)
+		if got := tb.finish(n, home, key); (got != nil) != present || got != nil && *got != want {
 			return fmt.Errorf("finish(%x/%x) = %v; want %d, %v", n.key, n.check, got, want, present)
 		}
 	}
