@@ -48,6 +48,13 @@ type Bench struct {
 	// Pool is how many checks are drawn before the timed run.
 	Pool int
 
+	// CompareBare alternates Rounds rounds of the load against the server
+	// and against a bare net/http server; ServerPID is the server's
+	// process, found from the --url port when 0.
+	CompareBare bool
+	Rounds      int
+	ServerPID   int
+
 	stdout, stderr io.Writer
 	client         *http.Client
 	transport      *http.Transport
@@ -57,6 +64,9 @@ type Bench struct {
 	tamper func(*dataset)
 	// printed counts the disagreements printed.
 	printed int
+	// childEnv is added to the environment of the bare server's process:
+	// tests use it to make their binary run as the command.
+	childEnv []string
 }
 
 // NewBench returns the command with its defaults: the full dataset of the
@@ -67,7 +77,7 @@ func NewBench(stdout, stderr io.Writer) *Bench {
 		Communities: 1000, Roles: 100, Users: 100_000, Assignments: 1_000_000, Channels: 10,
 		Seed: 1, Prefix: "bench", SeedWorkers: 4,
 		Concurrency: 8 * runtime.GOMAXPROCS(0), Duration: 10 * time.Second, Batch: 1, ChannelShare: 0.2,
-		Pool:   1 << 16,
+		Pool: 1 << 16, Rounds: 5,
 		stdout: stdout, stderr: stderr,
 	}
 }
@@ -88,6 +98,17 @@ dataset is a function of the size flags, --seed and --prefix: --no-seed loads
 a dataset seeded before with the same flags. --mixed makes 1% of requests
 role writes (add, remove) and sends later checks with minRevision; it changes
 the dataset, so it always seeds its own (use a fresh --prefix each time).
+
+--compare-bare measures the server against its floor: it starts a bare
+net/http server (this command again, in a process of its own, with the
+timeouts of roster serve) answering every request with a constant JSON body
+of the size of the server's answer, and alternates --rounds rounds of
+--duration each against the two with the same workers, connections and
+requests. It reports each side's requests/s and server CPU per request (from
+/proc/<pid>/stat, Linux only), and their ratio with its spread over the
+rounds. The server's process is --server-pid, or else the process listening
+on the --url port (found through /proc/net/tcp and /proc/*/fd, which needs
+the server to run as the same user, on this machine).
 
 The key needs the write scope: --key, else $ROSTER_ADMIN_KEY, else the file
 admin.key in --data-dir.
@@ -122,6 +143,9 @@ func (b *Bench) ParseFlags(args []string) error {
 	e.float(&b.ChannelShare, "channel-share", "ROSTER_BENCH_CHANNEL_SHARE", "fraction of checks that name a channel (0 to 1)")
 	e.bool(&b.Mixed, "mixed", "ROSTER_BENCH_MIXED", "make 1% of requests role writes and check every answer with minRevision")
 	e.int(&b.Pool, "pool", "ROSTER_BENCH_POOL", "checks drawn before the timed run and sent in turn")
+	e.bool(&b.CompareBare, "compare-bare", "ROSTER_BENCH_COMPARE_BARE", "alternate rounds against the server and a bare net/http server, and report the ratio")
+	e.int(&b.Rounds, "rounds", "ROSTER_BENCH_ROUNDS", "rounds of --duration against each server with --compare-bare")
+	e.int(&b.ServerPID, "server-pid", "ROSTER_BENCH_SERVER_PID", "the server's process id, for its CPU time with --compare-bare (default: the process listening on the --url port)")
 	if err := errors.Join(e.errs...); err != nil {
 		return err
 	}
@@ -162,6 +186,10 @@ func (b *Bench) validate() error {
 		return errors.New("--mixed changes the dataset and so seeds its own: it cannot be used with --no-seed")
 	case b.Pool < 1 || b.Pool > 1<<24:
 		return fmt.Errorf("--pool must be between 1 and %d", 1<<24)
+	case b.CompareBare && b.Mixed:
+		return errors.New("--compare-bare loads checks only: it cannot be used with --mixed")
+	case b.Rounds < 1 || b.ServerPID < 0:
+		return errors.New("--rounds must be at least 1, --server-pid not negative")
 	}
 	b.URL = strings.TrimSuffix(b.URL, "/")
 	return nil

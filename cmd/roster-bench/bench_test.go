@@ -59,6 +59,7 @@ func bench(t *testing.T, url string, tamper func(*dataset), args ...string) (str
 		t.Fatal(err)
 	}
 	b.tamper = tamper
+	b.childEnv = []string{runMainEnv + "=1"}
 	defer b.Close()
 	err := b.Run(context.Background())
 	t.Logf("roster-bench %s:\n%s%s", strings.Join(args, " "), out.String(), errs.String())
@@ -181,6 +182,9 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{"bad env", nil, map[string]string{"ROSTER_BENCH_CONCURRENCY": "many"}, "ROSTER_BENCH_CONCURRENCY"},
 		{"env twin", nil, map[string]string{"ROSTER_BENCH_BATCH": "0"}, "--batch"},
 		{"arguments", []string{"extra"}, nil, "no arguments"},
+		{"compare with mixed", []string{"--compare-bare", "--mixed"}, nil, "--compare-bare"},
+		{"no rounds", []string{"--compare-bare", "--rounds", "0"}, nil, "--rounds"},
+		{"negative pid", []string{"--server-pid", "-1"}, nil, "--server-pid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {

@@ -48,9 +48,31 @@ func (b *Bench) load(ctx context.Context, d *dataset, rev int64) error {
 		}
 	}
 
+	workers := b.workers(d, u, base, base+path, pool, rev)
+	mode := "single checks (POST /v1/check)"
+	if b.Batch > 1 {
+		mode = fmt.Sprintf("batches of %d checks (POST /v1/check/batch)", b.Batch)
+	}
+	if b.Mixed {
+		mode += ", mixed: 1% of requests role writes (PUT/DELETE .../members/{u}/roles/{r}), checks with minRevision"
+	}
+	fmt.Fprintf(b.stdout, "load: %s, concurrency %d, %s, channel share %.2f\n", mode, b.Concurrency, b.Duration, b.ChannelShare)
+	if b.CompareBare {
+		return b.compareBare(ctx, u, workers)
+	}
+	elapsed, cpu := b.timed(ctx, workers)
+	for _, w := range workers {
+		w.conn.Close()
+	}
+	return b.report(workers, elapsed, cpu)
+}
+
+// workers returns the load's workers, each with its own connection to u
+// (not yet dialled), sending to path; base is the path of the API's root.
+func (b *Bench) workers(d *dataset, u *url.URL, base, path string, pool []entry, rev int64) []*worker {
 	workers := make([]*worker, b.Concurrency)
 	for i := range workers {
-		workers[i] = &worker{b: b, d: d, conn: newConn(u, b.Key), base: base, path: base + path, pool: pool, next: i * len(pool) / len(workers),
+		workers[i] = &worker{b: b, d: d, conn: newConn(u, b.Key), base: base, path: path, pool: pool, next: i * len(pool) / len(workers),
 			rng: rand.New(rand.NewPCG(b.Seed, uint64(i))), batch: b.Batch, held: map[memberRef][]uint8{}}
 		if b.Mixed {
 			workers[i].rev = rev
@@ -62,15 +84,12 @@ func (b *Bench) load(ctx context.Context, d *dataset, rev int64) error {
 			w.own = append(w.own, ref)
 		}
 	}
-	mode := "single checks (POST /v1/check)"
-	if b.Batch > 1 {
-		mode = fmt.Sprintf("batches of %d checks (POST /v1/check/batch)", b.Batch)
-	}
-	if b.Mixed {
-		mode += ", mixed: 1% of requests role writes (PUT/DELETE .../members/{u}/roles/{r}), checks with minRevision"
-	}
-	fmt.Fprintf(b.stdout, "load: %s, concurrency %d, %s, channel share %.2f\n", mode, b.Concurrency, b.Duration, b.ChannelShare)
+	return workers
+}
 
+// timed runs the workers for --duration and returns the time it took and
+// the CPU time this process used meanwhile (-1 when unknown).
+func (b *Bench) timed(ctx context.Context, workers []*worker) (elapsed, cpu time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, b.Duration)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -82,14 +101,11 @@ func (b *Bench) load(ctx context.Context, d *dataset, rev int64) error {
 		wg.Go(func() { w.run(ctx) })
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed = time.Since(start)
 	if cpu >= 0 {
 		cpu = cpuTime() - cpu
 	}
-	for _, w := range workers {
-		w.conn.Close()
-	}
-	return b.report(workers, elapsed, cpu)
+	return elapsed, cpu
 }
 
 // pool draws the checks sent in turn during the timed run, as request
@@ -147,6 +163,9 @@ type worker struct {
 	rng   *rand.Rand
 	batch int
 	buf   []byte
+	// bare is set on the workers loading the bare server of
+	// --compare-bare: its answers are counted, not compared.
+	bare bool
 
 	// Mixed mode: the memberships this worker alone writes and checks, the
 	// roles it changed, the revision of its last write and the memberships
@@ -184,7 +203,7 @@ func (w *worker) run(ctx context.Context) {
 		status, _, body, err := w.do("POST", w.path, e.body)
 		w.lat.record(time.Since(start))
 		w.requests++
-		if w.failed(status, body, err) {
+		if w.failed(status, body, err) || w.bare {
 			continue
 		}
 		w.checks += int64(len(e.checks))
@@ -260,8 +279,8 @@ func (b *Bench) disagree(s string) {
 	}
 }
 
-// report merges the workers' counts and prints them.
-func (b *Bench) report(workers []*worker, elapsed, cpu time.Duration) error {
+// total merges the workers' counts.
+func total(workers []*worker) *worker {
 	var t worker
 	for _, w := range workers {
 		t.lat.merge(&w.lat)
@@ -276,6 +295,12 @@ func (b *Bench) report(workers []*worker, elapsed, cpu time.Duration) error {
 			t.firstErr = w.firstErr
 		}
 	}
+	return &t
+}
+
+// report merges the workers' counts and prints them.
+func (b *Bench) report(workers []*worker, elapsed, cpu time.Duration) error {
+	t := total(workers)
 	s := elapsed.Seconds()
 	out := b.stdout
 	fmt.Fprintf(out, "  elapsed     %s\n", elapsed.Round(time.Millisecond))
@@ -296,6 +321,12 @@ func (b *Bench) report(workers []*worker, elapsed, cpu time.Duration) error {
 		fmt.Fprintf(out, "  first error %s\n", t.firstErr)
 	}
 	fmt.Fprintf(out, "%d disagreements\n", t.disagreements)
+	return t.failure()
+}
+
+// failure is the error of a run with disagreements, failed requests or no
+// request at all; nil for a clean one.
+func (t *worker) failure() error {
 	var errs []error
 	if t.disagreements > 0 {
 		errs = append(errs, fmt.Errorf("%d answers disagreed with the model", t.disagreements))

@@ -29,6 +29,9 @@ func main() {
 // Run runs the tool with the command line args, writing its report to
 // stdout and usage to stderr, until the load is done or ctx ends.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == bareCommand {
+		return runBare(ctx, args[1:], stdout, stderr)
+	}
 	b := NewBench(stdout, stderr)
 	if err := b.ParseFlags(args); err != nil {
 		return err
