@@ -77,6 +77,7 @@ func BenchmarkSingleWrites(b *testing.B) {
 			var next atomic.Int32
 			lat := make([][]time.Duration, clients)
 			b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.ResetTimer()
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
 				w := int(next.Add(1)-1) % clients

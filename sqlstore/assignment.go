@@ -23,28 +23,27 @@ func scanGrant(s scanner, lead ...any) (roster.Grant, error) {
 // heldBy returns each user's held roles in scope (unexpired grants), for the
 // given users, roles ordered by position.
 func heldBy(ctx context.Context, q querier, scope string, users []string, now time.Time) (map[string][]roster.HeldRole, error) {
+	out := map[string][]roster.HeldRole{}
 	if len(users) == 0 {
-		return nil, nil
+		return out, nil
 	}
-	held, err := queryHeld(ctx, q, now, `a.scope = $2 AND a.user_id IN (`+placeholders(3, len(users))+`)`, append([]any{scope}, anys(users)...)...)
-	out := make(map[string][]roster.HeldRole, len(users))
-	for k, roles := range held {
-		out[k.user] = roles
-	}
-	return out, err
+	return out, pipe(ctx, q, heldByStep(scope, users, now, out))
+}
+
+// heldByStep is the step of heldBy, which fills out.
+func heldByStep(scope string, users []string, now time.Time, out map[string][]roster.HeldRole) step {
+	return heldStep(now, `a.scope = $2 AND a.user_id IN (`+placeholders(3, len(users))+`)`, append([]any{scope}, anys(users)...),
+		func(h holding) string { return h.user }, out)
 }
 
 // heldIn returns a user's held roles in each of the communities.
 func heldIn(ctx context.Context, q querier, user string, communities []string, now time.Time) (map[string][]roster.HeldRole, error) {
+	out := map[string][]roster.HeldRole{}
 	if len(communities) == 0 {
-		return nil, nil
+		return out, nil
 	}
-	held, err := queryHeld(ctx, q, now, `a.user_id = $2 AND a.scope IN (`+placeholders(3, len(communities))+`)`, append([]any{user}, anys(communities)...)...)
-	out := make(map[string][]roster.HeldRole, len(communities))
-	for k, roles := range held {
-		out[k.scope] = roles
-	}
-	return out, err
+	return out, pipe(ctx, q, heldStep(now, `a.user_id = $2 AND a.scope IN (`+placeholders(3, len(communities))+`)`,
+		append([]any{user}, anys(communities)...), func(h holding) string { return h.scope }, out))
 }
 
 // rolesOf returns the held roles under key, an empty list when none.
@@ -58,54 +57,75 @@ func rolesOf(held map[string][]roster.HeldRole, key string) []roster.HeldRole {
 // holding names one user in one scope.
 type holding struct{ scope, user string }
 
-// queryHeld reads the unexpired grants matching where (whose placeholders
-// start at $2), as held roles by scope and user, ordered by position.
-func queryHeld(ctx context.Context, q querier, now time.Time, where string, args ...any) (map[holding][]roster.HeldRole, error) {
-	out := map[holding][]roster.HeldRole{}
-	err := each(ctx, q, "held roles", `
-		SELECT a.scope, a.user_id, r.id, r.name, r.position, `+grantColumns+`
+// heldStep reads the unexpired grants matching where (whose placeholders
+// start at $2) into out, as held roles under the key of their scope and
+// user, ordered by position.
+func heldStep(now time.Time, where string, args []any, key func(holding) string, out map[string][]roster.HeldRole) step {
+	return step{what: "held roles", query: `
+		SELECT a.scope, a.user_id, r.id, r.name, r.position, ` + grantColumns + `
 		FROM assignments a JOIN roles r ON r.id = a.role_id
-		WHERE (a.expires_at IS NULL OR a.expires_at > $1) AND `+where+`
-		ORDER BY a.scope, a.user_id, r.position, a.source`, append([]any{micros(now)}, args...), func(s scanner) error {
+		WHERE (a.expires_at IS NULL OR a.expires_at > $1) AND ` + where + `
+		ORDER BY a.scope, a.user_id, r.position, a.source`, args: append([]any{micros(now)}, args...), scan: func(s scanner) error {
 		var k holding
 		var h roster.HeldRole
 		g, err := scanGrant(s, &k.scope, &k.user, &h.RoleID, &h.Name, &h.Position)
 		if err != nil {
 			return err
 		}
-		roles := out[k]
+		roles := out[key(k)]
 		if n := len(roles); n == 0 || roles[n-1].RoleID != h.RoleID {
 			roles = append(roles, h)
 		}
 		roles[len(roles)-1].Grants = append(roles[len(roles)-1].Grants, g)
-		out[k] = roles
+		out[key(k)] = roles
 		return nil
-	})
-	return out, err
+	}}
 }
 
 // findMember returns a member of a community with their roles, or a user's
 // platform roles at platform scope.
 func findMember(ctx context.Context, q querier, scope, user string, now time.Time) (roster.Member, error) {
-	m := roster.Member{CommunityID: roster.ScopeRef(scope), UserID: user}
-	var err error
-	if scope == roster.Platform {
-		err = q.QueryRowContext(ctx, `SELECT display_name FROM users WHERE id = $1`, user).Scan(&m.DisplayName)
-		if err != nil {
-			return m, notFound(err, roster.EUSERNOTFOUND, "user %s not found", user)
-		}
-	} else {
-		var joined int64
-		err = q.QueryRowContext(ctx, `SELECT display_name, joined_at FROM members WHERE community_id = $1 AND user_id = $2`, scope, user).Scan(&m.DisplayName, &joined)
-		if err != nil {
-			return m, notFound(err, roster.EMEMBERNOTFOUND, "user %s is not a member of community %s", user, scope)
-		}
-		t := fromMicros(joined)
-		m.JoinedAt = &t
+	var m roster.Member
+	found := false
+	if err := pipe(ctx, q, memberSteps(scope, user, now, &m, &found)...); err != nil {
+		return m, err
 	}
-	held, err := heldBy(ctx, q, scope, []string{user}, now)
-	m.Roles = rolesOf(held, user)
-	return m, err
+	if !found && scope == roster.Platform {
+		return m, roster.Errorf(roster.EUSERNOTFOUND, "user %s not found", user)
+	} else if !found {
+		return m, roster.Errorf(roster.EMEMBERNOTFOUND, "user %s is not a member of community %s", user, scope)
+	}
+	return m, nil
+}
+
+// memberSteps are the steps of findMember, which fill m and say whether
+// the member was found.
+func memberSteps(scope, user string, now time.Time, m *roster.Member, found *bool) []step {
+	*m = roster.Member{CommunityID: roster.ScopeRef(scope), UserID: user, Roles: []roster.HeldRole{}}
+	first := step{what: "user", query: `SELECT display_name FROM users WHERE id = $1`, args: []any{user}, scan: func(s scanner) error {
+		*found = true
+		return s.Scan(&m.DisplayName)
+	}}
+	if scope != roster.Platform {
+		first = step{what: "member", query: `SELECT display_name, joined_at FROM members WHERE community_id = $1 AND user_id = $2`, args: []any{scope, user},
+			scan: func(s scanner) error {
+				var joined int64
+				*found = true
+				err := s.Scan(&m.DisplayName, &joined)
+				t := fromMicros(joined)
+				m.JoinedAt = &t
+				return err
+			}}
+	}
+	held := map[string][]roster.HeldRole{}
+	rest := heldByStep(scope, []string{user}, now, held)
+	scan := rest.scan
+	rest.scan = func(s scanner) error {
+		err := scan(s)
+		m.Roles = held[user]
+		return err
+	}
+	return []step{first, rest}
 }
 
 // ListUserRoles returns the roles a user holds in the scope.

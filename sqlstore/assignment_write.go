@@ -39,14 +39,13 @@ func (db *DB) changeOne(ctx context.Context, g roster.RoleGrant, remove bool) (r
 		return roster.RoleResult{}, 0, err
 	}
 	var out roster.RoleResult
-	rev, err := db.updateScope(ctx, g.Scope, func(tx *Tx, owner string) error {
-		results, err := tx.change(owner, g.Change(), changeKind{remove: remove, single: true})
+	rev, err := db.updateReached(ctx, g.Scope, func(tx *Tx) error {
+		results, err := tx.change(g.Change(), changeKind{remove: remove, single: true}, &out.Member)
 		if err != nil {
 			return err
 		}
 		out.Result = results[0].Result
-		out.Member, err = findMember(ctx, tx, g.Scope, g.UserID, tx.now)
-		return err
+		return nil
 	})
 	if err != nil {
 		return roster.RoleResult{}, 0, err
@@ -60,9 +59,9 @@ func (db *DB) changeMany(ctx context.Context, c roster.Change, remove bool) ([]r
 		return nil, 0, err
 	}
 	var out []roster.PairResult
-	rev, err := db.updateScope(ctx, c.Scope, func(tx *Tx, owner string) error {
+	rev, err := db.updateReached(ctx, c.Scope, func(tx *Tx) error {
 		var err error
-		out, err = tx.change(owner, c, changeKind{remove: remove})
+		out, err = tx.change(c, changeKind{remove: remove}, nil)
 		return err
 	})
 	if err != nil {
@@ -86,25 +85,43 @@ func (k changeKind) at(field string, i int) string {
 	return fmt.Sprintf("%ss[%d]", field, i)
 }
 
-// change decides a change in the transaction, in a scope whose owner is
-// given, writes it, and returns the outcome of each pair.
-func (tx *Tx) change(owner string, c roster.Change, k changeKind) ([]roster.PairResult, error) {
-	roles, err := resolveRoles(tx, c.Scope, c.RoleIDs, k)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkHolders(tx, c.Scope, c.UserIDs, k); err != nil {
-		return nil, err
-	}
+// change decides a change in the transaction, writes it, and returns the
+// outcome of each pair; when member is given, the change is of one user,
+// whose roles afterwards it reads into member. Its facts are read in one
+// pipeline, and what it writes goes with the reading of member.
+func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]roster.PairResult, error) {
 	users := roster.Unique(c.UserIDs)
-	rc := authz.ChangeFacts{Single: k.single, Source: c.Source, HasOwner: owner != "", Platform: c.Scope == roster.Platform}
-	if rc.Actor, err = tx.subject(c.Scope, owner); err != nil {
+	var o owner
+	var roles []roster.Role
+	var members []string
+	held := map[string][]roster.HeldRole{}
+	rc := authz.ChangeFacts{Single: k.single, Source: c.Source, Platform: c.Scope == roster.Platform}
+	steps := o.step(c.Scope)
+	steps = append(steps, rolesSteps(c.Scope, c.RoleIDs, &roles)...)
+	if !rc.Platform {
+		steps = append(steps, rowsOf(&members, "members", `SELECT user_id FROM members WHERE community_id = $1 AND user_id IN (`+placeholders(2, len(users))+`)`,
+			append([]any{c.Scope}, anys(users)...), scanString))
+	}
+	steps = append(steps, heldByStep(c.Scope, users, tx.now, held))
+	subjectReads, subject := subjectSteps(c.Scope, tx.actor, tx.now)
+	steps = append(steps, subjectReads...)
+	if k.remove {
+		steps = append(steps, adminHoldersStep(c.Scope, tx.now, &rc.AdminHolders))
+	}
+	if err := pipe(tx.ctx, tx, steps...); err != nil {
 		return nil, err
 	}
-	held, err := heldBy(tx.ctx, tx, c.Scope, users, tx.now)
+	own, err := o.of(c.Scope)
 	if err != nil {
 		return nil, err
 	}
+	if roles, err = resolveRoles(roles, c.RoleIDs, k); err != nil {
+		return nil, err
+	}
+	if err := tx.checkHolders(c.Scope, c.UserIDs, members, k); err != nil {
+		return nil, err
+	}
+	rc.HasOwner, rc.Actor = own != "", subject(own)
 	var names []string
 	for _, u := range users {
 		for _, r := range roles {
@@ -115,9 +132,6 @@ func (tx *Tx) change(owner string, c roster.Change, k changeKind) ([]roster.Pair
 	decide := authz.AddRoles
 	if k.remove {
 		decide = authz.RemoveRoles
-		if rc.AdminHolders, err = adminHolders(tx, c.Scope); err != nil {
-			return nil, err
-		}
 	}
 	outcomes, err := decide(rc)
 	if err != nil {
@@ -140,9 +154,21 @@ func (tx *Tx) change(owner string, c roster.Change, k changeKind) ([]roster.Pair
 		}
 	}
 	if k.remove {
-		return results, tx.ungrant(c.Scope, changed...)
+		err = tx.ungrant(c.Scope, changed...)
+	} else {
+		err = tx.grant(c.Scope, c.Source, c.ExpiresAt, changed...)
 	}
-	return results, tx.grant(c.Scope, c.Source, c.ExpiresAt, changed...)
+	if err != nil || member == nil {
+		return results, err
+	}
+	found := false
+	if err := pipe(tx.ctx, tx, memberSteps(c.Scope, users[0], tx.now, member, &found)...); err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("sqlstore: the member changed is gone")
+	}
+	return results, nil
 }
 
 // grantOf returns the grant of a role from a source among held roles.
@@ -182,13 +208,36 @@ func keptBy(held []roster.Source, removed roster.Source) roster.Source {
 	return ""
 }
 
-// resolveRoles finds every role named, once each, or fails naming each
-// unknown one at its place in the change.
-func resolveRoles(tx *Tx, scope string, ids []string, k changeKind) ([]roster.Role, error) {
-	all, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 ORDER BY position`, scope)
-	if err != nil {
-		return nil, err
+// rolesSteps read into out the roles of scope that ids name, by id or by
+// the built-in aliases, with their permissions, in order of position.
+func rolesSteps(scope string, ids []string, out *[]roster.Role) []step {
+	if len(ids) == 0 {
+		return nil
 	}
+	named := `scope = $1 AND (id IN (` + placeholders(2, len(ids)) + `) OR builtin IN (` + placeholders(2, len(ids)) + `))`
+	args := append([]any{scope}, anys(ids)...)
+	return []step{
+		rowsOf(out, "roles", `SELECT `+roleColumns+` FROM roles WHERE `+named+` ORDER BY position`, args, scanRole),
+		{what: "role permissions", query: `SELECT role_id, key FROM role_permissions WHERE role_id IN (SELECT id FROM roles WHERE ` + named + `) ORDER BY key`,
+			args: args, scan: func(s scanner) error {
+				var id, key string
+				if err := s.Scan(&id, &key); err != nil {
+					return err
+				}
+				// The roles are read first, in the same pipeline.
+				for i := range *out {
+					if r := &(*out)[i]; r.ID == id {
+						r.Permissions = append(r.Permissions, key)
+					}
+				}
+				return nil
+			}},
+	}
+}
+
+// resolveRoles finds among the roles read every role named, once each, or
+// fails naming each unknown one at its place in the change.
+func resolveRoles(all []roster.Role, ids []string, k changeKind) ([]roster.Role, error) {
 	byID := make(map[string]roster.Role, len(all)+2)
 	for _, r := range all {
 		byID[r.ID] = r
@@ -216,8 +265,9 @@ func resolveRoles(tx *Tx, scope string, ids []string, k changeKind) ([]roster.Ro
 }
 
 // checkHolders makes sure every user may hold roles in scope: members of a
-// community, or any user at platform scope (whose record an add creates).
-func checkHolders(tx *Tx, scope string, users []string, k changeKind) error {
+// community (members are those of them read), or any user at platform
+// scope (whose record an add creates).
+func (tx *Tx) checkHolders(scope string, users, members []string, k changeKind) error {
 	if scope == roster.Platform {
 		if k.remove {
 			return nil
@@ -228,11 +278,6 @@ func checkHolders(tx *Tx, scope string, users []string, k changeKind) error {
 			}
 		}
 		return nil
-	}
-	members, err := queryStrings(tx.ctx, tx, "members", `SELECT user_id FROM members WHERE community_id = $1 AND user_id IN (`+placeholders(2, len(users))+`)`,
-		append([]any{scope}, anys(users)...)...)
-	if err != nil {
-		return err
 	}
 	member := make(map[string]bool, len(members))
 	for _, u := range members {
@@ -253,9 +298,15 @@ func checkHolders(tx *Tx, scope string, users []string, k changeKind) error {
 
 // adminHolders returns the users who hold the scope's admin role.
 func adminHolders(tx *Tx, scope string) ([]string, error) {
-	return queryStrings(tx.ctx, tx, "admin holders", `
+	var out []string
+	return out, pipe(tx.ctx, tx, adminHoldersStep(scope, tx.now, &out))
+}
+
+// adminHoldersStep reads into out the users who hold the scope's admin role.
+func adminHoldersStep(scope string, now time.Time, out *[]string) step {
+	return rowsOf(out, "admin holders", `
 		SELECT DISTINCT a.user_id FROM assignments a JOIN roles r ON r.id = a.role_id
-		WHERE r.scope = $1 AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > $2)`, scope, micros(tx.now))
+		WHERE r.scope = $1 AND r.builtin = 'admin' AND (a.expires_at IS NULL OR a.expires_at > $2)`, []any{scope, micros(now)}, scanString)
 }
 
 // grant writes assignments of roles from one source (replacing expired ones
@@ -267,15 +318,12 @@ func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...r
 			roles[i], users[i] = a.RoleID, a.UserID
 		}
 		from, args := tx.db.dialect.rows(7, len(chunk), roles, users)
-		_, err := tx.ExecContext(tx.ctx, `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
+		tx.group.later(step{what: "grant", query: `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
 			SELECT column1, column2, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), CAST($6 AS BIGINT)
-			FROM `+from+` WHERE true
+			FROM ` + from + ` WHERE true
 			ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
 				granted_by_user = excluded.granted_by_user, granted_at = excluded.granted_at, expires_at = excluded.expires_at`,
-			append([]any{src, scope, tx.actor.KeyID, tx.actor.UserID, micros(tx.now), nullMicros(expires)}, args...)...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: grant: %w", err)
-		}
+			args: append([]any{src, scope, tx.actor.KeyID, tx.actor.UserID, micros(tx.now), nullMicros(expires)}, args...)})
 	}
 	for _, a := range as {
 		a.Grant = roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
@@ -312,11 +360,8 @@ func (tx *Tx) ungrant(scope string, as ...roster.Assignment) error {
 			roles[i], users[i], sources[i] = a.RoleID, a.UserID, string(a.Source)
 		}
 		from, args := tx.db.dialect.rows(1, len(chunk), roles, users, sources)
-		_, err := tx.ExecContext(tx.ctx, `DELETE FROM assignments WHERE (role_id, user_id, source) IN
-			(SELECT column1, column2, column3 FROM `+from+`)`, args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: remove assignments: %w", err)
-		}
+		tx.group.later(step{what: "remove assignments", query: `DELETE FROM assignments WHERE (role_id, user_id, source) IN
+			(SELECT column1, column2, column3 FROM ` + from + `)`, args: args})
 	}
 	for _, a := range as {
 		if err := tx.event(scope, roster.ActionMemberRoleRemoved, roster.TargetMember, a.UserID, a, nil); err != nil {

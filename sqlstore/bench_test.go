@@ -129,3 +129,30 @@ func BenchmarkSeedMillion(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStoreSingleWrite adds one role to one member and takes it back,
+// one write at a time, in a community of 100 members and 20 roles: the
+// time of a write alone, which on PostgreSQL is mostly its round trips.
+// An op is one write.
+func BenchmarkStoreSingleWrite(b *testing.B) {
+	for _, eng := range sqltest.Engines {
+		b.Run(eng.Name, func(b *testing.B) {
+			db, ctx, users, roles := benchCommunity(b, eng, 100, 20)
+			g := roster.RoleGrant{Scope: "c", UserID: users[7], RoleID: roles[3]}
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				var err error
+				if n%2 == 0 {
+					_, _, err = db.AddRole(ctx, g)
+				} else {
+					_, _, err = db.RemoveRole(ctx, g)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+		})
+	}
+}

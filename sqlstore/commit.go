@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -221,15 +220,31 @@ const maxAttempts = 12
 type group struct {
 	// q runs the statements: the transaction on SQLite, the connection
 	// holding it on PostgreSQL; tx is SQLite's, for its prepared
-	// statements.
-	q   querier
-	tx  *sql.Tx
-	db  *DB
-	ctx context.Context
+	// statements, conn PostgreSQL's, for its pipelines.
+	q    querier
+	tx   *sql.Tx
+	conn *sql.Conn
+	db   *DB
+	ctx  context.Context
 	// stmts holds, on SQLite, the group's prepared statements; they close
 	// with the transaction.
 	stmts map[string]*sql.Stmt
+	// held are the statements held back for the next pipeline (see
+	// later); sent counts the pipelines sent; err is the failure of one,
+	// which the transaction does not recover from until the write that
+	// met it is rolled back.
+	held []step
+	sent int
+	err  error
 }
+
+// Statements of a group's transaction.
+var (
+	savepoint  = step{what: "savepoint", query: `SAVEPOINT write`}
+	release    = step{what: "savepoint", query: `RELEASE SAVEPOINT write`}
+	rollbackTo = step{what: "savepoint", query: `ROLLBACK TO SAVEPOINT write`}
+	commitStep = step{what: "commit", query: `COMMIT`}
+)
 
 // tryGroup runs each write of the group in the group's transaction and
 // commits it, and returns the revision of the last event it wrote (0 for
@@ -239,22 +254,27 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	g := &group{db: db, ctx: ctx}
-	var commit func() error
+	var commit func(last []step) error
 	if db.pg != nil {
-		conn, err := db.beginLocked(ctx, jobs)
+		conn, err := db.write.Conn(ctx)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, unavailable(fmt.Errorf("sqlstore: connect: %w", err))
 		}
-		g.q = connQ{conn}
+		g.q, g.conn = connQ{conn}, conn
+		db.beginLocked(g, jobs)
 		ended := false
 		defer func() {
 			if !ended {
 				db.endLocked(conn, `ROLLBACK`)
 			}
 		}()
-		commit = func() error {
+		commit = func(last []step) error {
 			ended = true
-			return db.endLocked(conn, `COMMIT`)
+			if err := g.pipe(append(last, commitStep)...); err != nil {
+				discard(conn)
+				return err
+			}
+			return conn.Close()
 		}
 	} else {
 		t, err := db.write.BeginTx(ctx, &sql.TxOptions{Isolation: db.dialect.write})
@@ -262,7 +282,13 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 			return nil, 0, fmt.Errorf("sqlstore: begin: %w", err)
 		}
 		defer t.Rollback()
-		g.q, g.tx, commit = sqlTx{t}, t, t.Commit
+		g.q, g.tx = sqlTx{t}, t
+		commit = func(last []step) error {
+			if err := g.pipe(last...); err != nil {
+				return err
+			}
+			return t.Commit()
+		}
 	}
 	results := make([]jobResult, len(jobs))
 	txs := make([]*Tx, len(jobs))
@@ -273,45 +299,56 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 			results[i].err = err
 			continue
 		}
+		held, sent := len(g.held), g.sent
 		if !alone {
-			if _, err := g.ExecContext(ctx, `SAVEPOINT write`); err != nil {
-				return nil, 0, err
-			}
+			g.later(savepoint)
 		}
 		tx := &Tx{group: g, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(j.ctx)}
 		err := j.fn(tx)
+		if ferr := g.flush(); ferr != nil {
+			// A statement the write sent failed, whatever it made of that.
+			err, g.err = ferr, nil
+		}
 		if err == nil {
 			txs[i], wrote = tx, wrote || len(tx.events) > 0
+			if !alone {
+				g.later(release)
+			}
 			continue
 		}
 		if db.dialect.retryable(err) || roster.ErrorCode(unavailable(err)) == roster.EUNAVAILABLE || ctx.Err() != nil {
 			return nil, 0, err
 		}
 		results[i].err = err
-		if alone {
+		switch {
+		case alone:
 			return results, 0, nil
-		}
-		if _, err := g.ExecContext(ctx, `ROLLBACK TO SAVEPOINT write`); err != nil {
-			return nil, 0, err
+		case g.sent == sent:
+			// The write sent nothing: what it held back is dropped.
+			g.held = g.held[:held]
+		default:
+			g.later(rollbackTo)
+			g.later(release)
 		}
 	}
-	var last, rev roster.Revision
+	var events []step
+	var last func() (roster.Revision, error)
 	if wrote {
-		var err error
-		if last, err = g.writeEvents(txs); err != nil {
-			return nil, 0, err
-		}
+		events, last = g.eventSteps(txs)
 	}
-	if err := commit(); err != nil {
+	if err := commit(events); err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: commit: %w", err)
 	}
+	var rev, at roster.Revision
+	var err error
 	if wrote {
-		rev = last
+		rev, err = last()
+		at = rev
 	} else {
-		var err error
-		if last, err = currentRevision(ctx, db.read); err != nil {
-			return nil, 0, err
-		}
+		at, err = currentRevision(ctx, db.read)
+	}
+	if err != nil {
+		return nil, 0, err
 	}
 	for i, tx := range txs {
 		if tx != nil {
@@ -319,20 +356,20 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 			// revision.
 			results[i].rev = tx.rev
 			if tx.rev == 0 {
-				results[i].rev = last
+				results[i].rev = at
 			}
 		}
 	}
 	return results, rev, nil
 }
 
-// beginLocked takes a connection, begins the group's transaction on it and
-// takes the advisory lock of each scope the group decides by, in order of
-// their ids, all in one round trip. Two groups that share scopes take them
-// in the same order, so they never wait for each other in a circle. The
+// beginLocked holds back, for the group's first pipeline, the beginning of
+// its transaction and the advisory lock of each scope the group decides
+// by, in order of their ids. Two groups that share scopes take them in the
+// same order, so they never wait for each other in a circle. The
 // transaction runs READ COMMITTED: each statement after the locks sees
 // every commit of the scopes they guard; the commit releases them.
-func (db *DB) beginLocked(ctx context.Context, jobs []*job) (*sql.Conn, error) {
+func (db *DB) beginLocked(g *group, jobs []*job) {
 	keys := make([]int64, 0, len(jobs))
 	for _, j := range jobs {
 		for _, scope := range j.scopes {
@@ -341,20 +378,10 @@ func (db *DB) beginLocked(ctx context.Context, jobs []*job) (*sql.Conn, error) {
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	stmt := []string{"BEGIN ISOLATION LEVEL READ COMMITTED"}
+	g.later(step{what: "begin", query: `BEGIN ISOLATION LEVEL READ COMMITTED`})
 	for _, k := range keys {
-		stmt = append(stmt, "SELECT pg_advisory_xact_lock("+strconv.FormatInt(k, 10)+")")
+		g.later(step{what: "scope lock", query: `SELECT pg_advisory_xact_lock($1)`, args: []any{k}, scan: func(scanner) error { return nil }})
 	}
-	conn, err := db.write.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: connect: %w", err)
-	}
-	// Without arguments, the statements go as one simple query.
-	if _, err := conn.ExecContext(ctx, strings.Join(stmt, "; ")); err != nil {
-		discard(conn)
-		return nil, fmt.Errorf("sqlstore: begin: %w", err)
-	}
-	return conn, nil
 }
 
 // endLocked ends the transaction with end (COMMIT or ROLLBACK), which
@@ -377,14 +404,15 @@ func discard(conn *sql.Conn) {
 	conn.Close()
 }
 
-// writeEvents inserts the events of the group's writes, in their order,
-// many per statement, and returns the revision of the last. On PostgreSQL,
-// where groups run concurrently, the log is locked first, and stays locked
-// until the commit is visible, so that no group holding a lower revision
-// commits after a higher one is visible: a reader of the log never skips an
-// event. The same statement queues the notice of the new revision, which
-// PostgreSQL delivers at commit.
-func (g *group) writeEvents(txs []*Tx) (roster.Revision, error) {
+// eventSteps returns the steps inserting the events of the group's writes,
+// in their order, many per statement, and the function returning, once
+// they ran, the revision of the last. On PostgreSQL, where groups run
+// concurrently, the log is locked first, and stays locked until the commit
+// is visible, so that no group holding a lower revision commits after a
+// higher one is visible: a reader of the log never skips an event. The
+// same statement queues the notice of the new revision, which PostgreSQL
+// delivers at commit; and the commit goes in the same round trip.
+func (g *group) eventSteps(txs []*Tx) ([]step, func() (roster.Revision, error)) {
 	db := g.db
 	type owned struct {
 		tx *Tx
@@ -398,7 +426,8 @@ func (g *group) writeEvents(txs []*Tx) (roster.Revision, error) {
 			}
 		}
 	}
-	var last roster.Revision
+	var steps []step
+	var chunks []*written
 	for events := range slices.Chunk(all, db.dialect.maxRows) {
 		n := len(events)
 		cols := make([][]string, 8)
@@ -430,23 +459,38 @@ func (g *group) writeEvents(txs []*Tx) (roster.Revision, error) {
 		} else {
 			query = fmt.Sprintf(query, from)
 		}
-		revs, err := collect(g.ctx, g, "audit", query, append(args, rows...), func(s scanner) (roster.Revision, error) {
+		chunk := &written{n: n}
+		chunks = append(chunks, chunk)
+		steps = append(steps, rowsOf(&chunk.revs, "audit", query, append(args, rows...), func(s scanner) (roster.Revision, error) {
 			var rev roster.Revision
 			err := s.Scan(&rev)
 			return rev, err
-		})
-		if err != nil {
-			return 0, err
+		}))
+		for _, o := range events {
+			chunk.txs = append(chunk.txs, o.tx)
 		}
-		if len(revs) != n {
-			return 0, fmt.Errorf("sqlstore: audit: %d events written, %d revisions returned", n, len(revs))
-		}
-		// Revisions are given in the order the rows are inserted.
-		slices.Sort(revs)
-		for i, o := range events {
-			o.tx.rev = max(o.tx.rev, revs[i])
-		}
-		last = max(last, revs[n-1])
 	}
-	return last, nil
+	return steps, func() (roster.Revision, error) {
+		var last roster.Revision
+		for _, c := range chunks {
+			if len(c.revs) != c.n {
+				return 0, fmt.Errorf("sqlstore: audit: %d events written, %d revisions returned", c.n, len(c.revs))
+			}
+			// Revisions are given in the order the rows are inserted.
+			slices.Sort(c.revs)
+			for i, tx := range c.txs {
+				tx.rev = max(tx.rev, c.revs[i])
+			}
+			last = max(last, c.revs[c.n-1])
+		}
+		return last, nil
+	}
+}
+
+// written is one statement of events: its writes, one per event, and the
+// revisions it returned.
+type written struct {
+	n    int
+	txs  []*Tx
+	revs []roster.Revision
 }

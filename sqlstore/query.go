@@ -33,13 +33,8 @@ func each(ctx context.Context, q querier, what, query string, args []any, fn fun
 // collect runs a query and returns its rows as scan reads them: an empty
 // slice, never nil, when there are none.
 func collect[T any](ctx context.Context, q querier, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
-	out := []T{}
-	err := each(ctx, q, what, query, args, func(s scanner) error {
-		v, err := scan(s)
-		out = append(out, v)
-		return err
-	})
-	if err != nil {
+	var out []T
+	if err := pipe(ctx, q, rowsOf(&out, what, query, args, scan)); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -47,11 +42,14 @@ func collect[T any](ctx context.Context, q querier, what, query string, args []a
 
 // queryStrings runs a query of one text column and returns its values.
 func queryStrings(ctx context.Context, q querier, what, query string, args ...any) ([]string, error) {
-	return collect(ctx, q, what, query, args, func(s scanner) (string, error) {
-		var v string
-		err := s.Scan(&v)
-		return v, err
-	})
+	return collect(ctx, q, what, query, args, scanString)
+}
+
+// scanString scans a row of one text column.
+func scanString(s scanner) (string, error) {
+	var v string
+	err := s.Scan(&v)
+	return v, err
 }
 
 // placeholders returns "$first, $first+1, …" for n arguments: a variable

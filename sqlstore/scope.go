@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/rosterhq/roster"
 )
@@ -11,29 +10,54 @@ import (
 // scopeOwner checks that scope exists and returns its owner ("" for none,
 // and always at platform scope).
 func scopeOwner(ctx context.Context, q querier, scope string) (string, error) {
+	var o owner
+	if err := pipe(ctx, q, o.step(scope)...); err != nil {
+		return "", err
+	}
+	return o.of(scope)
+}
+
+// owner is what a step reads of a scope: whether it exists, and its owner.
+type owner struct {
+	found bool
+	id    sql.NullString
+}
+
+// step returns the steps reading the owner of scope: none at platform
+// scope.
+func (o *owner) step(scope string) []step {
 	if scope == roster.Platform {
-		return "", nil
+		return nil
 	}
-	var owner sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT owner_id FROM communities WHERE id = $1`, scope).Scan(&owner)
-	if err != nil {
-		return "", notFound(err, roster.ECOMMUNITYNOTFOUND, "community %s not found", scope)
+	return []step{{what: "community", query: `SELECT owner_id FROM communities WHERE id = $1`, args: []any{scope}, scan: func(s scanner) error {
+		o.found = true
+		return s.Scan(&o.id)
+	}}}
+}
+
+// of returns the owner read of scope, or that it does not exist.
+func (o *owner) of(scope string) (string, error) {
+	if scope != roster.Platform && !o.found {
+		return "", roster.Errorf(roster.ECOMMUNITYNOTFOUND, "community %s not found", scope)
 	}
-	return owner.String, nil
+	return o.id.String, nil
 }
 
 // isMember reports whether the user is a member of the community; every user
 // belongs to the platform scope.
 func isMember(ctx context.Context, q querier, scope, user string) (bool, error) {
-	if scope == roster.Platform {
+	member := scope == roster.Platform
+	if member {
 		return true, nil
 	}
-	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM members WHERE community_id = $1 AND user_id = $2`, scope, user).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
-	} else if err != nil {
-		return false, fmt.Errorf("sqlstore: member: %w", err)
-	}
-	return true, nil
+	return member, pipe(ctx, q, isMemberStep(scope, user, &member))
+}
+
+// isMemberStep reads whether the user is a member of the community.
+func isMemberStep(community, user string, member *bool) step {
+	return step{what: "member", query: `SELECT 1 FROM members WHERE community_id = $1 AND user_id = $2`, args: []any{community, user},
+		scan: func(scanner) error {
+			*member = true
+			return nil
+		}}
 }

@@ -11,13 +11,14 @@ import (
 
 // openSQLite opens the SQLite file at path. Writes go through one
 // connection, so they are serialized and their revisions follow commit
-// order; reads use a pool of their own and run beside them (WAL).
+// order; reads use a pool of their own and run beside them (WAL). The
+// journal of a group's savepoints stays in memory.
 func openSQLite(path string, opt Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlstore: no database path")
 	}
 	pragmas := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)"} {
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(FULL)", "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	dsn := "file:" + path + "?" + pragmas.Encode()

@@ -80,9 +80,12 @@ func (db *DB) keep() {
 
 // The group's statements run on its context, whatever context their
 // callers pass, so that one caller giving up does not break the
-// transaction the others share.
+// transaction the others share; and after the statements held back.
 
 func (g *group) ExecContext(_ context.Context, query string, args ...any) (sql.Result, error) {
+	if err := g.flush(); err != nil {
+		return nil, err
+	}
 	if st := g.stmt(query); st != nil {
 		res, err := st.ExecContext(g.ctx, args...)
 		return res, unavailable(err)
@@ -91,6 +94,9 @@ func (g *group) ExecContext(_ context.Context, query string, args ...any) (sql.R
 }
 
 func (g *group) QueryContext(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := g.flush(); err != nil {
+		return nil, err
+	}
 	if st := g.stmt(query); st != nil {
 		rows, err := st.QueryContext(g.ctx, args...)
 		return rows, unavailable(err)
@@ -98,7 +104,10 @@ func (g *group) QueryContext(_ context.Context, query string, args ...any) (*sql
 	return g.q.QueryContext(g.ctx, query, args...)
 }
 
+// QueryRowContext cannot answer a failure of what was held back: the
+// write that runs it meets that failure when it ends (see tryGroup).
 func (g *group) QueryRowContext(_ context.Context, query string, args ...any) *sql.Row {
+	g.flush()
 	if st := g.stmt(query); st != nil {
 		return st.QueryRowContext(g.ctx, args...)
 	}

@@ -51,16 +51,22 @@ func (tx *Tx) exec(query string, args ...any) error {
 // updateScope is update in a transaction in which scope exists, for an
 // actor whose key reaches it; fn receives the scope's owner ("" for none).
 func (db *DB) updateScope(ctx context.Context, scope string, fn func(tx *Tx, owner string) error, also ...string) (roster.Revision, error) {
-	if err := authz.Reach(roster.ActorFrom(ctx), scope); err != nil {
-		return 0, err
-	}
-	return db.update(ctx, scope, func(tx *Tx) error {
+	return db.updateReached(ctx, scope, func(tx *Tx) error {
 		owner, err := scopeOwner(tx.ctx, tx, scope)
 		if err != nil {
 			return err
 		}
 		return fn(tx, owner)
 	}, also...)
+}
+
+// updateReached is update for an actor whose key reaches scope; fn checks
+// that scope exists.
+func (db *DB) updateReached(ctx context.Context, scope string, fn func(tx *Tx) error, also ...string) (roster.Revision, error) {
+	if err := authz.Reach(roster.ActorFrom(ctx), scope); err != nil {
+		return 0, err
+	}
+	return db.update(ctx, scope, fn, also...)
 }
 
 // view runs fn in a read-only transaction: one consistent view of the
