@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"math/bits"
-	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -44,104 +42,23 @@ func TestPmapAgreesWithMap(t *testing.T) {
 	}
 }
 
-// runPmapModel applies steps random operations on keys of pool to a pmap
-// and to a map. It puts new keys until all of pool is held, then deletes
-// until none is, in turns; overwrites, deletions of absent keys and lookups
-// are mixed in throughout.
+// runPmapModel runs runModel on a pmap, with keys of pool hashed as
+// hashes says, and checks that the run filled and emptied it and ended
+// generations.
 func runPmapModel(t *testing.T, seed uint64, pool []string, hashes map[string]uint64, steps int) {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(seed, 0))
 	hash := func(key string) uint64 { return hashes[key] }
-	gen := uint64(1)
 	var m pmap[int]
-	model := map[string]int{}
-	type copies struct {
-		m     pmap[int]
-		model map[string]int
-		step  int
-	}
-	var frozen []copies
-	// order[:len(model)] are held, the rest are not; at[k] is k's place.
-	order := slices.Clone(pool)
-	at := map[string]int{}
-	for i, k := range order {
-		at[k] = i
-	}
-	move := func(k string, to int) {
-		i := at[k]
-		order[i], order[to] = order[to], order[i]
-		at[order[i]], at[order[to]] = i, to
-	}
-	filling, filled, emptied, generations := true, 0, 0, 0
-	var op, key string
-	fail := func(step int, format string, args ...any) {
-		t.Helper()
-		t.Fatalf("seed %d, step %d, after %s(%s) with %d held: %s", seed, step, op, key, len(model), fmt.Sprintf(format, args...))
-	}
-	every := max(1, len(pool)/16)
-	for step := range steps {
-		held := len(model)
-		putNew, delHeld := 40, 5
-		if !filling {
-			putNew, delHeld = 5, 40
-		}
-		switch r := rng.IntN(100); {
-		case r < putNew+10:
-			if r < putNew && held < len(order) || held == 0 {
-				op, key = "put new", order[held+rng.IntN(len(order)-held)]
-				move(key, held)
-			} else {
-				op, key = "overwrite", order[rng.IntN(held)]
-			}
-			m.set(gen, key, step, hash)
-			model[key] = step
-		case r < putNew+10+delHeld+5:
-			if r < putNew+10+delHeld && held > 0 || held == len(order) {
-				op, key = "del held", order[rng.IntN(held)]
-				move(key, held-1)
-			} else {
-				op, key = "del absent", order[held+rng.IntN(len(order)-held)]
-			}
-			m.remove(gen, key, hash(key))
-			delete(model, key)
-		case r < 98:
-			op, key = "get", order[rng.IntN(len(order))]
-			want, ok := model[key]
-			if got, found := m.find(key, hash(key)); found != ok || got != want {
-				fail(step, "got %d, %v; want %d, %v", got, found, want, ok)
-			}
-		default:
-			op = "end of generation"
-			frozen = append(frozen, copies{m, maps.Clone(model), step})
-			gen++
-			generations++
-			if len(frozen) > 8 {
-				if err := pmapMatches(&frozen[0].m, frozen[0].model, hashes); err != nil {
-					fail(step, "the copy of step %d: %v", frozen[0].step, err)
-				}
-				frozen = frozen[1:]
-			}
-		}
-		if filling && len(model) == len(order) {
-			filling = false
-			filled++
-		} else if !filling && len(model) == 0 {
-			filling = true
-			emptied++
-		}
-		if step%every == 0 || step == steps-1 {
-			if err := pmapMatches(&m, model, hashes); err != nil {
-				fail(step, "%v", err)
-			}
-		}
-	}
-	for _, c := range frozen {
-		if err := pmapMatches(&c.m, c.model, hashes); err != nil {
-			fail(steps, "the copy of step %d: %v", c.step, err)
-		}
-	}
-	if filled < 3 || emptied < 3 || generations < 10 {
-		t.Errorf("seed %d: filled %d times, emptied %d times, %d generations; want 3, 3 and 10 at least", seed, filled, emptied, generations)
+	run := runModel(t, seed, pool, steps, max(1, len(pool)/16), model[string, pmap[int]]{
+		put:     func(gen uint64, k string, v int) { m.set(gen, k, v, hash) },
+		del:     func(gen uint64, k string) { m.remove(gen, k, hash(k)) },
+		lookups: []lookup[string]{{"get", func(k string) (int, bool) { return m.find(k, hash(k)) }}},
+		copy:    func() pmap[int] { return m },
+		matches: func(c *pmap[int], want map[string]int) error { return pmapMatches(c, want, hashes) },
+		show:    func(k string) string { return k },
+	})
+	if run.filled < 3 || run.emptied < 3 || run.generations < 10 {
+		t.Errorf("seed %d: got %+v; want the pmap filled and emptied 3 times, and 10 generations, at least", seed, run)
 	}
 }
 

@@ -2,7 +2,6 @@ package index
 
 import (
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"testing"
 )
@@ -107,124 +106,34 @@ func spread(n int, homes ...int) []int {
 	return out
 }
 
-// runTableModel applies steps random operations on names of pool to a
-// table and to a map, checking every so many steps that they hold the same
-// entries. It puts new names until all of pool is held, then deletes until
-// none is, in turns, so that the table is as full as it gets, empty, and
-// filled again with names it held before; overwrites, deletions of absent
-// names and lookups are mixed in throughout.
+// runTableModel runs runModel on a table, with names of pool.
 func runTableModel(t *testing.T, seed uint64, pool []name, steps, every int) tableRun {
 	t.Helper()
-	rng := rand.New(rand.NewPCG(seed, 0))
-	gen := uint64(1)
-	tb := newTable[int](gen)
-	model := map[name]int{}
-	// frozen holds copies of the table and the map taken at the ends of
-	// generations, the last few of them.
-	type copies struct {
-		tb    table[int]
-		model map[name]int
-		step  int
-	}
-	var frozen []copies
-	// order[:len(model)] are held, the rest are not; at[n] is n's place.
-	order := append([]name(nil), pool...)
-	at := make(map[name]int, len(order))
-	for i, n := range order {
-		at[n] = i
-	}
-	move := func(n name, to int) {
-		i := at[n]
-		order[i], order[to] = order[to], order[i]
-		at[order[i]], at[order[to]] = i, to
-	}
-	var run tableRun
-	var op string
-	var n name
-	fail := func(step int, format string, args ...any) {
-		t.Helper()
-		t.Fatalf("seed %d, step %d (compared every %d), after %s(%x/%x) with %d held: %s",
-			seed, step, every, op, n.key, n.check, len(model), fmt.Sprintf(format, args...))
-	}
-	filling := true
-	for step := range steps {
-		held := len(model)
-		putNew, delHeld := 40, 5
-		if !filling {
-			putNew, delHeld = 5, 40
-		}
-		switch r := rng.IntN(100); {
-		case r < putNew+10:
-			if r < putNew && held < len(order) || held == 0 {
-				op, n = "put new", order[held+rng.IntN(len(order)-held)]
-				move(n, held)
-			} else {
-				op, n = "overwrite", order[rng.IntN(held)]
-			}
-			tb.put(gen, n, step)
-			model[n] = step
-		case r < putNew+10+delHeld+5:
-			if r < putNew+10+delHeld && held > 0 || held == len(order) {
-				op, n = "del held", order[rng.IntN(held)]
-				move(n, held-1)
-			} else {
-				op, n = "del absent", order[held+rng.IntN(len(order)-held)]
-			}
-			tb.del(gen, n)
-			delete(model, n)
-		case r < 78:
-			op, n = "get", order[rng.IntN(len(order))]
-			want, present := model[n]
-			if got, ok := tb.get(n); ok != present || ok && got != want {
-				fail(step, "got %d, %v; want %d, %v", got, ok, want, present)
-			}
-		case r < 98:
-			op, n = "probe and finish", order[rng.IntN(len(order))]
-			want, present := model[n]
-			home, key := tb.probe(n)
-			if got := tb.finish(n, home, key); (got != nil) != present || got != nil && *got != want {
-				fail(step, "got %v; want %d, %v", got, want, present)
-			}
-		default:
-			op = "end of generation"
-			frozen = append(frozen, copies{tb, maps.Clone(model), step})
-			gen++
-			if len(frozen) > 8 {
-				if err := tableMatches(&frozen[0].tb, frozen[0].model, pool); err != nil {
-					fail(step, "the copy of step %d: %v", frozen[0].step, err)
+	tb := newTable[int](1)
+	run := runModel(t, seed, pool, steps, every, model[name, table[int]]{
+		put: func(gen uint64, n name, v int) { tb.put(gen, n, v) },
+		del: func(gen uint64, n name) { tb.del(gen, n) },
+		lookups: []lookup[name]{
+			{"get", tb.get},
+			{"probe and finish", func(n name) (int, bool) {
+				home, key := tb.probe(n)
+				if v := tb.finish(n, home, key); v != nil {
+					return *v, true
 				}
-				frozen = frozen[1:]
-			}
-			run.generations++
-		}
-		if filling && len(model) == len(order) {
-			run.filled++
-			filling = false
-		} else if !filling && len(model) == 0 {
-			run.emptied++
-			filling = true
-		}
-		if step%every == 0 || step == steps-1 {
-			if err := tableMatches(&tb, model, pool); err != nil {
-				fail(step, "%v", err)
-			}
-		}
-	}
-	for _, c := range frozen {
-		if err := tableMatches(&c.tb, c.model, pool); err != nil {
-			fail(steps, "the copy of step %d: %v", c.step, err)
-		}
-	}
-	run.slots = tb.slots()
-	return run
+				return 0, false
+			}},
+		},
+		copy:    func() table[int] { return tb },
+		matches: func(c *table[int], want map[name]int) error { return tableMatches(c, want, pool) },
+		show:    func(n name) string { return fmt.Sprintf("%x/%x", n.key, n.check) },
+	})
+	return tableRun{run, tb.slots()}
 }
 
-// tableRun is what a run of runTableModel did, for its caller to check that
-// the run went where it meant to.
+// tableRun is what a run of runTableModel did.
 type tableRun struct {
-	filled, emptied int // times the table held all of the pool, then none
-	slots           int // the table's size at the end
-	generations     int // generations ended
+	modelRun
+	slots int // the table's size at the end
 }
 
 // tableMatches reports how tb and model differ on the names of pool, if
