@@ -124,17 +124,29 @@ func sameAnswers(t *testing.T, ctx context.Context, followed, loaded *index.Inde
 // random changes.
 func newWorld(t *testing.T, e sqltest.Engine, seed uint64, poll time.Duration) (*world, *index.Index) {
 	t.Helper()
-	ctx := storetest.AsKey(t.Context())
-	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
-	db := e.Open(t, sqlstore.Options{Now: clock.Now})
-	ix, err := index.Open(ctx, db, index.Options{Now: clock.Now, Poll: poll})
+	w := openWorld(t, e, seed)
+	ix, err := index.Open(w.ctx, w.db, index.Options{Now: w.clock.Now, Poll: poll})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	w := &world{t: t, ctx: ctx, db: db, rng: rand.New(rand.NewPCG(seed, seed)), clock: clock}
 	w.setUp()
 	return w, ix
+}
+
+// openWorld opens an empty store on engine e for a world drawing from
+// seed, which the caller sets up.
+func openWorld(t *testing.T, e sqltest.Engine, seed uint64) *world {
+	t.Helper()
+	ctx, clock := worldTime(t)
+	db := e.Open(t, sqlstore.Options{Now: clock.Now})
+	return &world{t: t, ctx: ctx, db: db, rng: rand.New(rand.NewPCG(seed, seed)), clock: clock}
+}
+
+// worldTime returns the context, acting as a key, and the clock, at a
+// whole second, that a world's stores run with.
+func worldTime(t *testing.T) (context.Context, *storetest.Clock) {
+	return storetest.AsKey(t.Context()), storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 }
 
 // world makes random changes to a store, keeping what it needs to draw the

@@ -46,8 +46,7 @@ func TestFollowerOnAnotherConnectionSeesEveryCommit(t *testing.T) {
 
 func followerSeesEveryCommit(t *testing.T, notify bool, poll time.Duration) {
 	dsn := sqltest.Postgres.DSN(t)
-	ctx := storetest.AsKey(t.Context())
-	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	ctx, clock := worldTime(t)
 	open := func(name string) *sqlstore.DB {
 		t.Helper()
 		db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Now: clock.Now})

@@ -13,9 +13,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/index"
-	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
-	"github.com/rosterhq/roster/storetest"
 )
 
 // TestAnswersHoldAtTheirRevision answers single checks, batches and
@@ -212,15 +210,13 @@ func answerOf(ctx context.Context, ix *index.Index, a answer) result {
 // so that some grants have expired.
 func recordLog(t *testing.T, steps int) (*replayLog, *world) {
 	t.Helper()
-	ctx := storetest.AsKey(t.Context())
-	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
-	db := sqltest.SQLite.Open(t, sqlstore.Options{Now: clock.Now})
+	w := openWorld(t, sqltest.SQLite, 13)
+	ctx, db := w.ctx, w.db
 	log := &replayLog{}
 	rev0, err := db.LoadState(ctx, &log.initial)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, ctx: ctx, db: db, rng: rand.New(rand.NewPCG(13, 13)), clock: clock}
 	w.setUp()
 	for range steps {
 		w.step()
