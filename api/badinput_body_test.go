@@ -195,7 +195,12 @@ func TestSlowAnswerKeepsConnection(t *testing.T) {
 		ix.Close()
 		db.Close()
 	})
-	e := &Env{URL: srv.URL, Key: key, Store: db}
+	// One connection at most: the second request waits for the first's
+	// to be given back rather than dialling while it is, and dials only
+	// when the server closed it.
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+	t.Cleanup(client.CloseIdleConnections)
+	e := &Env{URL: srv.URL, Key: key, Store: db, Client: client}
 	// An escape keeps the batch off the lean check path, so that huma
 	// reads it, then the store takes its time.
 	e.Must(t, http.StatusOK, "POST", "/v1/check/batch", nil, Req{RawBody: `{"checks": [{"userId": "b\u006fb", "permission": "VIEW_CHANNEL"}]}`})

@@ -31,6 +31,8 @@ type Env struct {
 	DSN string
 	// Clock is the clock of the store, the index and the server.
 	Clock *Clock
+	// Client sends the requests; nil is http.DefaultClient.
+	Client *http.Client
 
 	eng  sqltest.Engine
 	stop func()
@@ -252,7 +254,11 @@ func (e *Env) Do(tb testing.TB, method, path string, body any, req ...Req) Res {
 			hr.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(hr)
+	client := e.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(hr)
 	if err != nil {
 		tb.Fatal(err)
 	}
