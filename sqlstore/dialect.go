@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -48,6 +49,7 @@ var sqliteDialect = &dialect{
 	name:    "sqlite",
 	goose:   goose.DialectSQLite3,
 	maxRows: 500,
+	ordinal: ` ORDER BY ord`,
 	// One connection writes.
 	committers: 1,
 	isUnique: func(err error) bool {
@@ -112,9 +114,12 @@ func pgCode(err error) string {
 
 // rows returns a FROM item holding n rows of text values, one slice per
 // column ([]string, or []*string where nil is NULL), with the columns
-// named column1, column2, …, and the arguments it takes, whose
-// placeholders start at $first. A query that needs the rows in order ends
-// with the dialect's ordinal clause.
+// named column1, column2, …, and ord, each row's place; and the arguments
+// it takes, whose placeholders start at $first. A query that needs the
+// rows in order ends with the dialect's ordinal clause. PostgreSQL takes
+// an array per column; SQLite one JSON array of the rows (it looks up the
+// name of each placeholder it binds in a list, so that a statement of
+// many placeholders costs their square).
 func (d *dialect) rows(first, n int, columns ...any) (string, []any) {
 	names := make([]string, len(columns))
 	for i := range columns {
@@ -127,26 +132,29 @@ func (d *dialect) rows(first, n int, columns ...any) (string, []any) {
 		}
 		return "unnest(" + strings.Join(arrays, ", ") + ") WITH ORDINALITY AS v(" + strings.Join(names, ", ") + ", ord)", columns
 	}
-	args := make([]any, 0, n*len(columns))
-	for i := range n {
-		for _, c := range columns {
+	rows := make([][]any, n)
+	for i := range rows {
+		rows[i] = make([]any, len(columns))
+		for j, c := range columns {
 			switch c := c.(type) {
 			case []string:
-				args = append(args, c[i])
+				rows[i][j] = c[i]
 			case []*string:
-				if c[i] == nil {
-					args = append(args, nil)
-				} else {
-					args = append(args, *c[i])
+				if c[i] != nil {
+					rows[i][j] = *c[i]
 				}
 			}
 		}
 	}
-	values := make([]string, n)
-	for i := range values {
-		values[i] = "(" + placeholders(first+i*len(columns), len(columns)) + ")"
+	doc, err := json.Marshal(rows)
+	if err != nil {
+		panic(err) // strings and nils always marshal
 	}
-	return "(VALUES " + strings.Join(values, ", ") + ")", args
+	cols := make([]string, len(columns))
+	for i, name := range names {
+		cols[i] = "value ->> " + strconv.Itoa(i) + " AS " + name
+	}
+	return "(SELECT " + strings.Join(cols, ", ") + ", key AS ord FROM json_each($" + strconv.Itoa(first) + "))", []any{string(doc)}
 }
 
 // The wrappers below report a database out of reach as EUNAVAILABLE; a
