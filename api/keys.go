@@ -32,9 +32,10 @@ type cachedKey struct {
 }
 
 // keyOf returns the API key a request's headers carry: Authorization:
-// Bearer <key>, or X-API-Key: <key>.
+// Bearer <key>, or X-API-Key: <key>. header looks headers up by their
+// canonical names.
 func (s *Server) keyOf(ctx context.Context, header func(string) string) (roster.APIKey, error) {
-	secret := strings.TrimSpace(header("X-API-Key"))
+	secret := strings.TrimSpace(header("X-Api-Key"))
 	if auth := header("Authorization"); auth != "" {
 		scheme, token, _ := strings.Cut(auth, " ")
 		if !strings.EqualFold(scheme, "Bearer") {
