@@ -82,7 +82,7 @@ var checkOp = authz.Operations["check"]
 func (s *Server) fastCheck(ctx context.Context, x *exchange, r *http.Request, sc *scratch) (bool, error) {
 	buf := &sc.body
 	batch := r.URL.Path == "/v1/check/batch"
-	get := header(r.Header)
+	get := func(key string) string { return header(r.Header, key) }
 	// The usual media type only: the operation reads the others.
 	if ct := get("Content-Type"); ct != "application/json" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {

@@ -76,15 +76,13 @@ func newRequestID() string {
 	return string(b[:])
 }
 
-// header returns the first value of the header named key, which must be
+// header returns the first value of h's header named key, which must be
 // in canonical form ("X-Api-Key"): a map lookup, without canonicalizing.
-func header(h http.Header) func(key string) string {
-	return func(key string) string {
-		if v := h[key]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
 	}
+	return ""
 }
 
 // statusWriter remembers the status a handler answered.
@@ -117,7 +115,7 @@ func (s *Server) observe(next http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		x := &exchange{statusWriter: statusWriter{ResponseWriter: w}, log: s.log}
-		x.id = header(r.Header)("X-Request-Id")
+		x.id = header(r.Header, "X-Request-Id")
 		if !validRequestID(x.id) {
 			x.id = newRequestID()
 		}
