@@ -19,13 +19,12 @@ import (
 // actor, validates and answers the checks, and encodes the answer through
 // the same functions as the documented operations. Anything else (a body of
 // another shape, bad input, a refused key) goes on to next, the documented
-// operations, which answer it as every route does. ctx is the request's,
-// carrying x.
-func (s *Server) fastChecks(ctx context.Context, x *exchange, r *http.Request, next http.Handler) {
+// operations, which answer it as every route does.
+func (s *Server) fastChecks(x *exchange, r *http.Request, next http.Handler) {
 	sc := scratches.Get().(*scratch)
 	defer sc.release()
 	buf := &sc.body
-	ok, err := s.fastCheck(ctx, x, r, sc)
+	ok, err := s.fastCheck(x, r, sc)
 	if ok {
 		s.answeredLean()
 		return
@@ -40,7 +39,7 @@ func (s *Server) fastChecks(ctx context.Context, x *exchange, r *http.Request, n
 		io.Reader
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(buf.Bytes()), rest), r.Body}
-	next.ServeHTTP(&x.statusWriter, r.WithContext(ctx))
+	next.ServeHTTP(&x.statusWriter, r.WithContext(x))
 }
 
 // lean reports whether the request is one fastChecks may answer: a POST to
@@ -79,7 +78,7 @@ var checkOp = authz.Operations["check"]
 // written nothing, for the documented operation to answer it, with the
 // error reading the body if that is what stopped it. sc.body holds what it
 // read of the body.
-func (s *Server) fastCheck(ctx context.Context, x *exchange, r *http.Request, sc *scratch) (bool, error) {
+func (s *Server) fastCheck(x *exchange, r *http.Request, sc *scratch) (bool, error) {
 	buf := &sc.body
 	batch := r.URL.Path == "/v1/check/batch"
 	get := func(key string) string { return header(r.Header, key) }
@@ -94,7 +93,7 @@ func (s *Server) fastCheck(ctx context.Context, x *exchange, r *http.Request, sc
 	if r.ContentLength <= 0 || r.ContentLength > MaxBodyBytes {
 		return false, nil
 	}
-	actor, err := s.admit(ctx, get, checkOp, "")
+	actor, err := s.admit(x, get, checkOp, "")
 	if err != nil {
 		return false, nil
 	}
@@ -106,7 +105,7 @@ func (s *Server) fastCheck(ctx context.Context, x *exchange, r *http.Request, sc
 	if !ok || validChecks(in.checks, batch) != nil {
 		return false, nil
 	}
-	ctx = roster.NewContext(ctx, actor)
+	ctx := roster.NewContext(x, actor)
 	var answer [1]bool
 	results, rev, err := s.decideChecks(ctx, in.checks, in.min, batch, &answer)
 	if err != nil {

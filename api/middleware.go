@@ -20,8 +20,10 @@ import (
 
 // exchange is what the server keeps of one request while it answers it:
 // its id, the logger, and the status answered. It is the request's one
-// allocation of observe, and the context carries it.
+// allocation of observe, and its context: the request's, carrying the
+// exchange.
 type exchange struct {
+	context.Context
 	statusWriter
 	id  string
 	log *slog.Logger
@@ -31,6 +33,15 @@ type exchange struct {
 }
 
 type exchangeKey struct{}
+
+// Value returns the exchange for exchangeKey, and the request context's
+// values for any other key.
+func (x *exchange) Value(key any) any {
+	if key == (exchangeKey{}) {
+		return x
+	}
+	return x.Context.Value(key)
+}
 
 // requestIDPattern is what a client's X-Request-Id must match to be kept;
 // validRequestID decides it.
@@ -114,7 +125,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) observe(next http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		x := &exchange{statusWriter: statusWriter{ResponseWriter: w}, log: s.log}
+		x := &exchange{Context: r.Context(), statusWriter: statusWriter{ResponseWriter: w}, log: s.log}
 		x.id = header(r.Header, "X-Request-Id")
 		if !validRequestID(x.id) {
 			x.id = newRequestID()
@@ -122,12 +133,11 @@ func (s *Server) observe(next http.Handler) http.HandlerFunc {
 		x.idHeader[0] = x.id
 		w.Header()["X-Request-Id"] = x.idHeader[:]
 		defer s.end(x, r, start)
-		ctx := context.WithValue(r.Context(), exchangeKey{}, x)
 		if lean(r) {
-			s.fastChecks(ctx, x, r, next)
+			s.fastChecks(x, r, next)
 			return
 		}
-		next.ServeHTTP(&x.statusWriter, r.WithContext(ctx))
+		next.ServeHTTP(&x.statusWriter, r.WithContext(x))
 	}
 }
 
@@ -140,8 +150,7 @@ func (s *Server) end(x *exchange, r *http.Request, start time.Time) {
 		}
 		s.log.Error("panic", "requestId", x.id, "panic", v)
 		if x.status == 0 {
-			ctx := context.WithValue(r.Context(), exchangeKey{}, x)
-			writeProblem(&x.statusWriter, newProblem(ctx, roster.EINTERNAL, "internal error", nil))
+			writeProblem(&x.statusWriter, newProblem(x, roster.EINTERNAL, "internal error", nil))
 		}
 	}
 	// Checks come by the thousand each second: they are logged at debug
