@@ -55,16 +55,32 @@ var SystemActor = Actor{KeyID: "system"}
 
 type actorKey struct{}
 
+// actorContext carries an actor: one allocation per request, where
+// context.WithValue would box the actor in a second.
+type actorContext struct {
+	context.Context
+	actor Actor
+}
+
+// Value returns a pointer to the actor for actorKey, and the parent's
+// values for any other key.
+func (c *actorContext) Value(key any) any {
+	if key == (actorKey{}) {
+		return &c.actor
+	}
+	return c.Context.Value(key)
+}
+
 // NewContext returns a copy of ctx carrying the actor.
 func NewContext(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
+	return &actorContext{Context: ctx, actor: a}
 }
 
 // ActorFrom returns the actor carried by ctx, or the system actor when none
 // is: only Roster itself calls services without an actor.
 func ActorFrom(ctx context.Context) Actor {
-	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
-		return a
+	if a, ok := ctx.Value(actorKey{}).(*Actor); ok {
+		return *a
 	}
 	return SystemActor
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -169,4 +170,121 @@ func pgbenchInserts(dsn string, clients int, d time.Duration) (float64, error) {
 		return 0, fmt.Errorf("no tps in pgbench's output: %s", out)
 	}
 	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// BenchmarkHTTPCheck answers check requests through the server's handler
+// alone, with no connection: what Roster's request path costs beyond what
+// net/http does for any request. Its reference, "bare", is a handler that
+// answers the same request with a constant body of the same size, setting
+// the same headers; the CPU beyond that is reported as beyond-bare-ns.
+func BenchmarkHTTPCheck(b *testing.B) {
+	e := MustEnv(b, sqltest.SQLite)
+	users := make([]string, 100)
+	for i := range users {
+		users[i] = fmt.Sprintf("u%03d", i)
+	}
+	e.MustCommunity(b, "c", "", users...)
+	mod := e.MustRole(b, "c", "mod", "BAN_MEMBERS")
+	e.Must(b, http.StatusOK, "POST", "/v1/communities/c/roles/batch-add", map[string]any{"userIds": users[:50], "roleIds": []string{mod}})
+	single := `{"communityId":"c","userId":"u007","permission":"BAN_MEMBERS"}`
+	var batch strings.Builder
+	batch.WriteString(`{"checks":[`)
+	for i, u := range users {
+		if i > 0 {
+			batch.WriteByte(',')
+		}
+		fmt.Fprintf(&batch, `{"communityId":"c","userId":%q,"permission":"BAN_MEMBERS"}`, u)
+	}
+	batch.WriteString(`]}`)
+	for _, bc := range []struct {
+		name, path, body string
+		checks           int
+	}{
+		{"single", "/v1/check", single, 1},
+		{"batch100", "/v1/check/batch", batch.String(), 100},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			w := &discardWriter{header: http.Header{}}
+			req := newRequest(bc.path, bc.body, e.Key)
+			serve(w, e.Server, req)
+			if w.status != http.StatusOK || !strings.Contains(string(w.body), `"allowed":true`) {
+				b.Fatalf("got %d %s", w.status, w.body)
+			}
+			answer := slices.Clone(w.body)
+			bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				h := w.Header()
+				h.Set("Content-Type", "application/json")
+				h.Set("Content-Length", strconv.Itoa(len(answer)))
+				w.Write(answer)
+			})
+			b.ReportAllocs()
+			start := time.Now()
+			for b.Loop() {
+				serve(w, e.Server, req)
+			}
+			ns := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+			// As many answers of the reference, untimed by b.
+			start = time.Now()
+			for range b.N {
+				serve(w, bare, req)
+			}
+			bareNs := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+			b.ReportMetric(bareNs, "bare-ns/op")
+			b.ReportMetric(ns-bareNs, "beyond-bare-ns/op")
+			if bc.checks > 1 {
+				b.ReportMetric(ns/float64(bc.checks), "ns/check")
+			}
+		})
+	}
+}
+
+// serve sends one request to h, as net/http hands it to a handler: a
+// copy of the request made once, with its body read again.
+func serve(w *discardWriter, h http.Handler, req *request) {
+	r := *req.r
+	req.body.Reset(req.text)
+	r.Body = &req.body
+	clear(w.header)
+	w.status, w.body = 0, w.body[:0]
+	h.ServeHTTP(w, &r)
+}
+
+// request is a request to send again and again.
+type request struct {
+	r    *http.Request
+	text string
+	body readCloser
+}
+
+func newRequest(path, body, key string) *request {
+	r := httptest.NewRequest("POST", path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer "+key)
+	return &request{r: r, text: body}
+}
+
+type readCloser struct{ strings.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// discardWriter keeps the last answer, reusing its memory.
+type discardWriter struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+
+func (w *discardWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	w.body = append(w.body, p...)
+	return len(p), nil
 }

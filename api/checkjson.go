@@ -13,15 +13,16 @@ type checkRequest struct {
 // minRevision is a whole number. It reports false for anything else (an
 // unknown or repeated member, an escape, null, a missing field), which the
 // documented operation then reads with a full JSON decoder and answers as
-// for any body. Strings are slices of body.
-func parseCheckBody(body string, batch bool) (checkRequest, bool) {
+// for any body. Strings are slices of body. The checks are appended to
+// checks[:0], whose memory they reuse.
+func parseCheckBody(body string, batch bool, checks []roster.Check) (checkRequest, bool) {
 	p := scanner{s: body}
-	var out checkRequest
+	out := checkRequest{checks: checks[:0]}
 	var seen uint8
 	var single roster.Check
 	ok := p.object(func(key string) bool {
-		bit, known := checkMembers[key]
-		if !known || seen&bit != 0 {
+		bit := memberBit(key)
+		if bit == 0 || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
@@ -48,14 +49,29 @@ func parseCheckBody(body string, batch bool) (checkRequest, bool) {
 		if single.UserID == "" || single.Permission == "" {
 			return out, false
 		}
-		out.checks = []roster.Check{single}
+		out.checks = append(out.checks, single)
 	}
 	return out, len(out.checks) > 0
 }
 
-// checkMembers are the members a check body may have.
-var checkMembers = map[string]uint8{
-	"communityId": 1, "channelId": 2, "userId": 4, "permission": 8, "minRevision": 16, "checks": 32,
+// memberBit numbers the members a check body may have, one bit each; 0
+// for any other.
+func memberBit(key string) uint8 {
+	switch key {
+	case "communityId":
+		return 1
+	case "channelId":
+		return 2
+	case "userId":
+		return 4
+	case "permission":
+		return 8
+	case "minRevision":
+		return 16
+	case "checks":
+		return 32
+	}
+	return 0
 }
 
 // scanner reads JSON of the usual shape from a string.
@@ -172,8 +188,8 @@ func (p *scanner) check() (roster.Check, bool) {
 	var c roster.Check
 	var seen uint8
 	ok := p.object(func(key string) bool {
-		bit, known := checkMembers[key]
-		if !known || bit > 8 || seen&bit != 0 {
+		bit := memberBit(key)
+		if bit == 0 || bit > 8 || seen&bit != 0 {
 			return false
 		}
 		seen |= bit

@@ -59,7 +59,7 @@ func TestParseCheckBody(t *testing.T) {
 	t.Parallel()
 	for _, tc := range checkBodyCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := parseCheckBody(tc.body, tc.batch)
+			got, ok := parseCheckBody(tc.body, tc.batch, nil)
 			if tc.want == nil {
 				if ok {
 					t.Fatalf("got %+v, want it left to the operation", got)
@@ -92,7 +92,7 @@ func FuzzParseCheckBody(f *testing.F) {
 	}
 	for _, v := range valid {
 		// The property holds of nothing unless some bodies are accepted.
-		if _, ok := parseCheckBody(v.body, v.batch); !ok {
+		if _, ok := parseCheckBody(v.body, v.batch, nil); !ok {
 			f.Fatalf("%s: refused; want it read", v.body)
 		}
 		f.Add(v.body, v.batch)
@@ -103,7 +103,7 @@ func FuzzParseCheckBody(f *testing.F) {
 		f.Add(tc.body, true)
 	}
 	f.Fuzz(func(t *testing.T, body string, batch bool) {
-		got, ok := parseCheckBody(body, batch)
+		got, ok := parseCheckBody(body, batch, nil)
 		if !ok {
 			return
 		}

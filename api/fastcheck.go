@@ -18,68 +18,111 @@ import (
 // directly, with no schema and no reflection: it admits the key, builds the
 // actor, validates and answers the checks, and encodes the answer through
 // the same functions as the documented operations. Anything else (a body of
-// another shape, bad input, a refused key) goes on to those operations,
-// which answer it as every route does.
-func (s *Server) fastChecks(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		batch := r.URL.Path == "/v1/check/batch"
-		if r.Method != http.MethodPost || !batch && r.URL.Path != "/v1/check" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		buf := bodies.Get().(*bytes.Buffer)
-		defer bodies.Put(buf)
-		buf.Reset()
-		if !s.fastCheck(w, r, buf, batch) {
-			// Replay what was read, then the rest.
-			r.Body = struct {
-				io.Reader
-				io.Closer
-			}{io.MultiReader(bytes.NewReader(buf.Bytes()), r.Body), r.Body}
-			next.ServeHTTP(w, r)
-		}
-	})
+// another shape, bad input, a refused key) goes on to next, the documented
+// operations, which answer it as every route does.
+func (s *Server) fastChecks(x *exchange, r *http.Request, next http.Handler) {
+	sc := scratches.Get().(*scratch)
+	defer sc.release()
+	buf := &sc.body
+	ok, err := s.fastCheck(x, r, sc)
+	if ok {
+		s.answeredLean()
+		return
+	}
+	// Replay what was read, then the rest, or the error that stopped the
+	// read.
+	rest := r.Body
+	if err != nil {
+		rest = io.NopCloser(failedReader{err})
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buf.Bytes()), rest), r.Body}
+	next.ServeHTTP(&x.statusWriter, r.WithContext(x))
 }
 
-var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// lean reports whether the request is one fastChecks may answer: a POST to
+// a check route, without a query string (whose every parameter is refused,
+// as for any route, by the operation).
+func lean(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.RawQuery == "" && (r.URL.Path == "/v1/check" || r.URL.Path == "/v1/check/batch")
+}
+
+// failedReader fails as the body it stands for did.
+type failedReader struct{ err error }
+
+func (f failedReader) Read([]byte) (int, error) { return 0, f.err }
+
+// scratch is the memory of a lean check that outlives it: the buffer of
+// the body (and then of the answer) and the checks.
+type scratch struct {
+	body   bytes.Buffer
+	checks []roster.Check
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// release empties the scratch, keeping its memory, and gives it back.
+func (sc *scratch) release() {
+	sc.body.Reset()
+	clear(sc.checks)
+	sc.checks = sc.checks[:0]
+	scratches.Put(sc)
+}
 
 // checkOp is what both check operations ask of a key.
 var checkOp = authz.Operations["check"]
 
 // fastCheck answers the request and returns true, or returns false, having
-// written nothing, for the documented operation to answer it. buf holds
-// what it read of the body.
-func (s *Server) fastCheck(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, batch bool) bool {
+// written nothing, for the documented operation to answer it, with the
+// error reading the body if that is what stopped it. sc.body holds what it
+// read of the body.
+func (s *Server) fastCheck(x *exchange, r *http.Request, sc *scratch) (bool, error) {
+	buf := &sc.body
+	batch := r.URL.Path == "/v1/check/batch"
+	get := func(key string) string { return header(r.Header, key) }
 	// The usual media type only: the operation reads the others.
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return false
+	if ct := get("Content-Type"); ct != "application/json" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return false, nil
+		}
 	}
-	actor, err := s.admit(r.Context(), r.Header.Get, checkOp, "")
+	// A body of known length, which the server bounds; the operation
+	// reads the others.
+	if r.ContentLength <= 0 || r.ContentLength > MaxBodyBytes {
+		return false, nil
+	}
+	actor, err := s.admit(x, get, checkOp, "")
 	if err != nil {
-		return false
+		return false, nil
 	}
-	if n, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil || n > MaxBodyBytes {
-		return false
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		return false, err
 	}
-	in, ok := parseCheckBody(buf.String(), batch)
+	in, ok := parseCheckBody(buf.String(), batch, sc.checks)
+	sc.checks = in.checks
 	if !ok || validChecks(in.checks, batch) != nil {
-		return false
+		return false, nil
 	}
-	ctx := roster.NewContext(r.Context(), actor)
-	var one [1]bool
-	results, rev, err := s.decideChecks(ctx, in.checks, in.min, batch, &one)
+	ctx := roster.NewContext(x, actor)
+	var answer [1]bool
+	results, rev, err := s.decideChecks(ctx, in.checks, in.min, batch, &answer)
 	if err != nil {
-		writeProblem(w, problemFrom(ctx, nil, err))
-		s.answeredLean()
-		return true
+		writeProblem(&x.statusWriter, problemFrom(ctx, nil, err))
+		return true, nil
 	}
-	out := append(appendChecks(make([]byte, 0, 64+len(results)*18), results, rev, batch), '\n')
-	h := w.Header()
-	h["Content-Type"] = []string{"application/json"}
-	h["Content-Length"] = []string{strconv.Itoa(len(out))}
-	w.Write(out)
-	s.answeredLean()
-	return true
+	buf.Reset()
+	out := append(appendChecks(buf.AvailableBuffer(), results, rev, batch), '\n')
+	h := x.Header()
+	x.jsonType[0] = "application/json"
+	h["Content-Type"] = x.jsonType[:]
+	// net/http adds the Content-Length of a short answer itself.
+	if len(out) > 1024 {
+		h["Content-Length"] = []string{strconv.Itoa(len(out))}
+	}
+	x.Write(out)
+	return true, nil
 }
 
 // answeredLean tells a test, when one listens, that the lean path answered.

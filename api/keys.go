@@ -32,9 +32,10 @@ type cachedKey struct {
 }
 
 // keyOf returns the API key a request's headers carry: Authorization:
-// Bearer <key>, or X-API-Key: <key>.
+// Bearer <key>, or X-API-Key: <key>. header looks headers up by their
+// canonical names.
 func (s *Server) keyOf(ctx context.Context, header func(string) string) (roster.APIKey, error) {
-	secret := strings.TrimSpace(header("X-API-Key"))
+	secret := strings.TrimSpace(header("X-Api-Key"))
 	if auth := header("Authorization"); auth != "" {
 		scheme, token, _ := strings.Cut(auth, " ")
 		if !strings.EqualFold(scheme, "Bearer") {
@@ -51,7 +52,8 @@ func (s *Server) keyOf(ctx context.Context, header func(string) string) (roster.
 // authenticateKey returns the key of a secret, from the cache when it was
 // checked less than keyCacheTTL ago.
 func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.APIKey, error) {
-	sum := sha256.Sum256([]byte(secret))
+	var b [128]byte // the secret, copied here rather than to the heap
+	sum := sha256.Sum256(append(b[:0], secret...))
 	now := s.now()
 	c := &s.keys
 	c.mu.RLock()

@@ -2,12 +2,12 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
+	"math/rand/v2"
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -18,19 +18,82 @@ import (
 	"github.com/rosterhq/roster/authz"
 )
 
-type requestIDKey struct{}
-
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+// exchange is what the server keeps of one request while it answers it:
+// its id, the logger, and the status answered. It is the request's one
+// allocation of observe, and its context: the request's, carrying the
+// exchange.
+type exchange struct {
+	context.Context
+	statusWriter
+	id  string
+	log *slog.Logger
+	// idHeader and jsonType back the values of the answer's X-Request-Id
+	// and Content-Type headers.
+	idHeader, jsonType [1]string
 }
 
+type exchangeKey struct{}
+
+// Value returns the exchange for exchangeKey, and the request context's
+// values for any other key.
+func (x *exchange) Value(key any) any {
+	if key == (exchangeKey{}) {
+		return x
+	}
+	return x.Context.Value(key)
+}
+
+// requestIDPattern is what a client's X-Request-Id must match to be kept;
+// validRequestID decides it.
+const requestIDPattern = `^[A-Za-z0-9._:-]{1,64}$`
+
+// validRequestID reports whether id matches requestIDPattern.
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func requestID(ctx context.Context) string {
+	if x, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
+		return x.id
+	}
+	return ""
+}
+
+func loggerFrom(ctx context.Context) *slog.Logger {
+	if x, ok := ctx.Value(exchangeKey{}).(*exchange); ok {
+		return x.log
+	}
+	return slog.Default()
+}
+
+// newRequestID returns 16 random hex digits. An id names a request in logs
+// and answers and guards nothing, so it comes from the runtime's fast
+// generator rather than crypto/rand.
 func newRequestID() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	var n [8]byte
+	var b [16]byte
+	binary.BigEndian.PutUint64(n[:], rand.Uint64())
+	hex.Encode(b[:], n[:])
+	return string(b[:])
+}
+
+// header returns the first value of h's header named key, which must be
+// in canonical form ("X-Api-Key"): a map lookup, without canonicalizing.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // statusWriter remembers the status a handler answered.
@@ -57,38 +120,52 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // observe gives each request an id (the client's X-Request-Id when
 // well-formed), logs one line when it ends, and turns a panic into a 500.
-func (s *Server) observe(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// It answers the checks of the usual shape on the lean path (fastChecks),
+// and every other request with next.
+func (s *Server) observe(next http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if !requestIDPattern.MatchString(id) {
-			id = newRequestID()
+		x := &exchange{Context: r.Context(), statusWriter: statusWriter{ResponseWriter: w}, log: s.log}
+		x.id = header(r.Header, "X-Request-Id")
+		if !validRequestID(x.id) {
+			x.id = newRequestID()
 		}
-		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		ctx = context.WithValue(ctx, loggerKey{}, s.log)
-		w.Header().Set("X-Request-Id", id)
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("panic", "requestId", id, "panic", v)
-				if sw.status == 0 {
-					writeProblem(sw, newProblem(ctx, roster.EINTERNAL, "internal error", nil))
-				}
-			}
-			// Checks come by the thousand each second: they are logged at
-			// debug level, unless they fail.
-			level := slog.LevelInfo
-			if strings.HasPrefix(r.URL.Path, "/v1/check") && sw.status < 400 {
-				level = slog.LevelDebug
-			}
-			s.log.Log(ctx, level, "request", "requestId", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
-				"duration", time.Since(start).Round(time.Microsecond))
-		}()
-		next.ServeHTTP(sw, r.WithContext(ctx))
-	})
+		x.idHeader[0] = x.id
+		w.Header()["X-Request-Id"] = x.idHeader[:]
+		defer s.end(x, r, start)
+		if lean(r) {
+			s.fastChecks(x, r, next)
+			return
+		}
+		next.ServeHTTP(&x.statusWriter, r.WithContext(x))
+	}
+}
+
+// end logs the request's line, once it is answered, and answers a panic
+// with a 500.
+func (s *Server) end(x *exchange, r *http.Request, start time.Time) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		s.log.Error("panic", "requestId", x.id, "panic", v)
+		if x.status == 0 {
+			writeProblem(&x.statusWriter, newProblem(x, roster.EINTERNAL, "internal error", nil))
+		}
+	}
+	// Checks come by the thousand each second: they are logged at debug
+	// level, unless they fail.
+	level := slog.LevelInfo
+	if strings.HasPrefix(r.URL.Path, "/v1/check") && x.status < 400 {
+		level = slog.LevelDebug
+	}
+	ctx := r.Context()
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	s.log.LogAttrs(ctx, level, "request", slog.String("requestId", x.id), slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.Int("status", x.status),
+		slog.Duration("duration", time.Since(start).Round(time.Microsecond)))
 }
 
 // route answers requests no route matches with a problem document: 404, or

@@ -48,7 +48,7 @@ var (
 // components.
 func components(c *huma.Components) {
 	requestID := func() *huma.Schema {
-		return &huma.Schema{Type: huma.TypeString, Pattern: requestIDPattern.String(), MinLength: ptr(1), MaxLength: ptr(64)}
+		return &huma.Schema{Type: huma.TypeString, Pattern: requestIDPattern, MinLength: ptr(1), MaxLength: ptr(64)}
 	}
 	c.Parameters = map[string]*huma.Param{
 		// observe

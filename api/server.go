@@ -51,7 +51,7 @@ func New(store roster.Service, opt Options) *Server {
 	s := &Server{store: store, log: opt.Log, now: opt.Now}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
-	s.handler = s.observe(screen(s.fastChecks(route(mux))))
+	s.handler = s.observe(screen(route(mux)))
 	return s
 }
 

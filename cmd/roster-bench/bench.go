@@ -49,8 +49,9 @@ type Bench struct {
 	Pool int
 
 	// CompareBare alternates Rounds rounds of the load against the server
-	// and against a bare net/http server; ServerPID is the server's
-	// process, found from the --url port when 0.
+	// and against a bare net/http server. ServerPID is the server's
+	// process, whose CPU time every run reports, found from the --url port
+	// when 0.
 	CompareBare bool
 	Rounds      int
 	ServerPID   int
@@ -108,7 +109,9 @@ requests. It reports each side's requests/s and server CPU per request (from
 /proc/<pid>/stat, Linux only), and their ratio with its spread over the
 rounds. The server's process is --server-pid, or else the process listening
 on the --url port (found through /proc/net/tcp and /proc/*/fd, which needs
-the server to run as the same user, on this machine).
+the server to run as the same user, on this machine). Every run, with or
+without --compare-bare, reports the server's CPU time per request and per
+check when it finds that process.
 
 The key needs the write scope: --key, else $ROSTER_ADMIN_KEY, else the file
 admin.key in --data-dir.
@@ -145,7 +148,7 @@ func (b *Bench) ParseFlags(args []string) error {
 	e.int(&b.Pool, "pool", "ROSTER_BENCH_POOL", "checks drawn before the timed run and sent in turn")
 	e.bool(&b.CompareBare, "compare-bare", "ROSTER_BENCH_COMPARE_BARE", "alternate rounds against the server and a bare net/http server, and report the ratio")
 	e.int(&b.Rounds, "rounds", "ROSTER_BENCH_ROUNDS", "rounds of --duration against each server with --compare-bare")
-	e.int(&b.ServerPID, "server-pid", "ROSTER_BENCH_SERVER_PID", "the server's process id, for its CPU time with --compare-bare (default: the process listening on the --url port)")
+	e.int(&b.ServerPID, "server-pid", "ROSTER_BENCH_SERVER_PID", "the server's process id, for its CPU time (default: the process listening on the --url port)")
 	if err := errors.Join(e.errs...); err != nil {
 		return err
 	}

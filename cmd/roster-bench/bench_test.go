@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,6 +67,10 @@ func bench(t *testing.T, url string, tamper func(*dataset), args ...string) (str
 	return out.String(), err
 }
 
+// serverCPULine is the report's line of the server's CPU time: the server
+// of these tests runs in the test's process.
+var serverCPULine = regexp.MustCompile(`\n  server CPU  [0-9.]+m?s \([0-9.]+µs per request, [0-9.]+µs per check, [0-9.]+ cores, this process: its CPU includes the load's\)\n`)
+
 var checksPerSecond = regexp.MustCompile(`checks +(\d+) +\((\d+) checks/s\)`)
 
 // mustReport checks a clean report: checks answered at a nonzero rate, no
@@ -104,6 +109,9 @@ func TestBenchSeedsAndLoads(t *testing.T) {
 	mustReport(t, out, err)
 	if !strings.Contains(out, "batches of 20 checks") || strings.Contains(out, "seeding through") {
 		t.Errorf("batch report: want batches of 20 and no seeding\n%s", out)
+	}
+	if runtime.GOOS == "linux" && !serverCPULine.MatchString(out) {
+		t.Errorf("batch report: want the server's CPU time per request and per check\n%s", out)
 	}
 
 	// Mixed mode through the command line, as a user runs it.

@@ -104,7 +104,7 @@ func (b *Bench) compareBare(ctx context.Context, u *url.URL, workers []*worker) 
 }
 
 // serverPID returns --server-pid, or the process listening on the port of
-// u.
+// u, whose CPU time every run reports.
 func (b *Bench) serverPID(u *url.URL) (int, error) {
 	if b.ServerPID > 0 {
 		if _, err := processCPU(b.ServerPID); err != nil {
@@ -124,7 +124,7 @@ func (b *Bench) serverPID(u *url.URL) (int, error) {
 	}
 	pid, err := listenerPID(port)
 	if err != nil {
-		return 0, fmt.Errorf("--compare-bare needs the server's process for its CPU time: give --server-pid (%w)", err)
+		return 0, fmt.Errorf("the server's CPU time is read from its process: give --server-pid (%w)", err)
 	}
 	return pid, nil
 }
@@ -143,19 +143,18 @@ func (b *Bench) round(ctx context.Context, s *side) error {
 	for _, w := range s.workers {
 		w.reset()
 	}
-	before, err := processCPU(s.pid)
-	if err != nil {
-		return fmt.Errorf("%s server: %w", s.name, err)
+	cpu := watchCPU(s.pid)
+	if cpu.err != nil {
+		return fmt.Errorf("%s server: %w", s.name, cpu.err)
 	}
 	elapsed, tool := b.timed(ctx, s.workers)
-	after, err := processCPU(s.pid)
-	if err != nil {
-		return fmt.Errorf("%s server: %w", s.name, err)
+	if cpu.stop(); cpu.err != nil {
+		return fmt.Errorf("%s server: %w", s.name, cpu.err)
 	}
 	t := total(s.workers)
 	s.sum.add(t)
 	n := time.Duration(max(t.requests, 1))
-	r := round{rate: float64(t.requests) / elapsed.Seconds(), cpu: (after - before) / n, tool: -1,
+	r := round{rate: float64(t.requests) / elapsed.Seconds(), cpu: cpu.used / n, tool: -1,
 		p50: t.lat.quantile(0.5), p99: t.lat.quantile(0.99)}
 	if tool >= 0 {
 		r.tool = tool / n
@@ -236,17 +235,4 @@ func (w *worker) reset() {
 	w.lat, w.wlat = histogram{}, histogram{}
 	w.requests, w.checks, w.allowed, w.writes, w.errs, w.disagreements = 0, 0, 0, 0, 0, 0
 	w.firstErr = ""
-}
-
-// add adds the counts of o to w.
-func (w *worker) add(o *worker) {
-	w.requests += o.requests
-	w.checks += o.checks
-	w.allowed += o.allowed
-	w.writes += o.writes
-	w.errs += o.errs
-	w.disagreements += o.disagreements
-	if w.firstErr == "" {
-		w.firstErr = o.firstErr
-	}
 }

@@ -60,11 +60,49 @@ func (b *Bench) load(ctx context.Context, d *dataset, rev int64) error {
 	if b.CompareBare {
 		return b.compareBare(ctx, u, workers)
 	}
+	srv := b.watchServer(u)
 	elapsed, cpu := b.timed(ctx, workers)
+	srv.stop()
 	for _, w := range workers {
 		w.conn.Close()
 	}
-	return b.report(workers, elapsed, cpu)
+	return b.report(workers, elapsed, cpu, srv)
+}
+
+// serverCPU is the CPU time the server's process used over a run, read
+// from /proc/<pid>/stat before and after it.
+type serverCPU struct {
+	pid   int
+	start time.Duration
+	used  time.Duration
+	// err says why the server's CPU time is not known.
+	err error
+}
+
+// watchServer starts measuring the CPU time of the server's process
+// (--server-pid, or the one listening on the port of u).
+func (b *Bench) watchServer(u *url.URL) *serverCPU {
+	pid, err := b.serverPID(u)
+	if err != nil {
+		return &serverCPU{err: err}
+	}
+	return watchCPU(pid)
+}
+
+// watchCPU starts measuring the CPU time of process pid.
+func watchCPU(pid int) *serverCPU {
+	s := &serverCPU{pid: pid}
+	s.start, s.err = processCPU(pid)
+	return s
+}
+
+// stop ends the measure.
+func (s *serverCPU) stop() {
+	if s.err != nil {
+		return
+	}
+	end, err := processCPU(s.pid)
+	s.used, s.err = end-s.start, err
 }
 
 // workers returns the load's workers, each with its own connection to u
@@ -283,23 +321,29 @@ func (b *Bench) disagree(s string) {
 func total(workers []*worker) *worker {
 	var t worker
 	for _, w := range workers {
-		t.lat.merge(&w.lat)
-		t.wlat.merge(&w.wlat)
-		t.requests += w.requests
-		t.checks += w.checks
-		t.allowed += w.allowed
-		t.writes += w.writes
-		t.errs += w.errs
-		t.disagreements += w.disagreements
-		if t.firstErr == "" {
-			t.firstErr = w.firstErr
-		}
+		t.add(w)
 	}
 	return &t
 }
 
-// report merges the workers' counts and prints them.
-func (b *Bench) report(workers []*worker, elapsed, cpu time.Duration) error {
+// add adds the counts and latencies of o to w.
+func (w *worker) add(o *worker) {
+	w.lat.merge(&o.lat)
+	w.wlat.merge(&o.wlat)
+	w.requests += o.requests
+	w.checks += o.checks
+	w.allowed += o.allowed
+	w.writes += o.writes
+	w.errs += o.errs
+	w.disagreements += o.disagreements
+	if w.firstErr == "" {
+		w.firstErr = o.firstErr
+	}
+}
+
+// report merges the workers' counts and prints them, with this process's
+// CPU time (cpu, -1 when unknown) and the server's.
+func (b *Bench) report(workers []*worker, elapsed, cpu time.Duration, srv *serverCPU) error {
 	t := total(workers)
 	s := elapsed.Seconds()
 	out := b.stdout
@@ -316,12 +360,24 @@ func (b *Bench) report(workers []*worker, elapsed, cpu time.Duration) error {
 		fmt.Fprintf(out, "  tool CPU    %s (%.1fµs per request, %.2f cores)\n",
 			cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(max(t.requests+t.writes, 1)), cpu.Seconds()/s)
 	}
+	if srv.err != nil {
+		fmt.Fprintf(out, "  server CPU  unknown: %v\n", srv.err)
+	} else {
+		fmt.Fprintf(out, "  server CPU  %s (%sµs per request, %sµs per check, %.2f cores%s)\n",
+			srv.used.Round(time.Millisecond), perEach(srv.used, t.requests+t.writes, 1), perEach(srv.used, t.checks, 3),
+			srv.used.Seconds()/s, samePID(srv.pid))
+	}
 	fmt.Fprintf(out, "  errors      %d\n", t.errs)
 	if t.firstErr != "" {
 		fmt.Fprintf(out, "  first error %s\n", t.firstErr)
 	}
 	fmt.Fprintf(out, "%d disagreements\n", t.disagreements)
 	return t.failure()
+}
+
+// perEach is d over n in microseconds, with prec decimals.
+func perEach(d time.Duration, n int64, prec int) string {
+	return strconv.FormatFloat(float64(d)/1e3/float64(max(n, 1)), 'f', prec, 64)
 }
 
 // failure is the error of a run with disagreements, failed requests or no
