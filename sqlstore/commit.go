@@ -327,8 +327,14 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 			// The write sent nothing: what it held back is dropped.
 			g.held = g.held[:held]
 		default:
-			g.later(rollbackTo)
-			g.later(release)
+			// What the write still held back is dropped, and the
+			// transaction, which its failure may have aborted, is rolled
+			// back to the write's savepoint before another statement
+			// goes: an aborted transaction refuses to prepare statements.
+			g.held = nil
+			if err := g.pipe(rollbackTo, release); err != nil {
+				return nil, 0, err
+			}
 		}
 	}
 	var events []step

@@ -33,3 +33,38 @@ func (db *DB) NameKeys(ctx context.Context, scope string) (map[string]string, er
 	})
 	return out, err
 }
+
+// GroupWrite is one write of a group a test runs: it creates a user, by a
+// statement sent at once or held back, and then fails with Fail when it is
+// set (a held-back statement is then never sent).
+type GroupWrite struct {
+	User     string
+	HoldBack bool
+	Fail     error
+}
+
+// RunGroup runs the writes as one group, in order, and returns each
+// write's error.
+func (db *DB) RunGroup(ctx context.Context, writes []GroupWrite) ([]error, error) {
+	jobs := make([]*job, len(writes))
+	for i, w := range writes {
+		jobs[i] = &job{ctx: ctx, scopes: []string{""}, fn: func(tx *Tx) error {
+			insert := step{what: "user", query: `INSERT INTO users (id, display_name, created_at, updated_at) VALUES ($1, '', 0, 0)`, args: []any{w.User}}
+			if w.HoldBack {
+				tx.group.later(insert)
+			} else if err := pipe(tx.ctx, tx, insert); err != nil {
+				return err
+			}
+			return w.Fail
+		}}
+	}
+	results, _, err := db.tryGroup(jobs)
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(results))
+	for i, r := range results {
+		errs[i] = r.err
+	}
+	return errs, nil
+}
