@@ -44,8 +44,11 @@ type GroupWrite struct {
 }
 
 // RunGroup runs the writes as one group, in order, and returns each
-// write's error.
+// write's error. The store's committers stop meanwhile, so that it has
+// the statement cache to itself, as a committer does.
 func (db *DB) RunGroup(ctx context.Context, writes []GroupWrite) ([]error, error) {
+	db.stopCommitters()
+	defer db.startCommitters(db.dialect.committers)
 	jobs := make([]*job, len(writes))
 	for i, w := range writes {
 		jobs[i] = &job{ctx: ctx, scopes: []string{""}, fn: func(tx *Tx) error {
