@@ -305,9 +305,13 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 		}
 		tx := &Tx{group: g, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(j.ctx)}
 		err := j.fn(tx)
-		if ferr := g.flush(); ferr != nil {
+		if err == nil {
+			// What the write held back is sent before it counts as done.
+			err = g.flush()
+		}
+		if g.err != nil {
 			// A statement the write sent failed, whatever it made of that.
-			err, g.err = ferr, nil
+			err, g.err = g.err, nil
 		}
 		if err == nil {
 			txs[i], wrote = tx, wrote || len(tx.events) > 0
