@@ -27,7 +27,8 @@ func heldBy(ctx context.Context, q querier, scope string, users []string, now ti
 	if len(users) == 0 {
 		return out, nil
 	}
-	return out, pipe(ctx, q, heldByStep(scope, users, now, out))
+	err := pipe(ctx, q, heldByStep(scope, users, now, out))
+	return out, err
 }
 
 // heldByStep is the step of heldBy, which fills out.
@@ -42,8 +43,9 @@ func heldIn(ctx context.Context, q querier, user string, communities []string, n
 	if len(communities) == 0 {
 		return out, nil
 	}
-	return out, pipe(ctx, q, heldStep(now, `a.user_id = $2 AND a.scope IN (`+placeholders(3, len(communities))+`)`,
+	err := pipe(ctx, q, heldStep(now, `a.user_id = $2 AND a.scope IN (`+placeholders(3, len(communities))+`)`,
 		append([]any{user}, anys(communities)...), func(h holding) string { return h.scope }, out))
+	return out, err
 }
 
 // rolesOf returns the held roles under key, an empty list when none.

@@ -299,7 +299,9 @@ func (tx *Tx) checkHolders(scope string, users, members []string, k changeKind) 
 // adminHolders returns the users who hold the scope's admin role.
 func adminHolders(tx *Tx, scope string) ([]string, error) {
 	var out []string
-	return out, pipe(tx.ctx, tx, adminHoldersStep(scope, tx.now, &out))
+	// The step fills out: it is read once the pipeline has run.
+	err := pipe(tx.ctx, tx, adminHoldersStep(scope, tx.now, &out))
+	return out, err
 }
 
 // adminHoldersStep reads into out the users who hold the scope's admin role.

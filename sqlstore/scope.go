@@ -46,11 +46,13 @@ func (o *owner) of(scope string) (string, error) {
 // isMember reports whether the user is a member of the community; every user
 // belongs to the platform scope.
 func isMember(ctx context.Context, q querier, scope, user string) (bool, error) {
-	member := scope == roster.Platform
-	if member {
+	if scope == roster.Platform {
 		return true, nil
 	}
-	return member, pipe(ctx, q, isMemberStep(scope, user, &member))
+	member := false
+	// The step sets member: it is read once the pipeline has run.
+	err := pipe(ctx, q, isMemberStep(scope, user, &member))
+	return member, err
 }
 
 // isMemberStep reads whether the user is a member of the community.
