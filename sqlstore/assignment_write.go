@@ -218,20 +218,7 @@ func rolesSteps(scope string, ids []string, out *[]roster.Role) []step {
 	args := append([]any{scope}, anys(ids)...)
 	return []step{
 		rowsOf(out, "roles", `SELECT `+roleColumns+` FROM roles WHERE `+named+` ORDER BY position`, args, scanRole),
-		{what: "role permissions", query: `SELECT role_id, key FROM role_permissions WHERE role_id IN (SELECT id FROM roles WHERE ` + named + `) ORDER BY key`,
-			args: args, scan: func(s scanner) error {
-				var id, key string
-				if err := s.Scan(&id, &key); err != nil {
-					return err
-				}
-				// The roles are read first, in the same pipeline.
-				for i := range *out {
-					if r := &(*out)[i]; r.ID == id {
-						r.Permissions = append(r.Permissions, key)
-					}
-				}
-				return nil
-			}},
+		permissionsStep(`role_id IN (SELECT id FROM roles WHERE `+named+`)`, args, out),
 	}
 }
 

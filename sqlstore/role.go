@@ -38,19 +38,36 @@ func withPermissions(ctx context.Context, q querier, roles []roster.Role) error 
 	if len(roles) == 0 {
 		return nil
 	}
-	index := make(map[string]int, len(roles))
 	ids := make([]string, len(roles))
 	for i, r := range roles {
-		index[r.ID], ids[i] = i, r.ID
+		ids[i] = r.ID
 	}
-	return each(ctx, q, "role permissions", `SELECT role_id, key FROM role_permissions WHERE role_id IN (`+placeholders(1, len(ids))+`) ORDER BY key`,
-		anys(ids), func(s scanner) error {
+	return pipe(ctx, q, permissionsStep(`role_id IN (`+placeholders(1, len(ids))+`)`, anys(ids), &roles))
+}
+
+// permissionsStep fills in the permissions of the roles from the rows of
+// role_permissions matching where. The roles may be read by an earlier
+// step of the same pipeline: they are looked at from the first row on.
+func permissionsStep(where string, args []any, roles *[]roster.Role) step {
+	var index map[string]int
+	return step{what: "role permissions", query: `SELECT role_id, key FROM role_permissions WHERE ` + where + ` ORDER BY key`, args: args,
+		scan: func(s scanner) error {
 			var id, key string
-			err := s.Scan(&id, &key)
-			r := &roles[index[id]]
-			r.Permissions = append(r.Permissions, key)
-			return err
-		})
+			if err := s.Scan(&id, &key); err != nil {
+				return err
+			}
+			if index == nil {
+				index = make(map[string]int, len(*roles))
+				for i, r := range *roles {
+					index[r.ID] = i
+				}
+			}
+			if i, ok := index[id]; ok {
+				r := &(*roles)[i]
+				r.Permissions = append(r.Permissions, key)
+			}
+			return nil
+		}}
 }
 
 // findRole returns a role of scope by id, or by the built-in alias
