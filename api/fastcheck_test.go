@@ -1,11 +1,15 @@
 package api_test
 
 import (
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 
 	"github.com/rosterhq/roster/api"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
@@ -95,4 +99,34 @@ func TestFastChecksAnswerAsOperations(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestLeanCheckBodyCutShort sends check bodies that end before their
+// Content-Length: the lean path, which reads the body first, hands what it
+// read and the read's failure to the operation, which answers 400 naming
+// how much arrived, as for any route; nothing comes from the lean path.
+func TestLeanCheckBodyCutShort(t *testing.T) {
+	t.Parallel()
+	e := MustEnv(t, sqltest.SQLite)
+	e.MustCommunity(t, "c1", "", "alice")
+	var lean atomic.Int64
+	api.OnLeanCheck(e.Server, func() { lean.Add(1) })
+	for _, path := range []string{"/v1/check", "/v1/check/batch"} {
+		t.Run(path, func(t *testing.T) {
+			sent := `{"communityId":"c1","us`
+			r := httptest.NewRequest("POST", path, io.MultiReader(strings.NewReader(sent), iotest.ErrReader(io.ErrUnexpectedEOF)))
+			r.ContentLength = 60
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Authorization", "Bearer "+e.Key)
+			w := httptest.NewRecorder()
+			e.Server.ServeHTTP(w, r)
+			want := fmt.Sprintf("ended after %d of the 60 bytes", len(sent))
+			if w.Code != http.StatusBadRequest || w.Header().Get("Content-Type") != "application/problem+json" || !strings.Contains(w.Body.String(), want) {
+				t.Errorf("got %d %s %s, want 400 problem+json saying %q", w.Code, w.Header().Get("Content-Type"), w.Body, want)
+			}
+			if n := lean.Load(); n != 0 {
+				t.Errorf("lean answers: got %d, want 0", n)
+			}
+		})
+	}
 }
