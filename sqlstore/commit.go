@@ -265,7 +265,7 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 		ended := false
 		defer func() {
 			if !ended {
-				db.endLocked(conn, `ROLLBACK`)
+				rollbackLocked(conn)
 			}
 		}()
 		commit = func(last []step) error {
@@ -277,7 +277,7 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 			return conn.Close()
 		}
 	} else {
-		t, err := db.write.BeginTx(ctx, &sql.TxOptions{Isolation: db.dialect.write})
+		t, err := db.write.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, 0, fmt.Errorf("sqlstore: begin: %w", err)
 		}
@@ -394,17 +394,17 @@ func (db *DB) beginLocked(g *group, jobs []*job) {
 	}
 }
 
-// endLocked ends the transaction with end (COMMIT or ROLLBACK), which
-// releases the scope locks, and gives the connection back. A connection
-// that fails to is closed, which ends the transaction too.
-func (db *DB) endLocked(conn *sql.Conn, end string) error {
+// rollbackLocked rolls the group's transaction back, which releases the
+// scope locks, and gives the connection back. A connection that fails to
+// is closed, which ends the transaction too.
+func rollbackLocked(conn *sql.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	if _, err := conn.ExecContext(ctx, end); err != nil {
+	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
 		discard(conn)
-		return err
+		return
 	}
-	return conn.Close()
+	conn.Close()
 }
 
 // discard closes a connection that may still hold locks or a transaction,
@@ -460,7 +460,7 @@ func (g *group) eventSteps(txs []*Tx) ([]step, func() (roster.Revision, error)) 
 		query := `INSERT INTO audit_events
 			(at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after)
 			SELECT CAST(column1 AS BIGINT), column2, column3, column4, column5, column6, column7, column8, column9, column10
-			FROM %s WHERE true` + db.dialect.ordinal + `
+			FROM %s WHERE true ORDER BY ord
 			RETURNING revision`
 		if db.pg != nil {
 			// The log's lock is taken before a revision is drawn.

@@ -25,19 +25,15 @@ import (
 type dialect struct {
 	name  string
 	goose goose.Dialect
-	// arrays passes many rows as one array per column, not as a VALUES
-	// list of as many parameters.
+	// arrays passes many rows as one array per column, not as one JSON
+	// array of rows (see rows).
 	arrays bool
 	// maxRows bounds the rows one statement passes.
 	maxRows int
 	// committers is how many groups of writes a process commits at once.
 	committers int
-	// write and read are the isolation levels of write (on SQLite) and
-	// read-only transactions.
-	write, read sql.IsolationLevel
-	// ordinal is a clause keeping rows' order where the engine would not
-	// promise it.
-	ordinal string
+	// read is the isolation level of read-only transactions.
+	read sql.IsolationLevel
 	// isUnique reports a unique or primary-key violation.
 	isUnique func(error) bool
 	// retryable reports a failure that running the transaction again may
@@ -49,7 +45,6 @@ var sqliteDialect = &dialect{
 	name:    "sqlite",
 	goose:   goose.DialectSQLite3,
 	maxRows: 500,
-	ordinal: ` ORDER BY ord`,
 	// One connection writes.
 	committers: 1,
 	isUnique: func(err error) bool {
@@ -72,8 +67,7 @@ var postgresDialect = &dialect{
 	committers: 4,
 	// A group of writes begins READ COMMITTED, under the locks of its
 	// scopes (see beginLocked).
-	read:    sql.LevelRepeatableRead,
-	ordinal: ` ORDER BY ord`,
+	read: sql.LevelRepeatableRead,
 	isUnique: func(err error) bool {
 		return pgCode(err) == "23505"
 	},
@@ -116,7 +110,7 @@ func pgCode(err error) string {
 // column ([]string, or []*string where nil is NULL), with the columns
 // named column1, column2, …, and ord, each row's place; and the arguments
 // it takes, whose placeholders start at $first. A query that needs the
-// rows in order ends with the dialect's ordinal clause. PostgreSQL takes
+// rows in order orders them by ord. PostgreSQL takes
 // an array per column; SQLite one JSON array of the rows (it looks up the
 // name of each placeholder it binds in a list, so that a statement of
 // many placeholders costs their square).
