@@ -31,6 +31,11 @@ func pipe(ctx context.Context, q querier, steps ...step) error {
 	if tx, ok := q.(*Tx); ok {
 		return tx.group.pipe(steps...)
 	}
+	return runSteps(ctx, q, steps)
+}
+
+// runSteps runs the steps through q one after another.
+func runSteps(ctx context.Context, q querier, steps []step) error {
 	for _, s := range steps {
 		if err := runStep(ctx, q, s); err != nil {
 			return err
@@ -80,13 +85,8 @@ func (g *group) pipe(steps ...step) error {
 	}
 	g.sent++
 	if g.conn == nil {
-		for _, s := range all {
-			if err := runStep(g.ctx, g, s); err != nil {
-				g.err = err
-				return err
-			}
-		}
-		return nil
+		g.err = runSteps(g.ctx, g, all)
+		return g.err
 	}
 	err := g.conn.Raw(func(dc any) error {
 		b := &pgx.Batch{}
