@@ -155,8 +155,9 @@ func (ix *Index) catchUp(ctx context.Context) error {
 		return ctx.Err()
 	}
 	defer func() { <-ix.follow }()
+	const page = 1000
 	for {
-		events, err := ix.log.Changes(ctx, ix.Revision(), 1000)
+		events, err := ix.log.Changes(ctx, ix.Revision(), page)
 		if err != nil {
 			return ix.logged(ctx, fmt.Errorf("index: reading the change log: %w", err))
 		}
@@ -185,6 +186,11 @@ func (ix *Index) catchUp(ctx context.Context) error {
 		}
 		if changes != nil {
 			ix.apply(changes, events[len(events)-1].Revision)
+		}
+		if len(events) < page {
+			// A short page holds every event committed when it was read:
+			// a later commit's hook catches up again.
+			return ix.logged(ctx, nil)
 		}
 	}
 }

@@ -389,9 +389,9 @@ func (db *DB) beginLocked(g *group, jobs []*job) {
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
 	g.later(step{what: "begin", query: `BEGIN ISOLATION LEVEL READ COMMITTED`})
-	for _, k := range keys {
-		g.later(step{what: "scope lock", query: `SELECT pg_advisory_xact_lock($1)`, args: []any{k}, scan: func(scanner) error { return nil }})
-	}
+	// One statement takes the locks in the order of the array.
+	g.later(step{what: "scope lock", query: `SELECT pg_advisory_xact_lock(k) FROM unnest(CAST($1 AS BIGINT[])) WITH ORDINALITY AS l(k, ord) ORDER BY ord`,
+		args: []any{keys}, scan: func(scanner) error { return nil }})
 }
 
 // rollbackLocked rolls the group's transaction back, which releases the
