@@ -81,7 +81,7 @@ func (ix *Index) validate(checks []roster.Check) error {
 // valid returns a *badField when the check names an unregistered
 // permission, or a channel without a community.
 func (v *snapshot) valid(c roster.Check) error {
-	if _, ok := v.catalog.bits[c.Permission]; !ok {
+	if _, ok := v.catalog.bit(c.Permission); !ok {
 		return &badField{"permission", "is not a registered permission", c.Permission}
 	}
 	if c.ChannelID != "" && c.CommunityID == roster.Platform {
@@ -149,7 +149,7 @@ func (v *snapshot) start(c roster.Check, p *probe) {
 
 // allowed decides one check, whose member lookup p began.
 func (v *snapshot) allowed(actor roster.Actor, c roster.Check, p *probe, now *clock) (bool, error) {
-	b, ok := v.catalog.bits[c.Permission]
+	b, ok := v.catalog.bit(c.Permission)
 	if !ok || c.ChannelID != "" && c.CommunityID == roster.Platform {
 		return false, v.valid(c)
 	}

@@ -27,17 +27,6 @@ type snapshot struct {
 	channels table[channel]
 }
 
-// catalog is the registered permissions. A change copies it whole: it holds
-// roster.MaxPermissions keys at most.
-type catalog struct {
-	gen uint64
-	// bits maps each key to its position; keys lists the keys by position
-	// ("" for a free one), sorted in order.
-	bits   map[string]uint16
-	keys   []string
-	sorted []string
-}
-
 // scope is the platform scope or one community. The follower copies the
 // struct before it changes it in a new generation, and its roles (no more
 // than roster.MaxRolesPerScope) with it when they change; holders and
@@ -132,27 +121,4 @@ func (s *scope) everyonePerms() *set {
 // member returns the checks' view of the user in the scope.
 func (v *snapshot) member(s *scope, user string) (member, bool) {
 	return v.members.get(v.names.of(s.id, user))
-}
-
-// setOf maps keys to their positions, skipping unknown ones.
-func (c *catalog) setOf(keys []string) set {
-	var s set
-	for _, k := range keys {
-		if b, ok := c.bits[k]; ok {
-			s.add(b)
-		}
-	}
-	return s
-}
-
-// keysOf lists the keys of a set, in catalog order.
-func (c *catalog) keysOf(s set) []string {
-	out := []string{}
-	s.each(func(b uint16) {
-		if int(b) < len(c.keys) && c.keys[b] != "" {
-			out = append(out, c.keys[b])
-		}
-	})
-	slices.Sort(out)
-	return out
 }

@@ -49,7 +49,7 @@ type expiryKey struct {
 func newState(now roster.Clock) *state {
 	const gen = 1
 	st := &state{gen: gen, now: now, expiries: map[expiryKey]int64{}, users: map[string]string{}}
-	st.snapshot = snapshot{catalog: &catalog{gen: gen, bits: map[string]uint16{}},
+	st.snapshot = snapshot{catalog: newCatalog(gen),
 		names: newNames(), members: newTable[member](gen), channels: newTable[channel](gen)}
 	// ADMINISTRATOR always has position 0, so that one mask tests it, and
 	// the built-in keys come next, within the first 64 whatever the catalog.
@@ -104,7 +104,7 @@ func (st *state) editRoles(s *scope) *scope {
 // made it.
 func (st *state) editCatalog() *catalog {
 	if c := st.catalog; c.gen != st.gen {
-		st.catalog = &catalog{gen: st.gen, bits: maps.Clone(c.bits), keys: slices.Clone(c.keys), sorted: slices.Clone(c.sorted)}
+		st.catalog = c.copyAt(st.gen)
 	}
 	return st.catalog
 }
@@ -190,33 +190,17 @@ func (st *state) user(id string) string {
 
 // Permission registers a catalog key.
 func (st *state) Permission(key string) {
-	if _, ok := st.catalog.bits[key]; ok {
-		return
+	if _, ok := st.catalog.bit(key); !ok {
+		st.editCatalog().add(key)
 	}
-	c := st.editCatalog()
-	b := slices.Index(c.keys, "")
-	if b < 0 {
-		b = len(c.keys)
-		c.keys = append(c.keys, key)
-	} else {
-		c.keys[b] = key
-	}
-	c.bits[key] = uint16(b)
-	at, _ := slices.BinarySearch(c.sorted, key)
-	c.sorted = slices.Insert(c.sorted, at, key)
 }
 
 // dropPermission frees a key's position. No role or overwrite uses it: the
 // store refuses to unregister a key in use.
 func (st *state) dropPermission(key string) {
-	if _, ok := st.catalog.bits[key]; !ok || key == roster.PermAdministrator {
-		return
+	if _, ok := st.catalog.bit(key); ok && key != roster.PermAdministrator {
+		st.editCatalog().drop(key)
 	}
-	c := st.editCatalog()
-	c.keys[c.bits[key]] = ""
-	delete(c.bits, key)
-	at, _ := slices.BinarySearch(c.sorted, key)
-	c.sorted = slices.Delete(c.sorted, at, at+1)
 }
 
 // Community adds a community, or changes its owner.

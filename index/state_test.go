@@ -21,7 +21,7 @@ func TestSweepDropsExpiredGrants(t *testing.T) {
 	soon := now.Add(time.Minute)
 	st.Grant(c, roster.Assignment{UserID: "alice", RoleID: "mod", Grant: roster.Grant{Source: roster.SourceManual, ExpiresAt: &soon}})
 	s, _ := st.scope(c)
-	ban := st.catalog.bits[roster.PermBanMembers]
+	ban, _ := st.catalog.bit(roster.PermBanMembers)
 	m, ok := st.member(s, "alice")
 	if !ok || m.flags&expiring == 0 || m.n != 0 {
 		t.Fatalf("before expiry: got %+v, %v; want a member flagged expiring with no role inline", m, ok)

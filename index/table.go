@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"slices"
 )
@@ -60,18 +61,37 @@ type names [2]maphash.Seed
 func newNames() names { return names{maphash.MakeSeed(), maphash.MakeSeed()} }
 
 // of returns the name of an id in a scope: two independently seeded
-// hashes of the pair. It reads no state, so that a check can start reading
-// the table before it has found the scope.
+// hashes of the pair, written as the scope's length, the scope and the id.
+// It reads no state, so that a check can start reading the table before it
+// has found the scope. A pair that fits in a buffer on the stack is
+// hashed in one call per seed.
 func (ns *names) of(scope, id string) name {
-	pair := scopedID{scope, id}
-	n := name{key: maphash.Comparable(ns[0], pair), check: maphash.Comparable(ns[1], pair)}
+	var n name
+	var buf [80]byte
+	if pair := 8 + len(scope) + len(id); pair <= len(buf) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(scope)))
+		copy(buf[8+copy(buf[8:], scope):], id)
+		n = name{key: maphash.Bytes(ns[0], buf[:pair]), check: maphash.Bytes(ns[1], buf[:pair])}
+	} else {
+		n = name{key: ns.long(0, scope, id), check: ns.long(1, scope, id)}
+	}
 	if n.key == 0 {
 		n.key = 1
 	}
 	return n
 }
 
-type scopedID struct{ scope, id string }
+// long hashes a pair too long for of's buffer, written the same way.
+func (ns *names) long(seed int, scope, id string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(ns[seed])
+	var size [8]byte
+	binary.LittleEndian.PutUint64(size[:], uint64(len(scope)))
+	h.Write(size[:])
+	h.WriteString(scope)
+	h.WriteString(id)
+	return h.Sum64()
+}
 
 // newTable returns an empty table made in generation gen.
 func newTable[V any](gen uint64) table[V] { return makeTable[V](gen, pageSlots) }
