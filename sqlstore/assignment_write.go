@@ -39,7 +39,7 @@ func (db *DB) changeOne(ctx context.Context, g roster.RoleGrant, remove bool) (r
 		return roster.RoleResult{}, 0, err
 	}
 	var out roster.RoleResult
-	rev, err := db.updateReached(ctx, g.Scope, func(tx *Tx) error {
+	rev, err := db.updateChange(ctx, g.Scope, func(tx *Tx) error {
 		results, err := tx.change(g.Change(), changeKind{remove: remove, single: true}, &out.Member)
 		if err != nil {
 			return err
@@ -59,7 +59,7 @@ func (db *DB) changeMany(ctx context.Context, c roster.Change, remove bool) ([]r
 		return nil, 0, err
 	}
 	var out []roster.PairResult
-	rev, err := db.updateReached(ctx, c.Scope, func(tx *Tx) error {
+	rev, err := db.updateChange(ctx, c.Scope, func(tx *Tx) error {
 		var err error
 		out, err = tx.change(c, changeKind{remove: remove}, nil)
 		return err
@@ -68,6 +68,19 @@ func (db *DB) changeMany(ctx context.Context, c roster.Change, remove bool) ([]r
 		return nil, 0, err
 	}
 	return out, rev, nil
+}
+
+// updateChange is updateReached for a change of roles, which runs beside
+// others in a community: it reads through pipelines and holds back its
+// writes. At platform scope it may create users, and runs alone.
+func (db *DB) updateChange(ctx context.Context, scope string, fn func(tx *Tx) error) (roster.Revision, error) {
+	if scope == roster.Platform {
+		return db.updateReached(ctx, scope, fn)
+	}
+	if err := authz.Reach(roster.ActorFrom(ctx), scope); err != nil {
+		return 0, err
+	}
+	return db.updateSide(ctx, scope, fn)
 }
 
 // changeKind says what a change does, and whether it is of one role for
@@ -162,7 +175,13 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 		return results, err
 	}
 	found := false
-	if err := pipe(tx.ctx, tx, memberSteps(c.Scope, users[0], tx.now, member, &found)...); err != nil {
+	reads := memberSteps(c.Scope, users[0], tx.now, member, &found)
+	if tx.readBack(reads) {
+		// The member is read with the commit: the scope's lock keeps
+		// them there.
+		return results, nil
+	}
+	if err := pipe(tx.ctx, tx, reads...); err != nil {
 		return nil, err
 	}
 	if !found {
@@ -307,7 +326,7 @@ func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...r
 			roles[i], users[i] = a.RoleID, a.UserID
 		}
 		from, args := tx.db.dialect.rows(7, len(chunk), roles, users)
-		tx.group.later(step{what: "grant", query: `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
+		tx.later(step{what: "grant", query: `INSERT INTO assignments (role_id, user_id, source, scope, granted_by_key, granted_by_user, granted_at, expires_at)
 			SELECT column1, column2, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), CAST($6 AS BIGINT)
 			FROM ` + from + ` WHERE true
 			ON CONFLICT (role_id, user_id, source) DO UPDATE SET granted_by_key = excluded.granted_by_key,
@@ -349,7 +368,7 @@ func (tx *Tx) ungrant(scope string, as ...roster.Assignment) error {
 			roles[i], users[i], sources[i] = a.RoleID, a.UserID, string(a.Source)
 		}
 		from, args := tx.db.dialect.rows(1, len(chunk), roles, users, sources)
-		tx.group.later(step{what: "remove assignments", query: `DELETE FROM assignments WHERE (role_id, user_id, source) IN
+		tx.later(step{what: "remove assignments", query: `DELETE FROM assignments WHERE (role_id, user_id, source) IN
 			(SELECT column1, column2, column3 FROM ` + from + `)`, args: args})
 	}
 	for _, a := range as {

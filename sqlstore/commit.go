@@ -39,6 +39,9 @@ type job struct {
 	scopes []string
 	fn     func(tx *Tx) error
 	done   chan jobResult
+	// side is set for a write that may run beside others: it sends only
+	// pipelines and holds back its writes (see sideBySide).
+	side bool
 }
 
 type jobResult struct {
@@ -125,7 +128,19 @@ var errClosed = errors.New("sqlstore: the store is closed")
 // bounded number of times: fn must only set its results, never accumulate
 // them.
 func (db *DB) update(ctx context.Context, scope string, fn func(tx *Tx) error, also ...string) (roster.Revision, error) {
-	j := &job{ctx: ctx, scopes: append([]string{scope}, also...), fn: fn, done: make(chan jobResult, 1)}
+	return db.enqueue(&job{ctx: ctx, scopes: append([]string{scope}, also...), fn: fn, done: make(chan jobResult, 1)})
+}
+
+// updateSide is update of a write that may run beside others (see
+// sideBySide): fn sends its statements through pipe and later only.
+func (db *DB) updateSide(ctx context.Context, scope string, fn func(tx *Tx) error) (roster.Revision, error) {
+	return db.enqueue(&job{ctx: ctx, scopes: []string{scope}, fn: fn, done: make(chan jobResult, 1), side: true})
+}
+
+// enqueue gives the write to the committer of its scope and waits for its
+// answer.
+func (db *DB) enqueue(j *job) (roster.Revision, error) {
+	ctx, scope := j.ctx, j.scopes[0]
 	c := db.commit.all[maphash.String(db.commit.seed, scope)%uint64(len(db.commit.all))]
 	select {
 	case c.queue <- j:
@@ -180,21 +195,47 @@ func (db *DB) run(c *committer) {
 }
 
 // commitGroup runs the group until it commits, or fails in a way running it
-// again would not mend, and answers each write.
+// again would not mend, and answers each write. On PostgreSQL the writes
+// that may run side by side do, in a transaction of their own, when there
+// are two or more.
 func (db *DB) commitGroup(c *committer, group []*job) {
-	live := group[:0:0]
+	var side, rest []*job
 	for _, j := range group {
-		if err := j.ctx.Err(); err != nil {
-			j.done <- jobResult{err: err}
-			continue
+		switch {
+		case j.ctx.Err() != nil:
+			j.done <- jobResult{err: j.ctx.Err()}
+		case j.side && db.pg != nil:
+			side = append(side, j)
+		default:
+			rest = append(rest, j)
 		}
-		live = append(live, j)
 	}
-	for attempt := 1; len(live) > 0; attempt++ {
-		results, rev, err := db.tryGroup(live)
+	if len(side) < 2 {
+		rest, side = append(rest, side...), nil
+	}
+	if len(side) > 0 && !db.commitJobs(c, side, true) {
+		for _, j := range side {
+			db.commitJobs(c, []*job{j}, false)
+		}
+	}
+	if len(rest) > 0 {
+		db.commitJobs(c, rest, false)
+	}
+}
+
+// commitJobs runs the jobs as a group until it commits, or fails in a way
+// running it again would not mend, and answers each; it reports false,
+// answering none, when a group run side by side must run its writes
+// alone.
+func (db *DB) commitJobs(c *committer, live []*job, side bool) bool {
+	for attempt := 1; ; attempt++ {
+		results, rev, err := db.tryGroup(live, side)
 		if err == nil {
 			c.answers <- answer{live, results, rev}
-			return
+			return true
+		}
+		if errors.Is(err, errAlone) {
+			return false
 		}
 		if !db.dialect.retryable(err) {
 			err = unavailable(err)
@@ -208,7 +249,7 @@ func (db *DB) commitGroup(c *committer, group []*job) {
 		for _, j := range live {
 			j.done <- jobResult{err: err}
 		}
-		return
+		return true
 	}
 }
 
@@ -236,6 +277,10 @@ type group struct {
 	held []step
 	sent int
 	err  error
+	// alone is set when the group holds one write: what it writes and
+	// reads back then goes with the commit (see Tx.readBack); side when
+	// its writes run side by side.
+	alone, side bool
 }
 
 // Statements of a group's transaction.
@@ -250,10 +295,10 @@ var (
 // commits it, and returns the revision of the last event it wrote (0 for
 // none). It returns an error only for a failure of the whole group: the
 // writes' own failures are their results.
-func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
+func (db *DB) tryGroup(jobs []*job, side bool) ([]jobResult, roster.Revision, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	g := &group{db: db, ctx: ctx}
+	g := &group{db: db, ctx: ctx, side: side}
 	var commit func(last []step) error
 	if db.pg != nil {
 		conn, err := db.write.Conn(ctx)
@@ -292,54 +337,22 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 	}
 	results := make([]jobResult, len(jobs))
 	txs := make([]*Tx, len(jobs))
-	alone := len(jobs) == 1
+	var commitNone bool
+	var err error
+	if g.side {
+		err = g.sideBySide(jobs, txs, results)
+	} else {
+		commitNone, err = g.oneByOne(jobs, txs, results)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if commitNone {
+		return results, 0, nil
+	}
 	wrote := false
-	for i, j := range jobs {
-		if err := j.ctx.Err(); err != nil {
-			results[i].err = err
-			continue
-		}
-		held, sent := len(g.held), g.sent
-		if !alone {
-			g.later(savepoint)
-		}
-		tx := &Tx{group: g, db: db, ctx: ctx, now: db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(j.ctx)}
-		err := j.fn(tx)
-		if err == nil {
-			// What the write held back is sent before it counts as done.
-			err = g.flush()
-		}
-		if g.err != nil {
-			// A statement the write sent failed, whatever it made of that.
-			err, g.err = g.err, nil
-		}
-		if err == nil {
-			txs[i], wrote = tx, wrote || len(tx.events) > 0
-			if !alone {
-				g.later(release)
-			}
-			continue
-		}
-		if db.dialect.retryable(err) || roster.ErrorCode(unavailable(err)) == roster.EUNAVAILABLE || ctx.Err() != nil {
-			return nil, 0, err
-		}
-		results[i].err = err
-		switch {
-		case alone:
-			return results, 0, nil
-		case g.sent == sent:
-			// The write sent nothing: what it held back is dropped.
-			g.held = g.held[:held]
-		default:
-			// What the write still held back is dropped, and the
-			// transaction, which its failure may have aborted, is rolled
-			// back to the write's savepoint before another statement
-			// goes: an aborted transaction refuses to prepare statements.
-			g.held = nil
-			if err := g.pipe(rollbackTo, release); err != nil {
-				return nil, 0, err
-			}
-		}
+	for _, tx := range txs {
+		wrote = wrote || tx != nil && len(tx.events) > 0
 	}
 	var events []step
 	var last func() (roster.Revision, error)
@@ -347,10 +360,13 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 		events, last = g.eventSteps(txs)
 	}
 	if err := commit(events); err != nil {
+		if g.side && !g.fails(err) {
+			// A write's statement failed at the database.
+			return nil, 0, errAlone
+		}
 		return nil, 0, fmt.Errorf("sqlstore: commit: %w", err)
 	}
 	var rev, at roster.Revision
-	var err error
 	if wrote {
 		rev, err = last()
 		at = rev
@@ -371,6 +387,78 @@ func (db *DB) tryGroup(jobs []*job) ([]jobResult, roster.Revision, error) {
 		}
 	}
 	return results, rev, nil
+}
+
+// oneByOne runs the group's writes one after another, each in a
+// savepoint of its own unless it is alone, and fills in the
+// transaction of each that succeeded and the error of each that failed.
+// It returns an error for a failure of the whole group, and reports
+// whether there is nothing to commit (a write alone failed).
+func (g *group) oneByOne(jobs []*job, txs []*Tx, results []jobResult) (bool, error) {
+	alone := len(jobs) == 1
+	g.alone = alone
+	for i, j := range jobs {
+		if err := j.ctx.Err(); err != nil {
+			results[i].err = err
+			continue
+		}
+		held, sent := len(g.held), g.sent
+		if !alone {
+			g.later(savepoint)
+		}
+		tx := g.newTx(j)
+		err := j.fn(tx)
+		if err == nil && !alone {
+			// What the write held back is sent before it counts as done,
+			// so that its failure is its own; alone, it goes with the
+			// commit, whose failure is the write's.
+			err = g.flush()
+		}
+		if g.err != nil {
+			// A statement the write sent failed, whatever it made of that.
+			err, g.err = g.err, nil
+		}
+		if err == nil {
+			txs[i] = tx
+			if !alone {
+				g.later(release)
+			}
+			continue
+		}
+		if g.fails(err) {
+			return false, err
+		}
+		results[i].err = err
+		switch {
+		case alone:
+			return true, nil
+		case g.sent == sent:
+			// The write sent nothing: what it held back is dropped.
+			g.held = g.held[:held]
+		default:
+			// What the write still held back is dropped, and the
+			// transaction, which its failure may have aborted, is rolled
+			// back to the write's savepoint before another statement
+			// goes: an aborted transaction refuses to prepare statements.
+			g.held = nil
+			if err := g.pipe(rollbackTo, release); err != nil {
+				return false, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// newTx begins a write of the group.
+func (g *group) newTx(j *job) *Tx {
+	return &Tx{group: g, db: g.db, ctx: g.ctx, now: g.db.now().UTC().Truncate(time.Microsecond), actor: roster.ActorFrom(j.ctx)}
+}
+
+// fails reports whether a write's error is the whole group's: a conflict
+// to run the group again for, the database unreachable, or the group's
+// time up.
+func (g *group) fails(err error) bool {
+	return g.db.dialect.retryable(err) || roster.ErrorCode(unavailable(err)) == roster.EUNAVAILABLE || g.ctx.Err() != nil
 }
 
 // beginLocked holds back, for the group's first pipeline, the beginning of

@@ -61,7 +61,7 @@ func (db *DB) RunGroup(ctx context.Context, writes []GroupWrite) ([]error, error
 			return w.Fail
 		}}
 	}
-	results, _, err := db.tryGroup(jobs)
+	results, _, err := db.tryGroup(jobs, false)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type step struct {
 // elsewhere one after another.
 func pipe(ctx context.Context, q querier, steps ...step) error {
 	if tx, ok := q.(*Tx); ok {
+		if tx.wave != nil {
+			return tx.wave.pipe(tx, steps)
+		}
 		return tx.group.pipe(steps...)
 	}
 	return runSteps(ctx, q, steps)

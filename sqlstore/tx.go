@@ -25,6 +25,34 @@ type Tx struct {
 	rev    roster.Revision
 	// defaults caches each community's default roles for joins.
 	defaults map[string][]roster.Role
+	// wave is set when the write runs beside others (see sideBySide);
+	// held are then the statements it holds back.
+	wave *wave
+	held []step
+}
+
+// later holds a statement of the write back until its next one, or its
+// end (see group.later).
+func (tx *Tx) later(s step) {
+	if tx.wave != nil {
+		tx.held = append(tx.held, s)
+		return
+	}
+	tx.group.later(s)
+}
+
+// readBack holds back statements reading what the write returns, for the
+// commit, when the write's failure then is its own: alone in its group,
+// or beside others, which hold back their writes. It reports whether it
+// did; otherwise the caller sends them.
+func (tx *Tx) readBack(steps []step) bool {
+	if !tx.group.alone && tx.wave == nil {
+		return false
+	}
+	for _, s := range steps {
+		tx.later(s)
+	}
+	return true
 }
 
 // ExecContext runs a statement in the group's transaction.
