@@ -86,6 +86,9 @@ func (g *group) runWave(jobs []*job, at []int, txs []*Tx, results []jobResult) e
 	w := &wave{g: g}
 	w.idle.L = &w.mu
 	ends := make([]error, len(jobs))
+	// The writes start under the lock, so that none stops before all are
+	// counted.
+	w.mu.Lock()
 	for _, i := range at {
 		j := jobs[i]
 		if err := j.ctx.Err(); err != nil {
@@ -101,6 +104,7 @@ func (g *group) runWave(jobs []*job, at []int, txs []*Tx, results []jobResult) e
 			w.end(tx, err)
 		}()
 	}
+	w.mu.Unlock()
 	for {
 		w.mu.Lock()
 		for w.running > 0 {
