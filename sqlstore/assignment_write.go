@@ -70,17 +70,15 @@ func (db *DB) changeMany(ctx context.Context, c roster.Change, remove bool) ([]r
 	return out, rev, nil
 }
 
-// updateChange is updateReached for a change of roles, which runs beside
-// others in a community: it reads through pipelines and holds back its
-// writes. At platform scope it may create users, and runs alone.
+// updateChange is updateReached for a change of roles, which in a
+// community may run beside others (see sideBySide): it sends its
+// statements through pipe and later only. At platform scope it may create
+// users, through statements of its own, and does not.
 func (db *DB) updateChange(ctx context.Context, scope string, fn func(tx *Tx) error) (roster.Revision, error) {
-	if scope == roster.Platform {
-		return db.updateReached(ctx, scope, fn)
-	}
 	if err := authz.Reach(roster.ActorFrom(ctx), scope); err != nil {
 		return 0, err
 	}
-	return db.updateSide(ctx, scope, fn)
+	return db.enqueue(&job{ctx: ctx, scopes: []string{scope}, fn: fn, done: make(chan jobResult, 1), side: scope != roster.Platform})
 }
 
 // changeKind says what a change does, and whether it is of one role for

@@ -131,12 +131,6 @@ func (db *DB) update(ctx context.Context, scope string, fn func(tx *Tx) error, a
 	return db.enqueue(&job{ctx: ctx, scopes: append([]string{scope}, also...), fn: fn, done: make(chan jobResult, 1)})
 }
 
-// updateSide is update of a write that may run beside others (see
-// sideBySide): fn sends its statements through pipe and later only.
-func (db *DB) updateSide(ctx context.Context, scope string, fn func(tx *Tx) error) (roster.Revision, error) {
-	return db.enqueue(&job{ctx: ctx, scopes: []string{scope}, fn: fn, done: make(chan jobResult, 1), side: true})
-}
-
 // enqueue gives the write to the committer of its scope and waits for its
 // answer.
 func (db *DB) enqueue(j *job) (roster.Revision, error) {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 )
 
 // MigrateDownTo undoes the migrations after version, for tests of a
@@ -36,10 +37,12 @@ func (db *DB) NameKeys(ctx context.Context, scope string) (map[string]string, er
 
 // GroupWrite is one write of a group a test runs: it creates a user, by a
 // statement sent at once or held back, and then fails with Fail when it is
-// set (a held-back statement is then never sent).
+// set (a held-back statement is then never sent). Run side by side, it
+// sends only a read at once, when Read is set.
 type GroupWrite struct {
 	User     string
 	HoldBack bool
+	Read     bool
 	Fail     error
 }
 
@@ -49,25 +52,67 @@ type GroupWrite struct {
 func (db *DB) RunGroup(ctx context.Context, writes []GroupWrite) ([]error, error) {
 	db.stopCommitters()
 	defer db.startCommitters(db.dialect.committers)
+	results, _, err := db.tryGroup(groupJobs(ctx, writes, false), false)
+	return errorsOf(results), err
+}
+
+// RunSideGroup runs the writes as one group side by side, each in a scope
+// named for its user, and, as commitGroup does, each alone when a
+// statement of the group fails at the database.
+func (db *DB) RunSideGroup(ctx context.Context, writes []GroupWrite) ([]error, error) {
+	db.stopCommitters()
+	defer db.startCommitters(db.dialect.committers)
+	jobs := groupJobs(ctx, writes, true)
+	results, _, err := db.tryGroup(jobs, true)
+	if !errors.Is(err, errAlone) {
+		return errorsOf(results), err
+	}
+	results = nil
+	for _, j := range jobs {
+		// Alone, the group's failure is the write's, as commitJobs
+		// answers it.
+		r, _, err := db.tryGroup([]*job{j}, false)
+		if err != nil {
+			r = []jobResult{{err: err}}
+		}
+		results = append(results, r...)
+	}
+	return errorsOf(results), nil
+}
+
+func groupJobs(ctx context.Context, writes []GroupWrite, side bool) []*job {
 	jobs := make([]*job, len(writes))
 	for i, w := range writes {
-		jobs[i] = &job{ctx: ctx, scopes: []string{""}, fn: func(tx *Tx) error {
+		scope := ""
+		if side {
+			scope = w.User
+		}
+		jobs[i] = &job{ctx: ctx, scopes: []string{scope}, side: side, fn: func(tx *Tx) error {
+			if w.Read {
+				var n int
+				if err := pipe(tx.ctx, tx, step{what: "users", query: `SELECT COUNT(*) FROM users`, scan: func(s scanner) error { return s.Scan(&n) }}); err != nil {
+					return err
+				}
+			}
 			insert := step{what: "user", query: `INSERT INTO users (id, display_name, created_at, updated_at) VALUES ($1, '', 0, 0)`, args: []any{w.User}}
 			if w.HoldBack {
-				tx.group.later(insert)
+				tx.later(insert)
 			} else if err := pipe(tx.ctx, tx, insert); err != nil {
 				return err
 			}
 			return w.Fail
 		}}
 	}
-	results, _, err := db.tryGroup(jobs, false)
-	if err != nil {
-		return nil, err
+	return jobs
+}
+
+func errorsOf(results []jobResult) []error {
+	if results == nil {
+		return nil
 	}
 	errs := make([]error, len(results))
 	for i, r := range results {
 		errs[i] = r.err
 	}
-	return errs, nil
+	return errs
 }

@@ -51,3 +51,42 @@ func TestGroupWritesFailAlone(t *testing.T) {
 		}
 	})
 }
+
+// TestSideGroupWritesFailAlone runs writes side by side as one group on
+// PostgreSQL: a write refused after its read leaves nothing and the others
+// commit; then a write whose held-back insert fails at the database makes
+// each write run alone, where it alone fails.
+func TestSideGroupWritesFailAlone(t *testing.T) {
+	t.Parallel()
+	refused := roster.Errorf(roster.EMISSINGPERMISSION, "refused")
+	sqltest.Postgres.Require(t)
+	db := sqltest.Postgres.Open(t, sqlstore.Options{})
+	ctx := roster.NewContext(context.Background(), roster.SystemActor)
+	errs, err := db.RunSideGroup(ctx, []sqlstore.GroupWrite{
+		{User: "a", HoldBack: true},
+		{User: "b", HoldBack: true, Read: true, Fail: refused},
+		{User: "c", HoldBack: true, Read: true},
+	})
+	if err != nil {
+		t.Fatalf("RunSideGroup: %v", err)
+	}
+	if len(errs) != 3 || errs[0] != nil || errs[1] != refused || errs[2] != nil {
+		t.Fatalf("got %v, want no error, the refusal, no error", errs)
+	}
+	errs, err = db.RunSideGroup(ctx, []sqlstore.GroupWrite{
+		{User: "d", HoldBack: true, Read: true},
+		{User: "a", HoldBack: true}, // a duplicate: fails at the database
+	})
+	if err != nil {
+		t.Fatalf("RunSideGroup: %v", err)
+	}
+	if len(errs) != 2 || errs[0] != nil || errs[1] == nil {
+		t.Fatalf("got %v, want no error, then a unique violation", errs)
+	}
+	for user, want := range map[string]bool{"a": true, "b": false, "c": true, "d": true} {
+		_, err := db.FindUser(ctx, user)
+		if got := err == nil; got != want {
+			t.Errorf("user %s: committed %v, want %v (%v)", user, got, want, err)
+		}
+	}
+}

@@ -55,17 +55,28 @@ func (tx *Tx) readBack(steps []step) bool {
 	return true
 }
 
+// errBeside is the error of a statement a write running beside others
+// sends outside a pipeline: the connection is the group's.
+var errBeside = errors.New("sqlstore: a write running beside others sent a statement outside a pipeline")
+
 // ExecContext runs a statement in the group's transaction.
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if tx.wave != nil {
+		return nil, errBeside
+	}
 	return tx.group.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs a query in the group's transaction.
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if tx.wave != nil {
+		return nil, errBeside
+	}
 	return tx.group.QueryContext(ctx, query, args...)
 }
 
-// QueryRowContext runs a query of one row in the group's transaction.
+// QueryRowContext runs a query of one row in the group's transaction; a
+// write running beside others must not call it (see updateChange).
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return tx.group.QueryRowContext(ctx, query, args...)
 }
