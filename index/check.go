@@ -24,14 +24,19 @@ func (ix *Index) Check(ctx context.Context, checks []roster.Check, minRevision r
 	out := make([]bool, len(checks))
 	v := ix.snap.Load()
 	now := ix.clock()
-	// Checks go by runs: first every member entry of the run is asked for,
-	// so that the processor fetches them from memory together.
+	// Checks go by runs: first every name of the run is hashed, then every
+	// member entry asked for, in a loop short enough that the processor
+	// fetches them from memory together (hashing between two reads leaves
+	// it room for one or two at a time).
 	const run = 16
 	var started [run]probe
 	for at := 0; at < len(checks); at += run {
 		batch := checks[at:min(at+run, len(checks))]
 		for i, c := range batch {
-			v.start(c, &started[i])
+			v.name(c, &started[i])
+		}
+		for i := range batch {
+			v.probe(&started[i])
 		}
 		for i, c := range batch {
 			ok, err := v.allowed(actor, c, &started[i], &now)
@@ -55,7 +60,8 @@ func (ix *Index) Allowed(ctx context.Context, c roster.Check, minRevision roster
 	now := ix.clock()
 	v := ix.snap.Load()
 	var p probe
-	v.start(c, &p)
+	v.name(c, &p)
+	v.probe(&p)
 	ok, err := v.allowed(actor, c, &p, &now)
 	if err != nil {
 		return false, 0, located(err, -1)
@@ -137,12 +143,20 @@ type probe struct {
 	key, channelKey uint64
 }
 
-// start begins the lookups of the check's member and channel into p.
-func (v *snapshot) start(c roster.Check, p *probe) {
+// name names the check's member and channel (none when it names no
+// channel) in p.
+func (v *snapshot) name(c roster.Check, p *probe) {
 	p.who = v.names.of(c.CommunityID, c.UserID)
-	p.at, p.key = v.members.probe(p.who)
+	p.channel = name{}
 	if c.ChannelID != "" {
 		p.channel = v.names.of(c.CommunityID, c.ChannelID)
+	}
+}
+
+// probe begins the lookups of the member and channel p names.
+func (v *snapshot) probe(p *probe) {
+	p.at, p.key = v.members.probe(p.who)
+	if p.channel != (name{}) {
 		p.channelAt, p.channelKey = v.channels.probe(p.channel)
 	}
 }
