@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -17,18 +18,23 @@ import (
 const keyCacheTTL = time.Second
 
 // keyCache remembers the API keys recently found valid, by the hash of
-// their secret, so that the check routes do not read the database.
+// their secret, so that the check routes do not read the database. A check
+// reads it without a lock, which two cores taking in turn for every request
+// would pass between them.
 type keyCache struct {
-	mu   sync.RWMutex
-	keys map[[32]byte]cachedKey
-	// gen counts the times the cache was emptied: a key read from the
-	// store before then is not cached after.
-	gen uint64
+	keys sync.Map // [32]byte → *cachedKey
+	// size counts the stores since the cache was last emptied, to bound
+	// it.
+	size atomic.Int64
+	// gen counts the times the cache was emptied: a key cached in an
+	// earlier generation, or read from the store before then, is not used.
+	gen atomic.Uint64
 }
 
 type cachedKey struct {
 	key     roster.APIKey
 	checked time.Time
+	gen     uint64
 }
 
 // keyOf returns the API key a request's headers carry: Authorization:
@@ -56,34 +62,29 @@ func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.API
 	sum := sha256.Sum256(append(b[:0], secret...))
 	now := s.now()
 	c := &s.keys
-	c.mu.RLock()
-	k, ok := c.keys[sum]
-	gen := c.gen
-	c.mu.RUnlock()
-	if ok && now.Sub(k.checked) < keyCacheTTL && authz.KeyLive(k.key, now) == nil {
-		return k.key, nil
+	gen := c.gen.Load()
+	if v, ok := c.keys.Load(sum); ok {
+		k := v.(*cachedKey)
+		if k.gen == gen && now.Sub(k.checked) < keyCacheTTL && authz.KeyLive(k.key, now) == nil {
+			return k.key, nil
+		}
 	}
 	key, err := s.store.Authenticate(ctx, secret)
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if err != nil {
-		delete(c.keys, sum)
+		c.keys.Delete(sum)
 		return key, err
 	}
-	if gen != c.gen {
-		return key, nil
+	if c.size.Add(1) > 10_000 {
+		c.keys.Clear()
+		c.size.Store(0)
 	}
-	if c.keys == nil || len(c.keys) > 10_000 {
-		c.keys = map[[32]byte]cachedKey{}
-	}
-	c.keys[sum] = cachedKey{key: key, checked: now}
+	c.keys.Store(sum, &cachedKey{key: key, checked: now, gen: gen})
 	return key, nil
 }
 
 // forgetKeys empties the cache, after a change that may revoke keys.
 func (s *Server) forgetKeys() {
-	s.keys.mu.Lock()
-	s.keys.keys = nil
-	s.keys.gen++
-	s.keys.mu.Unlock()
+	s.keys.gen.Add(1)
+	s.keys.keys.Clear()
+	s.keys.size.Store(0)
 }
