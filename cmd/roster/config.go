@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// RevisionWait bounds how long a check waits for its minRevision.
 	RevisionWait time.Duration
+	// GCHeadroomMiB is the growth the heap may have between collections
+	// of garbage (see tuneGC); 0 leaves the collector's default.
+	GCHeadroomMiB int
 	// AdminKey comes only from ROSTER_ADMIN_KEY: secrets stay off command lines.
 	AdminKey string
 }
@@ -31,7 +35,7 @@ type Config struct {
 // DefaultConfig returns the defaults: SQLite in ./roster-data, listening on
 // 127.0.0.1:8080.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", LogLevel: "info", ShutdownTimeout: 30 * time.Second, RevisionWait: 2 * time.Second}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", LogLevel: "info", ShutdownTimeout: 30 * time.Second, RevisionWait: 2 * time.Second, GCHeadroomMiB: 256}
 }
 
 // bind registers the configuration's flags on fs, with defaults taken from
@@ -61,6 +65,15 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 	}
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "ROSTER_SHUTDOWN_TIMEOUT", "how long to let in-flight requests finish on shutdown")
 	duration(&c.RevisionWait, "revision-wait", "ROSTER_REVISION_WAIT", "how long a check waits for its minRevision before answering 503 revision_not_ready")
+	if v := env("ROSTER_GC_HEADROOM_MIB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ROSTER_GC_HEADROOM_MIB: %w", err))
+		}
+		c.GCHeadroomMiB = n
+	}
+	fs.IntVar(&c.GCHeadroomMiB, "gc-headroom-mib", c.GCHeadroomMiB, "MiB the heap may grow by between garbage collections while the index is small: "+
+		"fewer collections for more memory; 0, or GOGC set, leaves Go's default ($ROSTER_GC_HEADROOM_MIB)")
 	c.AdminKey = env("ROSTER_ADMIN_KEY")
 	return errors.Join(errs...)
 }
@@ -80,8 +93,19 @@ func (c *Config) validate() error {
 		return errors.New("--shutdown-timeout must be positive")
 	case c.RevisionWait <= 0:
 		return errors.New("--revision-wait must be positive")
+	case c.GCHeadroomMiB < 0 || c.GCHeadroomMiB > 1<<20:
+		return fmt.Errorf("--gc-headroom-mib: %d is not between 0 and %d", c.GCHeadroomMiB, 1<<20)
 	}
 	return nil
+}
+
+// gcHeadroom returns the bytes tuneGC keeps, 0 for none: when GOGC is set
+// in the environment, it is the operator's choice.
+func (c *Config) gcHeadroom(env func(string) string) uint64 {
+	if env("GOGC") != "" {
+		return 0
+	}
+	return uint64(c.GCHeadroomMiB) << 20
 }
 
 // level returns the log level, or nil when it is not one.

@@ -153,6 +153,8 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"log format", []string{"--log-format", "xml"}, nil, "neither text nor json"},
 		{"bad duration", nil, map[string]string{"ROSTER_SHUTDOWN_TIMEOUT": "soon"}, "ROSTER_SHUTDOWN_TIMEOUT"},
 		{"arguments", []string{"extra"}, nil, "no arguments"},
+		{"negative headroom", []string{"--gc-headroom-mib", "-1"}, nil, "--gc-headroom-mib: -1 is not between 0"},
+		{"bad headroom", nil, map[string]string{"ROSTER_GC_HEADROOM_MIB": "lots"}, "ROSTER_GC_HEADROOM_MIB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
