@@ -19,8 +19,10 @@ type ChangeLog interface {
 	// this store before the writing call returns, and, where the database
 	// is shared, soon after a commit by another process. It is also called
 	// with revision 0 when commits may have been missed, such as after the
-	// database connection is restored.
-	OnCommit(fn func(Revision))
+	// database connection is restored. For a commit through this store,
+	// events are the commit's events as Changes returns them, in revision
+	// order; otherwise nil.
+	OnCommit(fn func(rev Revision, events []Event))
 }
 
 // StateSink receives the state a ChangeLog loads.

@@ -28,7 +28,7 @@ func (l memLog) LoadState(_ context.Context, sink roster.StateSink) (roster.Revi
 }
 
 func (memLog) Changes(context.Context, roster.Revision, int) ([]roster.Event, error) { return nil, nil }
-func (memLog) OnCommit(func(roster.Revision))                                        {}
+func (memLog) OnCommit(func(roster.Revision, []roster.Event))                        {}
 
 var (
 	full     storetest.Dataset

@@ -81,21 +81,44 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 	ix.done = make(chan struct{})
 	// Events committed before the hook is in place are read by the next
 	// catch-up, which starts from the index's revision.
-	log.OnCommit(func(rev roster.Revision) {
+	log.OnCommit(func(rev roster.Revision, events []roster.Event) {
 		if rev != 0 && rev <= ix.Revision() {
 			return // applied already, as after this process's own commit
 		}
-		ix.followOnce()
+		ix.followOnce(events)
 	})
 	go ix.poll()
 	return ix, nil
 }
 
-// followOnce catches up once, for at most followTimeout, and not after Close.
-func (ix *Index) followOnce() {
+// followOnce catches up once, for at most followTimeout, and not after
+// Close: with the events of a commit when they are the next ones, from the
+// log otherwise.
+func (ix *Index) followOnce(events []roster.Event) {
 	ctx, cancel := context.WithTimeout(ix.life, followTimeout)
 	defer cancel()
+	if len(events) > 0 && ix.applyNext(ctx, events) {
+		return
+	}
 	ix.catchUp(ctx)
+}
+
+// applyNext applies events, a commit's, when they follow the index's
+// revision with no gap, and reports whether it did.
+func (ix *Index) applyNext(ctx context.Context, events []roster.Event) bool {
+	select {
+	case ix.follow <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	defer func() { <-ix.follow }()
+	for i, e := range events {
+		if e.Revision != ix.Revision()+roster.Revision(i+1) {
+			return false
+		}
+	}
+	ix.logged(ctx, ix.applyEvents(ctx, events))
+	return true
 }
 
 // load replaces the state with the log's current state. The caller holds
@@ -164,28 +187,8 @@ func (ix *Index) catchUp(ctx context.Context) error {
 		if len(events) == 0 {
 			return ix.logged(ctx, nil)
 		}
-		changes := make([]change, 0, len(events))
-		for _, e := range events {
-			fn, err := decode(e)
-			if err != nil {
-				ix.opt.Log.Error("index: an event cannot be applied; loading the state again", "err", err)
-				// A load takes seconds on a big database: longer than
-				// the bound of a catch-up, which must not cut it short.
-				load, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
-				err = ix.load(load)
-				cancel()
-				if err != nil {
-					return ix.logged(ctx, err)
-				}
-				changes = nil
-				break
-			}
-			if fn != nil {
-				changes = append(changes, fn)
-			}
-		}
-		if changes != nil {
-			ix.apply(changes, events[len(events)-1].Revision)
+		if err := ix.applyEvents(ctx, events); err != nil {
+			return ix.logged(ctx, err)
 		}
 		if len(events) < page {
 			// A short page holds every event committed when it was read:
@@ -193,6 +196,30 @@ func (ix *Index) catchUp(ctx context.Context) error {
 			return ix.logged(ctx, nil)
 		}
 	}
+}
+
+// applyEvents applies events, the next ones after the index's revision.
+// An event it cannot read makes it load the whole state again, so that the
+// index never stays behind; it returns that load's failure. The caller
+// holds follow.
+func (ix *Index) applyEvents(ctx context.Context, events []roster.Event) error {
+	changes := make([]change, 0, len(events))
+	for _, e := range events {
+		fn, err := decode(e)
+		if err != nil {
+			ix.opt.Log.Error("index: an event cannot be applied; loading the state again", "err", err)
+			// A load takes seconds on a big database: longer than the
+			// bound of a catch-up, which must not cut it short.
+			load, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+			defer cancel()
+			return ix.load(load)
+		}
+		if fn != nil {
+			changes = append(changes, fn)
+		}
+	}
+	ix.apply(changes, events[len(events)-1].Revision)
+	return nil
 }
 
 // apply makes the changes and publishes them at revision rev. The caller
@@ -231,7 +258,7 @@ func (ix *Index) poll() {
 		case <-ix.life.Done():
 			return
 		case <-t.C:
-			ix.followOnce()
+			ix.followOnce(nil)
 			ix.sweep()
 		}
 	}
@@ -260,7 +287,7 @@ func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
 	wait, cancel := context.WithTimeout(ctx, ix.opt.Wait)
 	defer cancel()
 	// The catch-up runs beside the wait, which alone bounds the check.
-	go ix.followOnce()
+	go ix.followOnce(nil)
 	for {
 		v := ix.snap.Load()
 		if v.rev >= min {

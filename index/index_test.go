@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -332,7 +333,7 @@ func (l *scriptLog) Changes(_ context.Context, after roster.Revision, _ int) ([]
 	return out, nil
 }
 
-func (*scriptLog) OnCommit(func(roster.Revision)) {}
+func (*scriptLog) OnCommit(func(roster.Revision, []roster.Event)) {}
 
 // TestUnreadableEventReloads checks that an event the index cannot read
 // makes it load the state again rather than stay behind, and that Ready
@@ -435,4 +436,79 @@ func checksDuringWrites(t *testing.T, e sqltest.Engine, steps int) {
 			t.Error(err)
 		}
 	}
+}
+
+// countingLog is a store's change log that counts the reads of its
+// events, and the calls of the commit hooks with revision 0 (commits may
+// have been missed), each of which may make the index read.
+type countingLog struct {
+	*sqlstore.DB
+	reads, missed atomic.Int32
+}
+
+func (l *countingLog) OnCommit(fn func(roster.Revision, []roster.Event)) {
+	l.DB.OnCommit(func(rev roster.Revision, events []roster.Event) {
+		fn(rev, events)
+		if rev == 0 {
+			// Counted once the hook, and any read it made, is done.
+			l.missed.Add(1)
+		}
+	})
+}
+
+func (l *countingLog) Changes(ctx context.Context, after roster.Revision, limit int) ([]roster.Event, error) {
+	l.reads.Add(1)
+	return l.DB.Changes(ctx, after, limit)
+}
+
+// TestOwnCommitsAreNotReadBack writes through the store an index follows:
+// each commit's events reach the index with the commit, before the write
+// returns, and the index does not read them back from the database (on
+// PostgreSQL, it reads only when the listener says commits may have been
+// missed, as once it starts listening).
+func TestOwnCommitsAreNotReadBack(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, e sqltest.Engine) {
+		t.Parallel()
+		ctx, clock := worldTime(t)
+		db, err := sqlstore.Open(ctx, e.DSN(t), sqlstore.Options{Now: clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		log := &countingLog{DB: db}
+		ix, err := index.Open(ctx, log, index.Options{Now: clock.Now, Poll: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ix.Close()
+		if e == sqltest.Postgres {
+			// The listener starts with the index and then catches up
+			// once, as after missed commits.
+			for deadline := time.Now().Add(5 * time.Second); log.missed.Load() == 0; time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the listener did not start listening")
+				}
+			}
+		}
+		opened := log.reads.Load() - log.missed.Load()
+		storetest.MustCreatePermission(t, ctx, db, "REDEEM_REWARDS")
+		storetest.MustCreateOwned(t, ctx, db, "c1", "owner")
+		storetest.MustAddMember(t, ctx, db, "c1", "alice")
+		role := storetest.MustCreateRole(t, ctx, db, "c1", roster.Role{Name: "r", Permissions: []string{"REDEEM_REWARDS"}})
+		_, rev, err := db.AddRole(ctx, roster.RoleGrant{Scope: "c1", UserID: "alice", RoleID: role.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ix.Revision(); got != rev {
+			t.Errorf("index revision after the writes: got %d, want the last write's %d", got, rev)
+		}
+		ok, _, err := ix.Allowed(ctx, roster.Check{CommunityID: "c1", UserID: "alice", Permission: "REDEEM_REWARDS"}, 0)
+		if err != nil || !ok {
+			t.Errorf("Allowed after the grant: got %v, %v; want true", ok, err)
+		}
+		if got := log.reads.Load() - log.missed.Load() - opened; got > 0 {
+			t.Errorf("reads of the log after the index opened, beyond those after missed commits: got %d, want 0", got)
+		}
+	})
 }

@@ -135,7 +135,7 @@ func (l *recordingLog) Changes(ctx context.Context, after roster.Revision, limit
 	return events, err
 }
 
-func (l *recordingLog) OnCommit(fn func(roster.Revision)) {
+func (l *recordingLog) OnCommit(fn func(roster.Revision, []roster.Event)) {
 	if l.notify {
 		l.DB.OnCommit(fn)
 	}

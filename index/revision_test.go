@@ -257,7 +257,7 @@ func (l *replayLog) Changes(_ context.Context, after roster.Revision, limit int)
 	return out, nil
 }
 
-func (*replayLog) OnCommit(func(roster.Revision)) {}
+func (*replayLog) OnCommit(func(roster.Revision, []roster.Event)) {}
 
 // recording is a state as a ChangeLog loads it, to send again.
 type recording []func(roster.StateSink)

@@ -11,28 +11,34 @@ import (
 // hooks are the functions called after each commit that wrote events.
 type hooks struct {
 	mu  sync.Mutex
-	fns []func(roster.Revision)
+	fns []func(roster.Revision, []roster.Event)
 }
 
 // OnCommit registers fn to be called after each commit that wrote events;
 // on PostgreSQL, also after those of other processes.
-func (db *DB) OnCommit(fn func(roster.Revision)) {
+func (db *DB) OnCommit(fn func(roster.Revision, []roster.Event)) {
 	db.hooks.mu.Lock()
 	defer db.hooks.mu.Unlock()
 	db.hooks.fns = append(db.hooks.fns, fn)
 	if db.pg != nil {
-		db.pg.start(db.committed)
+		db.pg.start(db.notified)
 	}
 }
 
-func (db *DB) committed(rev roster.Revision) {
+// committed calls the hooks with a commit's last revision and, for a
+// commit of this store, its events.
+func (db *DB) committed(rev roster.Revision, events []roster.Event) {
 	db.hooks.mu.Lock()
 	fns := db.hooks.fns
 	db.hooks.mu.Unlock()
 	for _, fn := range fns {
-		fn(rev)
+		fn(rev, events)
 	}
 }
+
+// notified calls the hooks with a revision another process committed, or
+// 0 when commits may have been missed.
+func (db *DB) notified(rev roster.Revision) { db.committed(rev, nil) }
 
 // Changes returns at most limit events after the revision, oldest first.
 func (db *DB) Changes(ctx context.Context, after roster.Revision, limit int) ([]roster.Event, error) {

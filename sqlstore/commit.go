@@ -59,11 +59,12 @@ type committer struct {
 }
 
 // answer is a committed group's answers; rev is its last event's revision,
-// 0 when it wrote none.
+// 0 when it wrote none, and events are its events.
 type answer struct {
 	jobs    []*job
 	results []jobResult
 	rev     roster.Revision
+	events  []roster.Event
 }
 
 // committers are the store's committers and their lifetime.
@@ -99,7 +100,7 @@ func (db *DB) startCommitters(n int) {
 			defer db.commit.wg.Done()
 			for a := range c.answers {
 				if a.rev != 0 {
-					db.committed(a.rev)
+					db.committed(a.rev, a.events)
 				}
 				for i, j := range a.jobs {
 					j.done <- a.results[i]
@@ -223,9 +224,13 @@ func (db *DB) commitGroup(c *committer, group []*job) {
 // alone.
 func (db *DB) commitJobs(c *committer, live []*job, side bool) bool {
 	for attempt := 1; ; attempt++ {
-		results, rev, err := db.tryGroup(live, side)
+		results, events, err := db.tryGroup(live, side)
 		if err == nil {
-			c.answers <- answer{live, results, rev}
+			var rev roster.Revision
+			if len(events) > 0 {
+				rev = events[len(events)-1].Revision
+			}
+			c.answers <- answer{live, results, rev, events}
 			return true
 		}
 		if errors.Is(err, errAlone) {
@@ -286,10 +291,10 @@ var (
 )
 
 // tryGroup runs each write of the group in the group's transaction and
-// commits it, and returns the revision of the last event it wrote (0 for
-// none). It returns an error only for a failure of the whole group: the
-// writes' own failures are their results.
-func (db *DB) tryGroup(jobs []*job, side bool) ([]jobResult, roster.Revision, error) {
+// commits it, and returns the events it wrote, in revision order. It
+// returns an error only for a failure of the whole group: the writes' own
+// failures are their results.
+func (db *DB) tryGroup(jobs []*job, side bool) ([]jobResult, []roster.Event, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
 	g := &group{db: db, ctx: ctx, side: side}
@@ -297,7 +302,7 @@ func (db *DB) tryGroup(jobs []*job, side bool) ([]jobResult, roster.Revision, er
 	if db.pg != nil {
 		conn, err := db.write.Conn(ctx)
 		if err != nil {
-			return nil, 0, unavailable(fmt.Errorf("sqlstore: connect: %w", err))
+			return nil, nil, unavailable(fmt.Errorf("sqlstore: connect: %w", err))
 		}
 		g.q, g.conn = connQ{conn}, conn
 		db.beginLocked(g, jobs)
@@ -318,7 +323,7 @@ func (db *DB) tryGroup(jobs []*job, side bool) ([]jobResult, roster.Revision, er
 	} else {
 		t, err := db.write.BeginTx(ctx, nil)
 		if err != nil {
-			return nil, 0, fmt.Errorf("sqlstore: begin: %w", err)
+			return nil, nil, fmt.Errorf("sqlstore: begin: %w", err)
 		}
 		defer t.Rollback()
 		g.q, g.tx = sqlTx{t}, t
@@ -339,36 +344,39 @@ func (db *DB) tryGroup(jobs []*job, side bool) ([]jobResult, roster.Revision, er
 		commitNone, err = g.oneByOne(jobs, txs, results)
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	if commitNone {
-		return results, 0, nil
+		return results, nil, nil
 	}
 	wrote := false
 	for _, tx := range txs {
 		wrote = wrote || tx != nil && len(tx.events) > 0
 	}
-	var events []step
-	var last func() (roster.Revision, error)
+	var inserts []step
+	var written func() ([]roster.Event, error)
 	if wrote {
-		events, last = g.eventSteps(txs)
+		inserts, written = g.eventSteps(txs)
 	}
-	if err := commit(events); err != nil {
+	if err := commit(inserts); err != nil {
 		if g.side && !g.fails(err) {
 			// A write's statement failed at the database.
-			return nil, 0, errAlone
+			return nil, nil, errAlone
 		}
-		return nil, 0, fmt.Errorf("sqlstore: commit: %w", err)
+		return nil, nil, fmt.Errorf("sqlstore: commit: %w", err)
 	}
-	var rev, at roster.Revision
+	var events []roster.Event
+	var at roster.Revision
 	if wrote {
-		rev, err = last()
-		at = rev
+		events, err = written()
+		if len(events) > 0 {
+			at = events[len(events)-1].Revision
+		}
 	} else {
 		at, err = currentRevision(ctx, db.read)
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	for i, tx := range txs {
 		if tx != nil {
@@ -380,7 +388,7 @@ func (db *DB) tryGroup(jobs []*job, side bool) ([]jobResult, roster.Revision, er
 			}
 		}
 	}
-	return results, rev, nil
+	return results, events, nil
 }
 
 // oneByOne runs the group's writes one after another, each in a
@@ -498,18 +506,14 @@ func discard(conn *sql.Conn) {
 
 // eventSteps returns the steps inserting the events of the group's writes,
 // in their order, many per statement, and the function returning, once
-// they ran, the revision of the last. On PostgreSQL, where groups run
+// they ran, the events as the log holds them, in revision order. On PostgreSQL, where groups run
 // concurrently, the log is locked first, and stays locked until the commit
 // is visible, so that no group holding a lower revision commits after a
 // higher one is visible: a reader of the log never skips an event. The
 // same statement queues the notice of the new revision, which PostgreSQL
 // delivers at commit; and the commit goes in the same round trip.
-func (g *group) eventSteps(txs []*Tx) ([]step, func() (roster.Revision, error)) {
+func (g *group) eventSteps(txs []*Tx) ([]step, func() ([]roster.Event, error)) {
 	db := g.db
-	type owned struct {
-		tx *Tx
-		e  pendingEvent
-	}
 	var all []owned
 	for _, tx := range txs {
 		if tx != nil {
@@ -536,7 +540,7 @@ func (g *group) eventSteps(txs []*Tx) ([]step, func() (roster.Revision, error)) 
 		}
 		first, args := 1, []any(nil)
 		if db.pg != nil {
-			first, args = 3, []any{db.pg.logLock, db.pg.channel}
+			first, args = 4, []any{db.pg.logLock, db.pg.channel, db.pg.origin}
 		}
 		from, rows := db.dialect.rows(first, n, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], befores, afters)
 		query := `INSERT INTO audit_events
@@ -547,7 +551,7 @@ func (g *group) eventSteps(txs []*Tx) ([]step, func() (roster.Revision, error)) 
 		if db.pg != nil {
 			// The log's lock is taken before a revision is drawn.
 			query = `WITH lock AS (SELECT pg_advisory_xact_lock($1)), ins AS (` + fmt.Sprintf(query, "lock, "+from) + `)
-				SELECT ins.revision FROM ins, LATERAL (SELECT pg_notify($2, CAST(MAX(revision) AS TEXT)) FROM ins) AS notice`
+				SELECT ins.revision FROM ins, LATERAL (SELECT pg_notify($2, CAST(MAX(revision) AS TEXT) || ' ' || $3) FROM ins) AS notice`
 		} else {
 			query = fmt.Sprintf(query, from)
 		}
@@ -558,31 +562,50 @@ func (g *group) eventSteps(txs []*Tx) ([]step, func() (roster.Revision, error)) 
 			err := s.Scan(&rev)
 			return rev, err
 		}))
-		for _, o := range events {
-			chunk.txs = append(chunk.txs, o.tx)
-		}
+		chunk.events = events
 	}
-	return steps, func() (roster.Revision, error) {
-		var last roster.Revision
+	return steps, func() ([]roster.Event, error) {
+		out := make([]roster.Event, 0, len(all))
 		for _, c := range chunks {
 			if len(c.revs) != c.n {
-				return 0, fmt.Errorf("sqlstore: audit: %d events written, %d revisions returned", c.n, len(c.revs))
+				return nil, fmt.Errorf("sqlstore: audit: %d events written, %d revisions returned", c.n, len(c.revs))
 			}
 			// Revisions are given in the order the rows are inserted.
 			slices.Sort(c.revs)
-			for i, tx := range c.txs {
-				tx.rev = max(tx.rev, c.revs[i])
+			for i, o := range c.events {
+				o.tx.rev = max(o.tx.rev, c.revs[i])
+				out = append(out, o.logged(c.revs[i]))
 			}
-			last = max(last, c.revs[c.n-1])
 		}
-		return last, nil
+		return out, nil
 	}
 }
 
-// written is one statement of events: its writes, one per event, and the
-// revisions it returned.
+// owned is an event and the write that made it.
+type owned struct {
+	tx *Tx
+	e  pendingEvent
+}
+
+// logged returns the event as the log holds it at revision rev: as
+// queryEvents reads it back.
+func (o owned) logged(rev roster.Revision) roster.Event {
+	e, a := o.e, o.tx.actor
+	text := func(s *string) sql.NullString {
+		if s == nil {
+			return sql.NullString{}
+		}
+		return sql.NullString{String: *s, Valid: true}
+	}
+	return roster.Event{Revision: rev, At: fromMicros(micros(o.tx.now)), Actor: roster.Actor{KeyID: a.KeyID, UserID: a.UserID},
+		RequestID: a.RequestID, CommunityID: roster.ScopeRef(e.scope), Action: e.action, TargetType: e.targetType,
+		TargetID: e.targetID, Before: rawOrNull(text(e.before)), After: rawOrNull(text(e.after))}
+}
+
+// written is one statement of events: its events, and the revisions it
+// returned.
 type written struct {
-	n    int
-	txs  []*Tx
-	revs []roster.Revision
+	n      int
+	events []owned
+	revs   []roster.Revision
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,18 +52,23 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
 			// Channel names are identifiers of at most 63 bytes.
 			channel: fmt.Sprintf("roster_changes_%x", lockID(schema.String)),
 			logLock: lockID("roster audit log " + schema.String),
+			origin:  strconv.FormatUint(rand.Uint64(), 36),
 		},
 	}, nil
 }
 
 // pgNotices tells other processes on the database of each commit, through
 // LISTEN/NOTIFY on a channel named for the schema, and names the advisory
-// lock that orders the commits of the schema's audit log.
+// lock that orders the commits of the schema's audit log. A notice's
+// payload is the commit's last revision and the origin of the store that
+// made it, a random name: the store's own commits reach its hooks from the
+// commit, with their events, and their notices are not passed on.
 type pgNotices struct {
 	config  *pgx.ConnConfig
 	schema  string
 	channel string
 	logLock int64
+	origin  string
 
 	mu      sync.Mutex
 	started bool
@@ -139,7 +146,11 @@ func (n *pgNotices) listen(ctx context.Context, fn func(roster.Revision)) error 
 		cancel()
 		switch {
 		case err == nil:
-			rev, _ := strconv.ParseInt(note.Payload, 10, 64)
+			payload, origin, _ := strings.Cut(note.Payload, " ")
+			if origin == n.origin {
+				continue
+			}
+			rev, _ := strconv.ParseInt(payload, 10, 64)
 			fn(roster.Revision(rev))
 		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
 			ping, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -156,7 +156,7 @@ func TestStalledDatabaseDoesNotHoldChecks(t *testing.T) {
 	// commit hooks are called only by the listener, which starts with the
 	// first hook and calls the hooks once it listens.
 	listening := make(chan struct{}, 1)
-	proxied.OnCommit(func(roster.Revision) {
+	proxied.OnCommit(func(roster.Revision, []roster.Event) {
 		select {
 		case listening <- struct{}{}:
 		default:
@@ -378,4 +378,4 @@ func proxiedStores(t *testing.T) (p *proxy, direct, proxied *sqlstore.DB) {
 // that only polling moves it.
 type withoutHooks struct{ *sqlstore.DB }
 
-func (withoutHooks) OnCommit(func(roster.Revision)) {}
+func (withoutHooks) OnCommit(func(roster.Revision, []roster.Event)) {}

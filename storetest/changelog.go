@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,16 +82,22 @@ func testOnCommit(t *testing.T, open Opener) {
 	f := newFixture(t, open)
 	var mu sync.Mutex
 	var seen []roster.Revision
-	f.OnCommit(func(rev roster.Revision) {
+	// handed holds the events each commit of this store handed the hooks.
+	handed := map[roster.Revision][]roster.Event{}
+	f.OnCommit(func(rev roster.Revision, events []roster.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, rev)
+		if events != nil {
+			handed[rev] = events
+		}
 	})
 	// Each commit's revision reaches the hooks before the write returns.
 	// A store on a shared database may also pass the revision of the same
 	// commit again, as other processes learn of it, and 0 when it may have
 	// missed commits: neither names a new commit.
 	var want []roster.Revision
+	start := MustRevision(t, f.key, f)
 	wantSeen := func(what string) {
 		t.Helper()
 		mu.Lock()
@@ -103,6 +110,20 @@ func testOnCommit(t *testing.T, open Opener) {
 		}
 		if !slices.Equal(commits, want) {
 			t.Errorf("%s: hooks got %v, want the commits %v", what, seen, want)
+		}
+		// Each commit's events are handed over as the log holds them.
+		logged, err := f.Changes(f.key, start, roster.MaxPageLimit)
+		wantCode(t, what+": Changes", err, "")
+		for i, rev := range want {
+			var commit []roster.Event
+			for _, e := range logged {
+				if e.Revision <= rev && e.Revision > start && (i == 0 || e.Revision > want[i-1]) {
+					commit = append(commit, e)
+				}
+			}
+			if got := handed[rev]; !reflect.DeepEqual(got, commit) {
+				t.Errorf("%s: the commit at %d handed the hooks %+v, want the log's %+v", what, rev, got, commit)
+			}
 		}
 	}
 	_, rev, err := f.CreatePermission(f.key, roster.Permission{Key: "REDEEM_REWARDS"})
