@@ -225,6 +225,35 @@ func BenchmarkChase(b *testing.B) {
 	b.ReportMetric(float64(len(t)*8)/(1<<20), "MiB")
 }
 
+// BenchmarkReads reads entries of the chase's table at random, each read
+// independent of the one before, with work=N rounds of work (three shifts
+// and xors each, a chain of six instructions) between reads besides the
+// one that draws the next entry: the reference for how much work between
+// two reads still lets the processor overlap them. With none, several reads are in flight; the time per op grows to
+// a chase step plus the work once the work fills the processor's window.
+func BenchmarkReads(b *testing.B) {
+	ix, _, _ := fullIndex(b)
+	t := chaseOf(ix)
+	stride := index.MemberEntryBytes / 8
+	// The table's entries are a power of two, as the index's slots.
+	mask := uint64(len(t)/stride - 1)
+	for _, rounds := range []int{0, 5, 10, 20, 40} {
+		b.Run(fmt.Sprintf("work=%d", rounds), func(b *testing.B) {
+			var sum uint64
+			x := uint64(88172645463325252)
+			for b.Loop() {
+				for range rounds + 1 {
+					x ^= x << 13
+					x ^= x >> 7
+					x ^= x << 17
+				}
+				sum += t[(x&mask)*uint64(stride)]
+			}
+			sink = sum
+		})
+	}
+}
+
 // eventLog is a change log holding a generated dataset, then the events a
 // benchmark adds.
 type eventLog struct {
