@@ -1,9 +1,10 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"time"
+	"sync"
 )
 
 // The garbage collector runs when the heap has grown by GOGC percent of
@@ -13,49 +14,73 @@ import (
 // and spends its time marking the index again. tuneGC keeps at least
 // headroom bytes of growth between collections, by raising the percent
 // while the live heap is small, and leaves the default once it is large.
-// It looks again every so often, and until the returned function is
-// called, which restores the percent it found. With headroom 0 it does
-// nothing.
-func tuneGC(headroom uint64, every time.Duration) (stop func()) {
+// It sets the percent again after every collection, for the live heap that
+// collection found, until the returned function is called, which restores
+// the percent it found. With headroom 0 it does nothing.
+func tuneGC(headroom uint64) (stop func()) {
 	if headroom == 0 {
 		return func() {}
 	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	set := -1
-	var found int
-	tune := func() {
-		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
-			return
+	t := &gcTuner{headroom: headroom, set: -1, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	t.tune()
+	t.arm()
+	return t.stop
+}
+
+// gcTuner is tuneGC's state.
+type gcTuner struct {
+	headroom uint64
+	sample   []metrics.Sample
+
+	mu      sync.Mutex
+	stopped bool
+	// set is the percent the tuner set (-1 before any), found the one
+	// before it.
+	set, found int
+}
+
+// arm calls tune after the next collection, and arms again then: a
+// cleanup runs once the object it watches, unreachable at once, is
+// collected.
+func (t *gcTuner) arm() {
+	runtime.AddCleanup(new([16]byte), func(t *gcTuner) {
+		if t.tune() {
+			t.arm()
 		}
-		if p := gcPercent(sample[0].Value.Uint64(), headroom); p != set {
-			if was := debug.SetGCPercent(p); set < 0 {
-				found = was
-			}
-			set = p
-		}
+	}, t)
+}
+
+// tune sets the percent for the live heap, and reports false once stopped.
+func (t *gcTuner) tune() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return false
 	}
-	tune()
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				tune()
-			}
+	metrics.Read(t.sample)
+	if t.sample[0].Value.Kind() != metrics.KindUint64 {
+		return true
+	}
+	if p := gcPercent(t.sample[0].Value.Uint64(), t.headroom); p != t.set {
+		if was := debug.SetGCPercent(p); t.set < 0 {
+			t.found = was
 		}
-	}()
-	return func() {
-		close(done)
-		<-stopped
-		if set >= 0 {
-			debug.SetGCPercent(found)
-		}
+		t.set = p
+	}
+	return true
+}
+
+// stop stops tuning and restores the percent found, unless something else
+// changed it since.
+func (t *gcTuner) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	if t.set < 0 {
+		return
+	}
+	if now := debug.SetGCPercent(t.found); now != t.set {
+		debug.SetGCPercent(now)
 	}
 }
 

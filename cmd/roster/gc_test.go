@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -32,17 +33,24 @@ func gcPercentNow() int {
 }
 
 // TestServeTunesTheCollector runs the server with a headroom far above its
-// heap, then with none and with GOGC set: the first raises the percent,
-// the others leave it at the default.
+// heap, then with none and with GOGC set: the first raises the percent
+// and restores it when it stops, the others leave it as it was.
 func TestServeTunesTheCollector(t *testing.T) {
 	t.Setenv("GOGC", "")
+	before := gcPercentNow()
 	r := MustServe(t, "--data-dir", t.TempDir(), "--gc-headroom-mib", "100000")
-	if got := gcPercentNow(); got <= 100 {
-		t.Errorf("with a headroom of 100000 MiB: GC percent %d, want more than 100", got)
+	if got := gcPercentNow(); got <= max(before, 100) {
+		t.Errorf("with a headroom of 100000 MiB: GC percent %d, want more than %d", got, max(before, 100))
+	}
+	// After collections it stays tuned.
+	runtime.GC()
+	runtime.GC()
+	if got := gcPercentNow(); got <= max(before, 100) {
+		t.Errorf("after collections: GC percent %d, want more than %d", got, max(before, 100))
 	}
 	r.Stop(t)
-	if got := gcPercentNow(); got != 100 {
-		t.Errorf("after the server stopped: GC percent %d, want 100", got)
+	if got := gcPercentNow(); got != before {
+		t.Errorf("after the server stopped: GC percent %d, want the %d before", got, before)
 	}
 	for _, tc := range []struct {
 		name string
@@ -55,8 +63,8 @@ func TestServeTunesTheCollector(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("GOGC", tc.gogc)
 			MustServe(t, append([]string{"--data-dir", t.TempDir()}, tc.args...)...)
-			if got := gcPercentNow(); got != 100 {
-				t.Errorf("GC percent %d, want 100", got)
+			if got := gcPercentNow(); got != before {
+				t.Errorf("GC percent %d, want the %d before", got, before)
 			}
 		})
 	}

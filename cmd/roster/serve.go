@@ -83,7 +83,7 @@ func (m *Serve) Run(ctx context.Context) error {
 		return err
 	}
 	m.log.Info("index built", "revision", m.index.Revision(), "duration", time.Since(start).Round(time.Millisecond))
-	defer tuneGC(c.gcHeadroom(os.Getenv), 10*time.Second)()
+	defer tuneGC(c.gcHeadroom(os.Getenv))()
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
