@@ -23,8 +23,8 @@ const keyCacheTTL = time.Second
 // would pass between them.
 type keyCache struct {
 	keys sync.Map // [32]byte → *cachedKey
-	// size counts the stores since the cache was last emptied, to bound
-	// it.
+	// size counts the keys stored since the cache was last emptied, to
+	// bound it.
 	size atomic.Int64
 	// gen counts the times the cache was emptied: a key cached in an
 	// earlier generation, or read from the store before then, is not used.
@@ -74,11 +74,10 @@ func (s *Server) authenticateKey(ctx context.Context, secret string) (roster.API
 		c.keys.Delete(sum)
 		return key, err
 	}
-	if c.size.Add(1) > 10_000 {
+	if _, again := c.keys.Swap(sum, &cachedKey{key: key, checked: now, gen: gen}); !again && c.size.Add(1) > 10_000 {
 		c.keys.Clear()
 		c.size.Store(0)
 	}
-	c.keys.Store(sum, &cachedKey{key: key, checked: now, gen: gen})
 	return key, nil
 }
 

@@ -83,7 +83,7 @@ func Open(ctx context.Context, log roster.ChangeLog, opt Options) (*Index, error
 	// catch-up, which starts from the index's revision.
 	log.OnCommit(func(rev roster.Revision, events []roster.Event) {
 		if rev != 0 && rev <= ix.Revision() {
-			return // applied already, as after this process's own commit
+			return // read already, by a poll or another catch-up
 		}
 		ix.followOnce(events)
 	})
@@ -103,8 +103,9 @@ func (ix *Index) followOnce(events []roster.Event) {
 	ix.catchUp(ctx)
 }
 
-// applyNext applies events, a commit's, when they follow the index's
-// revision with no gap, and reports whether it did.
+// applyNext applies events, a commit's, when those the index has not
+// applied yet follow its revision with no gap, and reports whether it
+// holds them all then.
 func (ix *Index) applyNext(ctx context.Context, events []roster.Event) bool {
 	select {
 	case ix.follow <- struct{}{}:
@@ -112,6 +113,12 @@ func (ix *Index) applyNext(ctx context.Context, events []roster.Event) bool {
 		return false
 	}
 	defer func() { <-ix.follow }()
+	for len(events) > 0 && events[0].Revision <= ix.Revision() {
+		events = events[1:] // read already, by another catch-up
+	}
+	if len(events) == 0 {
+		return true
+	}
 	for i, e := range events {
 		if e.Revision != ix.Revision()+roster.Revision(i+1) {
 			return false

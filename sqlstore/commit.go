@@ -58,12 +58,10 @@ type committer struct {
 	answers chan answer
 }
 
-// answer is a committed group's answers; rev is its last event's revision,
-// 0 when it wrote none, and events are its events.
+// answer is a committed group's answers and the events it wrote.
 type answer struct {
 	jobs    []*job
 	results []jobResult
-	rev     roster.Revision
 	events  []roster.Event
 }
 
@@ -99,8 +97,8 @@ func (db *DB) startCommitters(n int) {
 		go func() {
 			defer db.commit.wg.Done()
 			for a := range c.answers {
-				if a.rev != 0 {
-					db.committed(a.rev, a.events)
+				if n := len(a.events); n > 0 {
+					db.committed(a.events[n-1].Revision, a.events)
 				}
 				for i, j := range a.jobs {
 					j.done <- a.results[i]
@@ -226,11 +224,7 @@ func (db *DB) commitJobs(c *committer, live []*job, side bool) bool {
 	for attempt := 1; ; attempt++ {
 		results, events, err := db.tryGroup(live, side)
 		if err == nil {
-			var rev roster.Revision
-			if len(events) > 0 {
-				rev = events[len(events)-1].Revision
-			}
-			c.answers <- answer{live, results, rev, events}
+			c.answers <- answer{live, results, events}
 			return true
 		}
 		if errors.Is(err, errAlone) {
@@ -368,8 +362,10 @@ func (db *DB) tryGroup(jobs []*job, side bool) ([]jobResult, []roster.Event, err
 	var events []roster.Event
 	var at roster.Revision
 	if wrote {
-		events, err = written()
-		if len(events) > 0 {
+		if events, err = written(); err != nil {
+			// The group committed: the index reads what it wrote.
+			db.committed(0, nil)
+		} else if len(events) > 0 {
 			at = events[len(events)-1].Revision
 		}
 	} else {
@@ -506,8 +502,8 @@ func discard(conn *sql.Conn) {
 
 // eventSteps returns the steps inserting the events of the group's writes,
 // in their order, many per statement, and the function returning, once
-// they ran, the events as the log holds them, in revision order. On PostgreSQL, where groups run
-// concurrently, the log is locked first, and stays locked until the commit
+// they ran, the events as the log holds them, in revision order. On
+// PostgreSQL, where groups run concurrently, the log is locked first, and stays locked until the commit
 // is visible, so that no group holding a lower revision commits after a
 // higher one is visible: a reader of the log never skips an event. The
 // same statement queues the notice of the new revision, which PostgreSQL
@@ -555,7 +551,7 @@ func (g *group) eventSteps(txs []*Tx) ([]step, func() ([]roster.Event, error)) {
 		} else {
 			query = fmt.Sprintf(query, from)
 		}
-		chunk := &written{n: n}
+		chunk := &written{}
 		chunks = append(chunks, chunk)
 		steps = append(steps, rowsOf(&chunk.revs, "audit", query, append(args, rows...), func(s scanner) (roster.Revision, error) {
 			var rev roster.Revision
@@ -567,8 +563,8 @@ func (g *group) eventSteps(txs []*Tx) ([]step, func() ([]roster.Event, error)) {
 	return steps, func() ([]roster.Event, error) {
 		out := make([]roster.Event, 0, len(all))
 		for _, c := range chunks {
-			if len(c.revs) != c.n {
-				return nil, fmt.Errorf("sqlstore: audit: %d events written, %d revisions returned", c.n, len(c.revs))
+			if len(c.revs) != len(c.events) {
+				return nil, fmt.Errorf("sqlstore: audit: %d events written, %d revisions returned", len(c.events), len(c.revs))
 			}
 			// Revisions are given in the order the rows are inserted.
 			slices.Sort(c.revs)
@@ -605,7 +601,6 @@ func (o owned) logged(rev roster.Revision) roster.Event {
 // written is one statement of events: its events, and the revisions it
 // returned.
 type written struct {
-	n      int
 	events []owned
 	revs   []roster.Revision
 }
