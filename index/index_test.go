@@ -305,10 +305,12 @@ func (w *world) step() {
 
 // scriptLog is a change log whose state and events a test sets.
 type scriptLog struct {
-	loads  int
-	rev    roster.Revision
-	events []roster.Event
-	fail   error
+	loads, reads int
+	rev          roster.Revision
+	events       []roster.Event
+	fail         error
+	// hook is what the index registered for commits.
+	hook func(roster.Revision, []roster.Event)
 }
 
 func (l *scriptLog) LoadState(_ context.Context, sink roster.StateSink) (roster.Revision, error) {
@@ -321,6 +323,7 @@ func (l *scriptLog) LoadState(_ context.Context, sink roster.StateSink) (roster.
 }
 
 func (l *scriptLog) Changes(_ context.Context, after roster.Revision, _ int) ([]roster.Event, error) {
+	l.reads++
 	if l.fail != nil {
 		return nil, l.fail
 	}
@@ -333,7 +336,7 @@ func (l *scriptLog) Changes(_ context.Context, after roster.Revision, _ int) ([]
 	return out, nil
 }
 
-func (*scriptLog) OnCommit(func(roster.Revision, []roster.Event)) {}
+func (l *scriptLog) OnCommit(fn func(roster.Revision, []roster.Event)) { l.hook = fn }
 
 // TestUnreadableEventReloads checks that an event the index cannot read
 // makes it load the state again rather than stay behind, and that Ready
@@ -362,6 +365,43 @@ func TestUnreadableEventReloads(t *testing.T) {
 	log.fail = fmt.Errorf("the database is gone")
 	if err := ix.Ready(t.Context()); roster.ErrorCode(err) != roster.ENOTREADY {
 		t.Errorf("Ready with an unreadable log: got %v, want %s", err, roster.ENOTREADY)
+	}
+}
+
+// TestCommittedEvents hands the index commits' events through its hook:
+// events it holds in part are applied from the first it lacks, with no
+// read of the log; an unreadable one makes it load the state again; a
+// commit after a gap makes it read the log.
+func TestCommittedEvents(t *testing.T) {
+	t.Parallel()
+	log := &scriptLog{rev: 1}
+	ix, err := index.Open(t.Context(), log, index.Options{Poll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	community := "c1"
+	role := func(rev roster.Revision, id string) roster.Event {
+		return roster.Event{Revision: rev, CommunityID: &community, Action: roster.ActionRoleCreated, TargetType: roster.TargetRole,
+			TargetID: id, After: []byte(`{"id":"` + id + `","communityId":"c1","name":"` + id + `","permissions":[]}`)}
+	}
+	reads := log.reads
+	log.hook(2, []roster.Event{role(2, "r2")})
+	log.hook(3, []roster.Event{role(2, "r2"), role(3, "r3")})
+	if ix.Revision() != 3 || log.reads != reads || log.loads != 1 {
+		t.Errorf("after commits 2 and 2-3: revision %d, %d reads, %d loads; want 3, %d, 1", ix.Revision(), log.reads, log.loads, reads)
+	}
+	bad := role(4, "r4")
+	bad.After = []byte(`{"id": 5}`)
+	log.rev = 4
+	log.hook(4, []roster.Event{bad})
+	if ix.Revision() != 4 || log.loads != 2 {
+		t.Errorf("after an unreadable commit: revision %d, %d loads; want 4, 2", ix.Revision(), log.loads)
+	}
+	log.events = []roster.Event{role(5, "r5"), role(6, "r6")}
+	log.hook(6, []roster.Event{role(6, "r6")})
+	if ix.Revision() != 6 || log.reads != reads+1 {
+		t.Errorf("after a commit past a gap: revision %d, %d reads; want 6, %d", ix.Revision(), log.reads, reads+1)
 	}
 }
 
