@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 var changeLogTests = []test{
 	{"Changes", testChanges},
 	{"OnCommit", testOnCommit},
+	{"OnCommitConcurrent", testOnCommitConcurrent},
 	{"LoadState", testLoadState},
 	{"AddMembers", testAddMembers},
 	{"AddMembersInvalid", testAddMembersInvalid},
@@ -444,4 +446,67 @@ func manyIDs(n int) []string {
 		out[i] = "user-" + strconv.Itoa(i)
 	}
 	return out
+}
+
+// testOnCommitConcurrent writes from many goroutines at once, so that
+// writes commit in groups, beside a batch whose events take more than one
+// statement on some engines: the hooks are handed every event of the log
+// once, as the log holds it.
+func testOnCommitConcurrent(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	users := make([]string, roster.MaxBatch)
+	for i := range users {
+		users[i] = fmt.Sprintf("u%03d", i)
+	}
+	MustCreateOwned(t, f.key, f, "c1", "owner")
+	MustAddMember(t, f.key, f, "c1", users...)
+	var roles []string
+	for i := range 6 {
+		roles = append(roles, MustCreateRole(t, f.key, f, "c1", roster.Role{Name: fmt.Sprintf("r%d", i)}).ID)
+	}
+	var mu sync.Mutex
+	var handed []roster.Event
+	f.OnCommit(func(_ roster.Revision, events []roster.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		handed = append(handed, events...)
+	})
+	start := MustRevision(t, f.key, f)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: users, RoleIDs: roles})
+	})
+	for g := range 7 {
+		wg.Go(func() {
+			community := fmt.Sprintf("g%d", g)
+			MustCreateOwned(t, f.key, f, community, "owner")
+			for i := range 10 {
+				MustAddMember(t, f.key, f, community, fmt.Sprintf("m%d", i))
+			}
+		})
+	}
+	wg.Wait()
+	var logged []roster.Event
+	for after := start; ; {
+		page, err := f.Changes(f.key, after, roster.MaxPageLimit)
+		wantCode(t, "Changes", err, "")
+		if len(page) == 0 {
+			break
+		}
+		logged, after = append(logged, page...), page[len(page)-1].Revision
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	slices.SortFunc(handed, func(a, b roster.Event) int { return int(a.Revision - b.Revision) })
+	if len(logged) < len(users)*len(roles) {
+		t.Fatalf("Changes: got %d events, want at least %d", len(logged), len(users)*len(roles))
+	}
+	if len(handed) != len(logged) {
+		t.Fatalf("hooks got %d events, want the log's %d", len(handed), len(logged))
+	}
+	for i := range logged {
+		if !reflect.DeepEqual(handed[i], logged[i]) {
+			t.Fatalf("event %d handed to the hooks: got %+v, want the log's %+v", i, handed[i], logged[i])
+		}
+	}
 }
