@@ -154,6 +154,8 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"bad duration", nil, map[string]string{"ROSTER_SHUTDOWN_TIMEOUT": "soon"}, "ROSTER_SHUTDOWN_TIMEOUT"},
 		{"arguments", []string{"extra"}, nil, "no arguments"},
 		{"negative headroom", []string{"--gc-headroom-mib", "-1"}, nil, "--gc-headroom-mib: -1 is not between 0"},
+		{"huge headroom", []string{"--gc-headroom-mib", "2000000"}, nil, "--gc-headroom-mib: 2000000 is not between 0"},
+		{"headroom not a number", []string{"--gc-headroom-mib", "lots"}, nil, "invalid value"},
 		{"bad headroom", nil, map[string]string{"ROSTER_GC_HEADROOM_MIB": "lots"}, "ROSTER_GC_HEADROOM_MIB"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
