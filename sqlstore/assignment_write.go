@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -109,7 +110,14 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 	rc := authz.ChangeFacts{Single: k.single, Source: c.Source, Platform: c.Scope == roster.Platform}
 	steps := o.step(c.Scope)
 	steps = append(steps, rolesSteps(c.Scope, c.RoleIDs, &roles)...)
-	if !rc.Platform {
+	// A single change in a community reads its member, whose roles
+	// afterwards follow from those held before.
+	inMemory := member != nil && !rc.Platform
+	found := false
+	switch {
+	case inMemory:
+		steps = append(steps, memberStep(c.Scope, users[0], member, &found))
+	case !rc.Platform:
 		steps = append(steps, rowsOf(&members, "members", `SELECT user_id FROM members WHERE community_id = $1 AND user_id IN (`+placeholders(2, len(users))+`)`,
 			append([]any{c.Scope}, anys(users)...), scanString))
 	}
@@ -128,6 +136,9 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 	}
 	if roles, err = resolveRoles(roles, c.RoleIDs, k); err != nil {
 		return nil, err
+	}
+	if found {
+		members = users
 	}
 	if err := tx.checkHolders(c.Scope, c.UserIDs, members, k); err != nil {
 		return nil, err
@@ -172,7 +183,10 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 	if err != nil || member == nil {
 		return results, err
 	}
-	found := false
+	if inMemory {
+		member.Roles = heldAfter(held[users[0]], roles[0], outcomes[0], tx.newGrant(c.Source, c.ExpiresAt))
+		return results, nil
+	}
 	reads := memberSteps(c.Scope, users[0], tx.now, member, &found)
 	if tx.readBack(reads) {
 		// The member is read with the commit: the scope's lock keeps
@@ -186,6 +200,41 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 		return nil, fmt.Errorf("sqlstore: the member changed is gone")
 	}
 	return results, nil
+}
+
+// newGrant returns the grant the write makes from a source, as the
+// database holds it.
+func (tx *Tx) newGrant(src roster.Source, expires *time.Time) roster.Grant {
+	g := roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now}
+	if expires != nil {
+		t := fromMicros(micros(*expires))
+		g.ExpiresAt = &t
+	}
+	return g
+}
+
+// heldAfter returns the roles held, ordered by position and their grants
+// by source, once a change of one role with the outcome given is made:
+// an added role gains grant, a removed or retained one loses the grant of
+// its source.
+func heldAfter(held []roster.HeldRole, r roster.Role, outcome string, grant roster.Grant) []roster.HeldRole {
+	out := append([]roster.HeldRole{}, held...)
+	i := slices.IndexFunc(out, func(h roster.HeldRole) bool { return h.RoleID == r.ID })
+	switch {
+	case outcome == roster.Added && i < 0:
+		at, _ := slices.BinarySearchFunc(out, r.Position, func(h roster.HeldRole, p int) int { return cmp.Compare(h.Position, p) })
+		return slices.Insert(out, at, roster.HeldRole{RoleID: r.ID, Name: r.Name, Position: r.Position, Grants: []roster.Grant{grant}})
+	case outcome == roster.Added:
+		grants := append(slices.Clone(out[i].Grants), grant)
+		slices.SortFunc(grants, func(a, b roster.Grant) int { return cmp.Compare(a.Source, b.Source) })
+		out[i].Grants = grants
+	case (outcome == roster.Removed || outcome == roster.Retained) && i >= 0:
+		out[i].Grants = slices.DeleteFunc(slices.Clone(out[i].Grants), func(g roster.Grant) bool { return g.Source == grant.Source })
+		if len(out[i].Grants) == 0 {
+			return slices.Delete(out, i, i+1)
+		}
+	}
+	return out
 }
 
 // grantOf returns the grant of a role from a source among held roles.
@@ -332,7 +381,7 @@ func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...r
 			args: append([]any{src, scope, tx.actor.KeyID, tx.actor.UserID, micros(tx.now), nullMicros(expires)}, args...)})
 	}
 	for _, a := range as {
-		a.Grant = roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
+		a.Grant = tx.newGrant(src, expires)
 		if err := tx.event(scope, roster.ActionMemberRoleAdded, roster.TargetMember, a.UserID, nil, a); err != nil {
 			return err
 		}

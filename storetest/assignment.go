@@ -26,6 +26,7 @@ var assignmentTests = []test{
 	{"SourceNotAllowed", testSourceNotAllowed},
 	{"PlatformAssignment", testPlatformAssignment},
 	{"ConcurrentAdd", testConcurrentAdd},
+	{"SingleAnswer", testSingleAnswer},
 }
 
 // wantResults fails unless the outcomes are want, one per pair, in any
