@@ -282,10 +282,7 @@ func rolesSteps(scope string, ids []string, out *[]roster.Role) []step {
 	}
 	named := `scope = $1 AND (id IN (` + placeholders(2, len(ids)) + `) OR builtin IN (` + placeholders(2, len(ids)) + `))`
 	args := append([]any{scope}, anys(ids)...)
-	return []step{
-		rowsOf(out, "roles", `SELECT `+roleColumns+` FROM roles WHERE `+named+` ORDER BY position`, args, scanRole),
-		permissionsStep(`role_id IN (SELECT id FROM roles WHERE `+named+`)`, args, out),
-	}
+	return []step{rowsOf(out, "roles", `SELECT `+roleColumns+`, `+permissionsColumn+` FROM roles WHERE `+named+` ORDER BY position`, args, scanRoleWithPermissions)}
 }
 
 // resolveRoles finds among the roles read every role named, once each, or

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
@@ -12,12 +13,29 @@ import (
 
 const roleColumns = `id, scope, name, description, colour, position, is_default, badge, builtin, metadata, version, created_at, updated_at`
 
-func scanRole(s scanner) (roster.Role, error) {
+// permissionsColumn is a role's permissions, ordered and comma-separated
+// (NULL for none), as a column after roleColumns.
+const permissionsColumn = `(SELECT string_agg(key, ',' ORDER BY key) FROM role_permissions p WHERE p.role_id = roles.id)`
+
+func scanRole(s scanner) (roster.Role, error) { return scanRoleAnd(s) }
+
+// scanRoleWithPermissions scans roleColumns and permissionsColumn.
+func scanRoleWithPermissions(s scanner) (roster.Role, error) {
+	var perms sql.NullString
+	r, err := scanRoleAnd(s, &perms)
+	if perms.String != "" {
+		r.Permissions = strings.Split(perms.String, ",")
+	}
+	return r, err
+}
+
+// scanRoleAnd scans roleColumns, then the columns after them into more.
+func scanRoleAnd(s scanner, more ...any) (roster.Role, error) {
 	var r roster.Role
 	var scope string
 	var colour, meta sql.NullString
 	var created, updated int64
-	err := s.Scan(&r.ID, &scope, &r.Name, &r.Description, &colour, &r.Position, &r.IsDefault, &r.Badge, &r.Builtin, &meta, &r.Version, &created, &updated)
+	err := s.Scan(append([]any{&r.ID, &scope, &r.Name, &r.Description, &colour, &r.Position, &r.IsDefault, &r.Badge, &r.Builtin, &meta, &r.Version, &created, &updated}, more...)...)
 	if err != nil {
 		return r, err
 	}
