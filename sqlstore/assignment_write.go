@@ -124,9 +124,6 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 	steps = append(steps, heldByStep(c.Scope, users, tx.now, held))
 	subjectReads, subject := subjectSteps(c.Scope, tx.actor, tx.now)
 	steps = append(steps, subjectReads...)
-	if k.remove {
-		steps = append(steps, adminHoldersStep(c.Scope, tx.now, &rc.AdminHolders))
-	}
 	if err := pipe(tx.ctx, tx, steps...); err != nil {
 		return nil, err
 	}
@@ -144,6 +141,13 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 		return nil, err
 	}
 	rc.HasOwner, rc.Actor = own != "", subject(own)
+	if k.remove && !rc.HasOwner && slices.ContainsFunc(roles, func(r roster.Role) bool { return r.Builtin == roster.BuiltinAdmin }) {
+		// Only a removal of the admin role, where no owner keeps the
+		// scope, needs its holders: a round trip of its own.
+		if rc.AdminHolders, err = adminHolders(tx, c.Scope); err != nil {
+			return nil, err
+		}
+	}
 	var names []string
 	for _, u := range users {
 		for _, r := range roles {
