@@ -103,6 +103,22 @@ func findMember(ctx context.Context, q querier, scope, user string, now time.Tim
 // memberSteps are the steps of findMember, which fill m and say whether
 // the member was found.
 func memberSteps(scope, user string, now time.Time, m *roster.Member, found *bool) []step {
+	*m = roster.Member{CommunityID: roster.ScopeRef(scope), UserID: user, Roles: []roster.HeldRole{}}
+	first := step{what: "user", query: `SELECT display_name FROM users WHERE id = $1`, args: []any{user}, scan: func(s scanner) error {
+		*found = true
+		return s.Scan(&m.DisplayName)
+	}}
+	if scope != roster.Platform {
+		first = step{what: "member", query: `SELECT display_name, joined_at FROM members WHERE community_id = $1 AND user_id = $2`, args: []any{scope, user},
+			scan: func(s scanner) error {
+				var joined int64
+				*found = true
+				err := s.Scan(&m.DisplayName, &joined)
+				t := fromMicros(joined)
+				m.JoinedAt = &t
+				return err
+			}}
+	}
 	held := map[string][]roster.HeldRole{}
 	rest := heldByStep(scope, []string{user}, now, held)
 	scan := rest.scan
@@ -111,29 +127,7 @@ func memberSteps(scope, user string, now time.Time, m *roster.Member, found *boo
 		m.Roles = held[user]
 		return err
 	}
-	return []step{memberStep(scope, user, m, found), rest}
-}
-
-// memberStep reads into m the member of a community (the user at platform
-// scope) without their roles, which it leaves empty, and says whether it
-// was found.
-func memberStep(scope, user string, m *roster.Member, found *bool) step {
-	*m = roster.Member{CommunityID: roster.ScopeRef(scope), UserID: user, Roles: []roster.HeldRole{}}
-	if scope == roster.Platform {
-		return step{what: "user", query: `SELECT display_name FROM users WHERE id = $1`, args: []any{user}, scan: func(s scanner) error {
-			*found = true
-			return s.Scan(&m.DisplayName)
-		}}
-	}
-	return step{what: "member", query: `SELECT display_name, joined_at FROM members WHERE community_id = $1 AND user_id = $2`, args: []any{scope, user},
-		scan: func(s scanner) error {
-			var joined int64
-			*found = true
-			err := s.Scan(&m.DisplayName, &joined)
-			t := fromMicros(joined)
-			m.JoinedAt = &t
-			return err
-		}}
+	return []step{first, rest}
 }
 
 // ListUserRoles returns the roles a user holds in the scope.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -99,28 +100,22 @@ func (k changeKind) at(field string, i int) string {
 
 // change decides a change in the transaction, writes it, and returns the
 // outcome of each pair; when member is given, the change is of one user,
-// whose roles afterwards it reads into member. Its facts are read in one
-// pipeline, and what it writes goes with the reading of member.
+// whose roles afterwards it returns in member. Its facts are read in one
+// pipeline. In a community the member's roles afterwards follow from those
+// held before; at platform scope they are read with what it writes.
 func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]roster.PairResult, error) {
 	users := roster.Unique(c.UserIDs)
 	var o owner
 	var roles []roster.Role
-	var members []string
+	// found are those of the users who are members of the community.
+	var found []roster.Member
 	held := map[string][]roster.HeldRole{}
 	rc := authz.ChangeFacts{Single: k.single, Source: c.Source, Platform: c.Scope == roster.Platform}
 	steps := o.step(c.Scope)
-	steps = append(steps, rolesSteps(c.Scope, c.RoleIDs, &roles)...)
-	// A single change in a community reads its member, whose roles
-	// afterwards follow from those held before.
-	inMemory := member != nil && !rc.Platform
-	found := false
-	switch {
-	case inMemory:
-		steps = append(steps, memberStep(c.Scope, users[0], member, &found))
-	case !rc.Platform:
-		steps = append(steps, rowsOf(&members, "members", `SELECT user_id FROM members WHERE community_id = $1 AND user_id IN (`+placeholders(2, len(users))+`)`,
-			append([]any{c.Scope}, anys(users)...), scanString))
+	if !rc.Platform {
+		steps = []step{ownerAndMembersStep(c.Scope, users, &o, &found)}
 	}
+	steps = append(steps, rolesSteps(c.Scope, c.RoleIDs, &roles)...)
 	steps = append(steps, heldByStep(c.Scope, users, tx.now, held))
 	subjectReads, subject := subjectSteps(c.Scope, tx.actor, tx.now)
 	steps = append(steps, subjectReads...)
@@ -134,8 +129,13 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 	if roles, err = resolveRoles(roles, c.RoleIDs, k); err != nil {
 		return nil, err
 	}
-	if found {
-		members = users
+	members := make([]string, len(found))
+	for i, m := range found {
+		members[i] = m.UserID
+	}
+	inMemory := member != nil && !rc.Platform
+	if inMemory && len(found) > 0 {
+		*member = found[0]
 	}
 	if err := tx.checkHolders(c.Scope, c.UserIDs, members, k); err != nil {
 		return nil, err
@@ -191,7 +191,8 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 		member.Roles = heldAfter(held[users[0]], roles[0], outcomes[0], tx.newGrant(c.Source, c.ExpiresAt))
 		return results, nil
 	}
-	reads := memberSteps(c.Scope, users[0], tx.now, member, &found)
+	ok := false
+	reads := memberSteps(c.Scope, users[0], tx.now, member, &ok)
 	if tx.readBack(reads) {
 		// The member is read with the commit: the scope's lock keeps
 		// them there.
@@ -200,10 +201,29 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 	if err := pipe(tx.ctx, tx, reads...); err != nil {
 		return nil, err
 	}
-	if !found {
+	if !ok {
 		return nil, fmt.Errorf("sqlstore: the member changed is gone")
 	}
 	return results, nil
+}
+
+// ownerAndMembersStep reads what o.step reads of a community, and into
+// members those of the users who are its members, without their roles.
+func ownerAndMembersStep(community string, users []string, o *owner, members *[]roster.Member) step {
+	*members = nil
+	return step{what: "community", query: `SELECT c.owner_id, m.user_id, m.display_name, m.joined_at
+		FROM communities c LEFT JOIN members m ON m.community_id = c.id AND m.user_id IN (` + placeholders(2, len(users)) + `)
+		WHERE c.id = $1`, args: append([]any{community}, anys(users)...), scan: func(s scanner) error {
+		var user, name sql.NullString
+		var joined sql.NullInt64
+		o.found = true
+		if err := s.Scan(&o.id, &user, &name, &joined); err != nil || !user.Valid {
+			return err
+		}
+		*members = append(*members, roster.Member{CommunityID: roster.ScopeRef(community), UserID: user.String, DisplayName: name.String,
+			JoinedAt: timePtr(joined), Roles: []roster.HeldRole{}})
+		return nil
+	}}
 }
 
 // newGrant returns the grant the write makes from a source, as the
