@@ -29,8 +29,9 @@ type ChangeFacts struct {
 	HasOwner bool
 	// Platform is true at platform scope.
 	Platform bool
-	// AdminHolders are the users who hold the scope's admin role now
-	// (needed for removals).
+	// AdminHolders are the users who hold the scope's admin role now;
+	// only a removal of the admin role where HasOwner is false needs
+	// them.
 	AdminHolders []string
 }
 

@@ -101,7 +101,8 @@ func (k changeKind) at(field string, i int) string {
 // change decides a change in the transaction, writes it, and returns the
 // outcome of each pair; when member is given, the change is of one user,
 // whose roles afterwards it returns in member. Its facts are read in one
-// pipeline. In a community the member's roles afterwards follow from those
+// pipeline (and the admin role's holders, when a removal of it needs them,
+// in a second). In a community the member's roles afterwards follow from those
 // held before; at platform scope they are read with what it writes.
 func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]roster.PairResult, error) {
 	users := roster.Unique(c.UserIDs)
@@ -115,7 +116,7 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 	if !rc.Platform {
 		steps = []step{ownerAndMembersStep(c.Scope, users, &o, &found)}
 	}
-	steps = append(steps, rolesSteps(c.Scope, c.RoleIDs, &roles)...)
+	steps = append(steps, rolesStep(c.Scope, c.RoleIDs, &roles))
 	steps = append(steps, heldByStep(c.Scope, users, tx.now, held))
 	subjectReads, subject := subjectSteps(c.Scope, tx.actor, tx.now)
 	steps = append(steps, subjectReads...)
@@ -298,15 +299,12 @@ func keptBy(held []roster.Source, removed roster.Source) roster.Source {
 	return ""
 }
 
-// rolesSteps read into out the roles of scope that ids name, by id or by
-// the built-in aliases, with their permissions, in order of position.
-func rolesSteps(scope string, ids []string, out *[]roster.Role) []step {
-	if len(ids) == 0 {
-		return nil
-	}
+// rolesStep reads into out the roles of scope that ids (one or more)
+// name, by id or by the built-in aliases, with their permissions, in order
+// of position.
+func rolesStep(scope string, ids []string, out *[]roster.Role) step {
 	named := `scope = $1 AND (id IN (` + placeholders(2, len(ids)) + `) OR builtin IN (` + placeholders(2, len(ids)) + `))`
-	args := append([]any{scope}, anys(ids)...)
-	return []step{rowsOf(out, "roles", `SELECT `+roleColumns+`, `+permissionsColumn+` FROM roles WHERE `+named+` ORDER BY position`, args, scanRoleWithPermissions)}
+	return rowsOf(out, "roles", selectRoles+` WHERE `+named+` ORDER BY position`, append([]any{scope}, anys(ids)...), scanRole)
 }
 
 // resolveRoles finds among the roles read every role named, once each, or

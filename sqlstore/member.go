@@ -62,7 +62,7 @@ func (tx *Tx) defaultRoles(community string) ([]roster.Role, error) {
 	if roles, ok := tx.defaults[community]; ok {
 		return roles, nil
 	}
-	roles, err := queryRoles(tx.ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 AND is_default AND builtin != 'everyone' ORDER BY position`, community)
+	roles, err := queryRoles(tx.ctx, tx, selectRoles+` WHERE scope = $1 AND is_default AND builtin != 'everyone' ORDER BY position`, community)
 	if err != nil {
 		return nil, err
 	}

@@ -13,29 +13,18 @@ import (
 
 const roleColumns = `id, scope, name, description, colour, position, is_default, badge, builtin, metadata, version, created_at, updated_at`
 
-// permissionsColumn is a role's permissions, ordered and comma-separated
-// (NULL for none), as a column after roleColumns.
-const permissionsColumn = `(SELECT string_agg(key, ',' ORDER BY key) FROM role_permissions p WHERE p.role_id = roles.id)`
+// selectRoles reads roles: roleColumns, then their permissions, ordered
+// and comma-separated (NULL for none; permission keys hold no comma). The
+// table keeps its name: a query may not alias it.
+const selectRoles = `SELECT ` + roleColumns + `, (SELECT string_agg(key, ',' ORDER BY key) FROM role_permissions p WHERE p.role_id = roles.id) FROM roles`
 
-func scanRole(s scanner) (roster.Role, error) { return scanRoleAnd(s) }
-
-// scanRoleWithPermissions scans roleColumns and permissionsColumn.
-func scanRoleWithPermissions(s scanner) (roster.Role, error) {
-	var perms sql.NullString
-	r, err := scanRoleAnd(s, &perms)
-	if perms.String != "" {
-		r.Permissions = strings.Split(perms.String, ",")
-	}
-	return r, err
-}
-
-// scanRoleAnd scans roleColumns, then the columns after them into more.
-func scanRoleAnd(s scanner, more ...any) (roster.Role, error) {
+// scanRole scans a row of selectRoles.
+func scanRole(s scanner) (roster.Role, error) {
 	var r roster.Role
 	var scope string
-	var colour, meta sql.NullString
+	var colour, meta, perms sql.NullString
 	var created, updated int64
-	err := s.Scan(append([]any{&r.ID, &scope, &r.Name, &r.Description, &colour, &r.Position, &r.IsDefault, &r.Badge, &r.Builtin, &meta, &r.Version, &created, &updated}, more...)...)
+	err := s.Scan(&r.ID, &scope, &r.Name, &r.Description, &colour, &r.Position, &r.IsDefault, &r.Badge, &r.Builtin, &meta, &r.Version, &created, &updated, &perms)
 	if err != nil {
 		return r, err
 	}
@@ -48,71 +37,29 @@ func scanRoleAnd(s scanner, more ...any) (roster.Role, error) {
 	}
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	r.Permissions = []string{}
+	if perms.String != "" {
+		r.Permissions = strings.Split(perms.String, ",")
+	}
 	return r, nil
-}
-
-// withPermissions fills in the permissions of the roles.
-func withPermissions(ctx context.Context, q querier, roles []roster.Role) error {
-	if len(roles) == 0 {
-		return nil
-	}
-	ids := make([]string, len(roles))
-	for i, r := range roles {
-		ids[i] = r.ID
-	}
-	return pipe(ctx, q, permissionsStep(`role_id IN (`+placeholders(1, len(ids))+`)`, anys(ids), &roles))
-}
-
-// permissionsStep fills in the permissions of the roles from the rows of
-// role_permissions matching where. The roles may be read by an earlier
-// step of the same pipeline: they are looked at from the first row on.
-func permissionsStep(where string, args []any, roles *[]roster.Role) step {
-	var index map[string]int
-	return step{what: "role permissions", query: `SELECT role_id, key FROM role_permissions WHERE ` + where + ` ORDER BY key`, args: args,
-		scan: func(s scanner) error {
-			var id, key string
-			if err := s.Scan(&id, &key); err != nil {
-				return err
-			}
-			if index == nil {
-				index = make(map[string]int, len(*roles))
-				for i, r := range *roles {
-					index[r.ID] = i
-				}
-			}
-			if i, ok := index[id]; ok {
-				r := &(*roles)[i]
-				r.Permissions = append(r.Permissions, key)
-			}
-			return nil
-		}}
 }
 
 // findRole returns a role of scope by id, or by the built-in alias
 // "everyone" or "admin".
 func findRole(ctx context.Context, q querier, scope, id string) (roster.Role, error) {
-	query := `SELECT ` + roleColumns + ` FROM roles WHERE scope = $1 AND id = $2`
+	query := selectRoles + ` WHERE scope = $1 AND id = $2`
 	if id == roster.BuiltinEveryone || id == roster.BuiltinAdmin {
-		query = `SELECT ` + roleColumns + ` FROM roles WHERE scope = $1 AND builtin = $2`
+		query = selectRoles + ` WHERE scope = $1 AND builtin = $2`
 	}
 	r, err := scanRole(q.QueryRowContext(ctx, query, scope, id))
 	if err != nil {
 		return r, notFound(err, roster.EROLENOTFOUND, "role %s not found", id)
 	}
-	roles := []roster.Role{r}
-	if err := withPermissions(ctx, q, roles); err != nil {
-		return r, err
-	}
-	return roles[0], nil
+	return r, nil
 }
 
 // queryRoles reads roles with their permissions.
 func queryRoles(ctx context.Context, q querier, query string, args ...any) ([]roster.Role, error) {
-	roles, err := collect(ctx, q, "roles", query, args, scanRole)
-	if err != nil {
-		return nil, err
-	}
-	return roles, withPermissions(ctx, q, roles)
+	return collect(ctx, q, "roles", query, args, scanRole)
 }
 
 func facts(r roster.Role) authz.RoleFacts {
@@ -143,7 +90,7 @@ func (db *DB) ListRoles(ctx context.Context, scope string, p roster.Page) ([]ros
 	var roles []roster.Role
 	err = db.viewScope(ctx, scope, func(tx sqlTx, _ string) error {
 		var err error
-		roles, err = queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 AND position > $2 ORDER BY position LIMIT $3`, scope, after, pg.fetch())
+		roles, err = queryRoles(ctx, tx, selectRoles+` WHERE scope = $1 AND position > $2 ORDER BY position LIMIT $3`, scope, after, pg.fetch())
 		return err
 	})
 	if err != nil {

@@ -266,7 +266,7 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]roster.Role, roster.Revision, error) {
 	var all []roster.Role
 	rev, err := db.updateScope(ctx, scope, func(tx *Tx, owner string) error {
-		roles, err := queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 AND builtin != 'everyone' ORDER BY position`, scope)
+		roles, err := queryRoles(ctx, tx, selectRoles+` WHERE scope = $1 AND builtin != 'everyone' ORDER BY position`, scope)
 		if err != nil {
 			return err
 		}
@@ -306,7 +306,7 @@ func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]r
 				return err
 			}
 		}
-		all, err = queryRoles(ctx, tx, `SELECT `+roleColumns+` FROM roles WHERE scope = $1 ORDER BY position`, scope)
+		all, err = queryRoles(ctx, tx, selectRoles+` WHERE scope = $1 ORDER BY position`, scope)
 		return err
 	})
 	if err != nil {
