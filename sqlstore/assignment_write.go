@@ -105,6 +105,15 @@ func (k changeKind) at(field string, i int) string {
 // in a second). In a community the member's roles afterwards follow from those
 // held before; at platform scope they are read with what it writes.
 func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]roster.PairResult, error) {
+	if c.ExpiresAt != nil {
+		// The expiry is checked again at the write's time, as it is
+		// stored: a change that waited past it would grant nothing.
+		exp := fromMicros(micros(*c.ExpiresAt))
+		c.ExpiresAt = &exp
+		if err := c.Clean(tx.now); err != nil {
+			return nil, err
+		}
+	}
 	users := roster.Unique(c.UserIDs)
 	var o owner
 	var roles []roster.Role

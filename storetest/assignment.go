@@ -27,6 +27,10 @@ var assignmentTests = []test{
 	{"PlatformAssignment", testPlatformAssignment},
 	{"ConcurrentAdd", testConcurrentAdd},
 	{"SingleAnswer", testSingleAnswer},
+	{"ExpiredReplacedAnswer", testExpiredReplacedAnswer},
+	{"ExpiredWhileWaiting", testExpiredWhileWaiting},
+	{"LastAdminByID", testLastAdminByID},
+	{"BatchMembership", testBatchMembership},
 }
 
 // wantResults fails unless the outcomes are want, one per pair, in any
