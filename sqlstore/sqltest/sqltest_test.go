@@ -92,6 +92,9 @@ func TestPostgresReusedCopyMatchesTheTemplate(t *testing.T) {
 	Postgres.Require(t)
 	var used string
 	t.Run("writes", func(t *testing.T) {
+		// Copies an earlier test used are free first: the one this test
+		// frees is then the last listed free, and the next one taken.
+		pg.template.idle()
 		used = Postgres.DSN(t)
 		ctx := roster.NewContext(t.Context(), roster.Actor{KeyID: "k1"})
 		db, err := sqlstore.Open(ctx, used, sqlstore.Options{})
