@@ -29,10 +29,16 @@ type ChangeFacts struct {
 	HasOwner bool
 	// Platform is true at platform scope.
 	Platform bool
-	// AdminHolders are the users who hold the scope's admin role now;
-	// only a removal of the admin role where HasOwner is false needs
-	// them.
+	// AdminHolders are the users who hold the scope's admin role now,
+	// needed only when NeedsAdminHolders.
 	AdminHolders []string
+}
+
+// NeedsAdminHolders reports whether a removal with these facts (Pairs and
+// HasOwner set) is decided by AdminHolders: when it removes the admin role
+// from a scope no owner keeps.
+func (c ChangeFacts) NeedsAdminHolders() bool {
+	return !c.HasOwner && slices.ContainsFunc(c.Pairs, func(p Pair) bool { return p.Role.Builtin == roster.BuiltinAdmin })
 }
 
 // AddRoles decides adding roles and returns the outcome of each pair, in

@@ -313,3 +313,22 @@ func TestChangeRoles(t *testing.T) {
 		})
 	}
 }
+
+// TestNeedsAdminHolders: only a removal naming the admin role, in a scope
+// with no owner, is decided by the admin role's holders.
+func TestNeedsAdminHolders(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		f     ChangeFacts
+		needs bool
+	}{
+		{"admin, no owner", ChangeFacts{Pairs: []Pair{{User: "a", Role: rLow}, {User: "a", Role: rAdmin}}}, true},
+		{"admin, platform", ChangeFacts{Platform: true, Pairs: []Pair{{User: "a", Role: rAdmin}}}, true},
+		{"admin, an owner", ChangeFacts{HasOwner: true, Pairs: []Pair{{User: "a", Role: rAdmin}}}, false},
+		{"other roles, no owner", ChangeFacts{Pairs: []Pair{{User: "a", Role: rLow}, {User: "b", Role: rBan}}}, false},
+	} {
+		if got := tc.f.NeedsAdminHolders(); got != tc.needs {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.needs)
+		}
+	}
+}

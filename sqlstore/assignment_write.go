@@ -151,18 +151,17 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 		return nil, err
 	}
 	rc.HasOwner, rc.Actor = own != "", subject(own)
-	if k.remove && !rc.HasOwner && slices.ContainsFunc(roles, func(r roster.Role) bool { return r.Builtin == roster.BuiltinAdmin }) {
-		// Only a removal of the admin role, where no owner keeps the
-		// scope, needs its holders: a round trip of its own.
-		if rc.AdminHolders, err = adminHolders(tx, c.Scope); err != nil {
-			return nil, err
-		}
-	}
 	var names []string
 	for _, u := range users {
 		for _, r := range roles {
 			rc.Pairs = append(rc.Pairs, authz.Pair{User: u, Role: facts(r), Held: sources(held[u], r.ID)})
 			names = append(names, r.Name)
+		}
+	}
+	if k.remove && rc.NeedsAdminHolders() {
+		// Few removals need them: they take a round trip of their own.
+		if rc.AdminHolders, err = adminHolders(tx, c.Scope); err != nil {
+			return nil, err
 		}
 	}
 	decide := authz.AddRoles
@@ -236,15 +235,10 @@ func ownerAndMembersStep(community string, users []string, o *owner, members *[]
 	}}
 }
 
-// newGrant returns the grant the write makes from a source, as the
-// database holds it.
+// newGrant returns the grant the write makes from a source; change
+// rounds expires as it is stored.
 func (tx *Tx) newGrant(src roster.Source, expires *time.Time) roster.Grant {
-	g := roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now}
-	if expires != nil {
-		t := fromMicros(micros(*expires))
-		g.ExpiresAt = &t
-	}
-	return g
+	return roster.Grant{Source: src, GrantedBy: roster.Actor{KeyID: tx.actor.KeyID, UserID: tx.actor.UserID}, GrantedAt: tx.now, ExpiresAt: expires}
 }
 
 // heldAfter returns the roles held, ordered by position and their grants
