@@ -472,20 +472,33 @@ func testOnCommitConcurrent(t *testing.T, open Opener) {
 		handed = append(handed, events...)
 	})
 	start := MustRevision(t, f.key, f)
+	// The goroutines report failures with Errorf: Fatal must not be
+	// called from them.
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: users, RoleIDs: roles})
+		if _, _, err := f.AddRoles(f.key, roster.Change{Scope: "c1", UserIDs: users, RoleIDs: roles}); err != nil {
+			t.Errorf("AddRoles: %v", err)
+		}
 	})
 	for g := range 7 {
 		wg.Go(func() {
+			owner := "owner"
 			community := fmt.Sprintf("g%d", g)
-			MustCreateOwned(t, f.key, f, community, "owner")
+			if _, _, err := f.CreateCommunity(f.key, roster.Community{ID: community, Name: community, OwnerID: &owner}); err != nil {
+				t.Errorf("CreateCommunity(%s): %v", community, err)
+				return
+			}
 			for i := range 10 {
-				MustAddMember(t, f.key, f, community, fmt.Sprintf("m%d", i))
+				if _, _, err := f.AddMember(f.key, community, fmt.Sprintf("m%d", i), nil); err != nil {
+					t.Errorf("AddMember(%s, m%d): %v", community, i, err)
+				}
 			}
 		})
 	}
 	wg.Wait()
+	if t.Failed() {
+		return
+	}
 	var logged []roster.Event
 	for after := start; ; {
 		page, err := f.Changes(f.key, after, roster.MaxPageLimit)
