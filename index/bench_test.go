@@ -116,6 +116,31 @@ func BenchmarkCheckCached(b *testing.B) {
 	b.ReportMetric(chaseRatio(b, ix, queries), "x-chase")
 }
 
+// BenchmarkFindMember hashes each check's names and finds its member
+// entry, deciding nothing: the floor of a check that reads its entry from
+// memory, against the chase in the same run (x-chase).
+func BenchmarkFindMember(b *testing.B) {
+	ix, data, _ := fullIndex(b)
+	queries := data.Queries(2, 1<<16, 0)
+	find := func(from, n int) int {
+		found := 0
+		for i := from; i < from+n; i++ {
+			q := queries[i&(len(queries)-1)]
+			if index.FindMember(ix, q.CommunityID, q.UserID) {
+				found++
+			}
+		}
+		return found
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if found := find(0, b.N); found != b.N {
+		b.Fatalf("found %d of %d members", found, b.N)
+	}
+	b.StopTimer()
+	b.ReportMetric(timesChase(ix, func(from, n int) { find(from, n) }), "x-chase")
+}
+
 // BenchmarkCheckChannel answers one check in a channel with overwrites.
 func BenchmarkCheckChannel(b *testing.B) { benchAllowed(b, 1) }
 
@@ -190,18 +215,25 @@ func chaseOf(ix *index.Index) []uint64 {
 	return chase
 }
 
-// chaseRatio times rounds of checks and as many steps of the chase over
-// the index's members table, in turns, and returns the ratio of the time
-// per check to the time per step, each from its fastest rounds: rounds
-// are short, so that many run without another process taking the core.
+// chaseRatio returns the time per check of the queries over a step of the
+// chase, measured in turns (see timesChase).
 func chaseRatio(b *testing.B, ix *index.Index, queries []roster.Check) float64 {
+	return timesChase(ix, func(from, n int) { checks(b, ix, queries, from, n) })
+}
+
+// timesChase times rounds of work(from, n), n ops from the op at from on,
+// and as many steps of the chase over the index's members table, in turns,
+// and returns the ratio of the time per op to the time per step, each from
+// its fastest rounds: rounds are short, so that many run without another
+// process taking the core.
+func timesChase(ix *index.Index, work func(from, n int)) float64 {
 	t := chaseOf(ix)
 	const rounds, n = 256, 1 << 11
 	took, steps := make([]time.Duration, rounds), make([]time.Duration, rounds)
 	var at uint64
 	for r := range rounds {
 		start := time.Now()
-		checks(b, ix, queries, r*n, n)
+		work(r*n, n)
 		mid := time.Now()
 		for range n {
 			at = t[at]
