@@ -1,6 +1,10 @@
 package index
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/rosterhq/roster"
+)
 
 // MembersBytes returns the size of the index's members table: the data
 // checks read from memory.
@@ -12,11 +16,12 @@ func MembersBytes(ix *Index) int {
 // MemberEntryBytes is the size of an entry of the members table.
 const MemberEntryBytes = int(unsafe.Sizeof(entry[member]{}))
 
-// FindMember hashes a check's names and finds its member entry, deciding
-// nothing: the part of a check that reads memory.
-func FindMember(ix *Index, community, user string) bool {
+// FindMember hashes a check's names and finds its member entry as a check
+// does, deciding nothing: the part of a check that reads memory.
+func FindMember(ix *Index, c roster.Check) bool {
 	v := ix.snap.Load()
-	who := v.names.of(community, user)
-	at, key := v.members.probe(who)
-	return v.members.finish(who, at, key) != nil
+	var p probe
+	v.name(c, &p)
+	v.probe(&p)
+	return v.members.finish(p.who, p.at, p.key) != nil
 }
