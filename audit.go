@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,9 @@ const (
 	ActionRolesReordered    = "role.reordered"
 	ActionMemberRoleAdded   = "member.role_added"
 	ActionMemberRoleRemoved = "member.role_removed"
+	// ActionMemberRoleExpired is written once a grant's expiresAt has
+	// passed, when Roster removes it.
+	ActionMemberRoleExpired = "member.role_expired"
 	ActionChannelCreated    = "channel.created"
 	ActionChannelUpdated    = "channel.updated"
 	ActionChannelDeleted    = "channel.deleted"
@@ -73,7 +77,9 @@ type EventFilter struct {
 	CommunityID  string
 	PlatformOnly bool
 	// Actor matches the acting key id or user id.
-	Actor  string
+	Actor string
+	// Action matches one action, or, ending in a dot ("member."), every
+	// action it begins.
 	Action string
 	// Target matches the target id.
 	Target string
@@ -87,8 +93,38 @@ type AuditService interface {
 	// VIEW_AUDIT_LOG in the community (at platform scope for the whole log).
 	ListEvents(ctx context.Context, filter EventFilter, page Page) ([]Event, string, error)
 
+	// FollowEvents returns, for a follower of the log, at most limit
+	// events after the revision that match the filter, oldest first, and
+	// the filter the actor reads by: the one given, narrowed to its
+	// community for a key restricted to one. The actor may read what
+	// ListEvents lets it read, else FollowEvents returns the same error.
+	// With limit 0 it reads nothing and only decides.
+	FollowEvents(ctx context.Context, filter EventFilter, after Revision, limit int) ([]Event, EventFilter, error)
+
 	// CurrentRevision returns the revision of the newest event.
 	CurrentRevision(ctx context.Context) (Revision, error)
+}
+
+// Match reports whether the event passes the filter (whose Newest, an
+// order, matches everything).
+func (f EventFilter) Match(e Event) bool {
+	switch {
+	case f.CommunityID != "" && (e.CommunityID == nil || *e.CommunityID != f.CommunityID),
+		f.PlatformOnly && e.CommunityID != nil,
+		f.Actor != "" && f.Actor != e.Actor.KeyID && f.Actor != e.Actor.UserID,
+		f.Target != "" && f.Target != e.TargetID:
+		return false
+	}
+	return MatchAction(f.Action, e.Action)
+}
+
+// MatchAction reports whether an action filter, one action or a prefix
+// ending in a dot, matches the action; an empty filter matches every one.
+func MatchAction(filter, action string) bool {
+	if strings.HasSuffix(filter, ".") {
+		return strings.HasPrefix(action, filter)
+	}
+	return filter == "" || filter == action
 }
 
 // MaxActionLength bounds the action an audit filter names; an actor or a

@@ -11,7 +11,7 @@ func (s *Server) listEvents(ctx context.Context, in *struct {
 	CommunityID string `query:"communityId" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"Only this community's events."`
 	Platform    bool   `query:"platform" doc:"Only platform-scope events (catalog, users, platform roles, keys)."`
 	Actor       string `query:"actor" maxLength:"128" doc:"Only events by this key id or acting user id."`
-	Action      string `query:"action" maxLength:"64" doc:"Only this action, such as member.role_added."`
+	Action      string `query:"action" maxLength:"64" doc:"Only this action (member.role_added), or every action a prefix ending in a dot begins (member.)."`
 	Target      string `query:"target" maxLength:"128" doc:"Only events about this target id (a role, user, community, key or permission)."`
 	Order       string `query:"order" enum:"asc,desc" default:"asc" doc:"asc: oldest first (follow the log); desc: newest first."`
 }) (*listOutput[roster.Event], error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/events"
 	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
@@ -116,13 +117,18 @@ func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string, wait time.Dur
 	if err != nil {
 		tb.Fatal(err)
 	}
-	server, release := takeServer(index.NewService(db, ix), clock)
+	feed, err := events.Open(ctx, db, events.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	server, release := takeServer(index.NewService(db, ix), feed, clock)
 	srv := httptest.NewServer(server)
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
 			srv.Close() // after the requests in flight
 			release()
+			feed.Close()
 			ix.Close()
 			db.Close()
 		})
@@ -146,15 +152,18 @@ var servers struct {
 type pooledServer struct {
 	*api.Server
 	svc   switchService
+	feed  switchFeed
 	clock *Clock
 }
 
-// switchService is the service of the test holding a server.
+// switchService is the service of the test holding a server, and
+// switchFeed its feed.
 type switchService struct{ roster.Service }
+type switchFeed struct{ roster.ChangeFeed }
 
 // takeServer returns a server over the service and clock, and the function
 // that gives it back, which is called once no request is in flight.
-func takeServer(svc roster.Service, clock *Clock) (*pooledServer, func()) {
+func takeServer(svc roster.Service, feed roster.ChangeFeed, clock *Clock) (*pooledServer, func()) {
 	servers.mu.Lock()
 	var p *pooledServer
 	if n := len(servers.free); n > 0 {
@@ -164,15 +173,16 @@ func takeServer(svc roster.Service, clock *Clock) (*pooledServer, func()) {
 	if p == nil {
 		p = &pooledServer{}
 		p.Server = api.New(&p.svc, api.Options{
-			Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Now: func() time.Time { return p.clock.Now() },
+			Log:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Now:  func() time.Time { return p.clock.Now() },
+			Feed: &p.feed,
 		})
 	}
-	p.svc.Service, p.clock = svc, clock
+	p.svc.Service, p.feed.ChangeFeed, p.clock = svc, feed, clock
 	p.ForgetKeys()
 	api.OnLeanCheck(p.Server, nil)
 	return p, func() {
-		p.svc.Service, p.clock = nil, nil
+		p.svc.Service, p.feed.ChangeFeed, p.clock = nil, nil, nil
 		servers.mu.Lock()
 		servers.free = append(servers.free, p)
 		servers.mu.Unlock()

@@ -23,6 +23,7 @@ const MaxBodyBytes = 1 << 20
 // Server serves the API over a store.
 type Server struct {
 	store roster.Service
+	feed  roster.ChangeFeed
 	keys  keyCache
 	log   *slog.Logger
 	now   roster.Clock
@@ -38,6 +39,9 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock of the API-key cache; time.Now when nil.
 	Now roster.Clock
+	// Feed serves the change feed and the watch stream, which answer
+	// not_ready without one.
+	Feed roster.ChangeFeed
 }
 
 // New returns a server over the service.
@@ -48,7 +52,7 @@ func New(store roster.Service, opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Server{store: store, log: opt.Log, now: opt.Now}
+	s := &Server{store: store, feed: opt.Feed, log: opt.Log, now: opt.Now}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
 	s.handler = s.observe(screen(route(mux)))
@@ -171,7 +175,7 @@ func tag(path string) string {
 		return "Users"
 	case strings.HasPrefix(path, "/v1/permissions"):
 		return "Permissions"
-	case strings.HasPrefix(path, "/v1/audit"):
+	case strings.HasPrefix(path, "/v1/audit"), path == "/v1/changes", path == "/v1/watch":
 		return "Audit"
 	case strings.HasPrefix(path, "/v1/api-keys"):
 		return "API keys"
@@ -245,6 +249,8 @@ func (s *Server) routes(api huma.API) {
 	huma.Register(api, op("POST", "/v1/check/batch", "checkBatch", "Many checks in one request", notFound, notReady), s.checkBatch)
 
 	huma.Register(api, op("GET", "/v1/audit", "listAuditEvents", "Read the audit log", notFound), s.listEvents)
+	s.registerChanges(api)
+	s.registerWatch(api)
 
 	huma.Register(api, created(op("POST", "/v1/api-keys", "createAPIKey", "Create an API key (its secret is shown once)", notFound)), s.createAPIKey)
 	huma.Register(api, op("GET", "/v1/api-keys", "listAPIKeys", "List API keys"), s.listAPIKeys)

@@ -65,6 +65,7 @@
 //	                                write  DeleteOverwrite
 //	check, checkBatch               check  Allowed (with Reach per check)
 //	listAuditEvents                 read   AuditScope, then ReadAudit
+//	listChanges, watchChanges       read   AuditScope, then ReadAudit
 //	createAPIKey                    admin  CreateKey
 //	listAPIKeys                     admin  ListKeys
 //	revokeAPIKey                    admin  RevokeKey

@@ -88,6 +88,8 @@ var Operations = map[string]Operation{
 	"checkBatch": {Scope: keyCheck},
 
 	"listAuditEvents": {Scope: keyRead},
+	"listChanges":     {Scope: keyRead},
+	"watchChanges":    {Scope: keyRead},
 
 	"createAPIKey": {Scope: keyAdmin, Platform: true},
 	"listAPIKeys":  {Scope: keyAdmin, Platform: true},

@@ -18,9 +18,6 @@ func (db *DB) CurrentRevision(ctx context.Context) (roster.Revision, error) {
 
 // ListEvents reads the audit log.
 func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Page) ([]roster.Event, string, error) {
-	if err := f.Clean(); err != nil {
-		return nil, "", err
-	}
 	pg, err := parsePage(p)
 	if err != nil {
 		return nil, "", err
@@ -29,13 +26,60 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 	if err != nil {
 		return nil, "", err
 	}
-	actor := roster.ActorFrom(ctx)
-	if f, err = authz.AuditScope(actor, f); err != nil {
-		return nil, "", err
-	}
 	var events []roster.Event
 	var next string
-	err = db.view(ctx, func(tx sqlTx) error {
+	err = db.readEvents(ctx, &f, func(tx sqlTx) error {
+		list, err := queryEvents(ctx, tx, eventQuery(f, after, pg.fetch()))
+		events, next = paginate(pg, list, func(e roster.Event) string { return strconv.FormatInt(int64(e.Revision), 10) })
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return events, next, nil
+}
+
+// FollowEvents reads the events after a revision for a follower.
+func (db *DB) FollowEvents(ctx context.Context, f roster.EventFilter, after roster.Revision, limit int) ([]roster.Event, roster.EventFilter, error) {
+	f.Newest = false
+	if err := (roster.Page{Limit: limit}).Check(); err != nil {
+		return nil, f, err
+	}
+	var events []roster.Event
+	var read func(tx sqlTx) error
+	if limit > 0 {
+		read = func(tx sqlTx) error {
+			var err error
+			events, err = queryEvents(ctx, tx, eventQuery(f, max(int64(after), 0), limit))
+			return err
+		}
+	}
+	err := db.readEvents(ctx, &f, read)
+	if err != nil {
+		return nil, f, err
+	}
+	return events, f, nil
+}
+
+// readEvents checks the filter, narrows it to what the actor reads by and
+// decides whether the actor may read it; then runs read, when not nil, in
+// the same transaction.
+func (db *DB) readEvents(ctx context.Context, f *roster.EventFilter, read func(tx sqlTx) error) error {
+	if err := f.Clean(); err != nil {
+		return err
+	}
+	actor := roster.ActorFrom(ctx)
+	narrowed, err := authz.AuditScope(actor, *f)
+	if err != nil {
+		return err
+	}
+	*f = narrowed
+	if read == nil && !actor.IsUser() {
+		// A key's standing is its scope, which it was admitted by: the
+		// database holds no fact of the decision.
+		return authz.ReadAudit(authz.ReadAuditFacts{Actor: authz.Key, Community: f.CommunityID})
+	}
+	return db.view(ctx, func(tx sqlTx) error {
 		scope := roster.Platform
 		if f.CommunityID != "" {
 			scope = f.CommunityID
@@ -52,53 +96,68 @@ func (db *DB) ListEvents(ctx context.Context, f roster.EventFilter, p roster.Pag
 		if err := authz.ReadAudit(authz.ReadAuditFacts{Actor: s, Community: f.CommunityID, Gone: gone}); err != nil {
 			return err
 		}
-		var where []string
-		args := []any{pg.fetch()}
-		cond := func(c string, v any) {
-			args = append(args, v)
-			where = append(where, strings.ReplaceAll(c, "$", "$"+strconv.Itoa(len(args))))
+		if read == nil {
+			return nil
 		}
-		if f.CommunityID != "" || f.PlatformOnly {
-			cond("scope = $", scope)
-		}
-		if f.Actor != "" {
-			cond("(actor_key = $ OR actor_user = $)", f.Actor)
-		}
-		if f.Action != "" {
-			cond("action = $", f.Action)
-		}
-		if f.Target != "" {
-			cond("target_id = $", f.Target)
-		}
-		order, past := "ASC", "revision > $"
-		if f.Newest {
-			order, past = "DESC", "revision < $"
-		}
-		if after >= 0 {
-			cond(past, after)
-		}
-		query := `SELECT ` + eventColumns + ` FROM audit_events`
-		if len(where) > 0 {
-			query += " WHERE " + strings.Join(where, " AND ")
-		}
-		list, err := queryEvents(ctx, tx, query+" ORDER BY revision "+order+" LIMIT $1", args...)
-		if err != nil {
-			return err
-		}
-		events, next = paginate(pg, list, func(e roster.Event) string { return strconv.FormatInt(int64(e.Revision), 10) })
-		return nil
+		return read(tx)
 	})
-	if err != nil {
-		return nil, "", err
+}
+
+// query is a statement and its arguments.
+type query struct {
+	text string
+	args []any
+}
+
+// eventQuery selects at most limit events of the filter, oldest first (or
+// newest first), after the revision when it is not negative.
+func eventQuery(f roster.EventFilter, after int64, limit int) query {
+	var where []string
+	args := []any{limit}
+	cond := func(c string, v ...any) {
+		for _, v := range v {
+			args = append(args, v)
+			c = strings.Replace(c, "$?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		where = append(where, c)
 	}
-	return events, next, nil
+	if f.CommunityID != "" {
+		cond("scope = $?", f.CommunityID)
+	} else if f.PlatformOnly {
+		cond("scope = $?", roster.Platform)
+	}
+	if f.Actor != "" {
+		cond("(actor_key = $? OR actor_user = $?)", f.Actor, f.Actor)
+	}
+	if prefix, ok := strings.CutSuffix(f.Action, "."); ok {
+		// Every action that begins with "prefix.": those from it up to,
+		// not including, "prefix/", '/' following '.' in byte order.
+		cond("action >= $? AND action < $?", prefix+".", prefix+"/")
+	} else if f.Action != "" {
+		cond("action = $?", f.Action)
+	}
+	if f.Target != "" {
+		cond("target_id = $?", f.Target)
+	}
+	order, past := "ASC", "revision > $?"
+	if f.Newest {
+		order, past = "DESC", "revision < $?"
+	}
+	if after >= 0 {
+		cond(past, after)
+	}
+	text := `SELECT ` + eventColumns + ` FROM audit_events`
+	if len(where) > 0 {
+		text += " WHERE " + strings.Join(where, " AND ")
+	}
+	return query{text + " ORDER BY revision " + order + " LIMIT $1", args}
 }
 
 const eventColumns = `revision, at, actor_key, actor_user, request_id, scope, action, target_type, target_id, before, after`
 
 // queryEvents runs a query of the event columns.
-func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]roster.Event, error) {
-	return collect(ctx, q, "audit", query, args, func(s scanner) (roster.Event, error) {
+func queryEvents(ctx context.Context, q querier, qu query) ([]roster.Event, error) {
+	return collect(ctx, q, "audit", qu.text, qu.args, func(s scanner) (roster.Event, error) {
 		var e roster.Event
 		var at int64
 		var scope string

@@ -42,7 +42,7 @@ func (db *DB) notified(rev roster.Revision) { db.committed(rev, nil) }
 
 // Changes returns at most limit events after the revision, oldest first.
 func (db *DB) Changes(ctx context.Context, after roster.Revision, limit int) ([]roster.Event, error) {
-	return queryEvents(ctx, db.read, `SELECT `+eventColumns+` FROM audit_events WHERE revision > $1 ORDER BY revision LIMIT $2`, after, limit)
+	return queryEvents(ctx, db.read, eventQuery(roster.EventFilter{}, int64(after), limit))
 }
 
 // LoadState sends sink the state checks depend on, read in one transaction,

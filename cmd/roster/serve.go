@@ -15,6 +15,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/events"
 	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 )
@@ -28,6 +29,7 @@ type Serve struct {
 	log    *slog.Logger
 	db     *sqlstore.DB
 	index  *index.Index
+	feed   *events.Feed
 	// Addr is the address listened on, once Run has started listening.
 	Addr chan string
 }
@@ -83,13 +85,16 @@ func (m *Serve) Run(ctx context.Context) error {
 		return err
 	}
 	m.log.Info("index built", "revision", m.index.Revision(), "duration", time.Since(start).Round(time.Millisecond))
+	if m.feed, err = events.Open(ctx, db, events.Options{Log: m.log}); err != nil {
+		return err
+	}
 	defer tuneGC(c.gcHeadroom(os.Getenv))()
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           api.New(index.NewService(db, m.index), api.Options{Log: m.log}),
+		Handler:           api.New(index.NewService(db, m.index), api.Options{Log: m.log, Feed: m.feed}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -97,6 +102,9 @@ func (m *Serve) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
 	m.log.Info("roster is serving", "version", roster.Version, "addr", "http://"+ln.Addr().String(), "db", redacted(c.database()))
+	// Streams and long polls never end by themselves: the feed's close
+	// ends them, so that shutting down waits only for other requests.
+	srv.RegisterOnShutdown(func() { m.feed.Close() })
 	m.Addr <- ln.Addr().String()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
@@ -134,8 +142,11 @@ func (m *Serve) bootstrap(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the index and closes the database.
+// Close stops the feed and the index and closes the database.
 func (m *Serve) Close() error {
+	if m.feed != nil {
+		m.feed.Close()
+	}
 	if m.index != nil {
 		m.index.Close()
 	}
