@@ -108,6 +108,12 @@ type AssignmentService interface {
 	// ECANNOTREMOVEADMIN; from the last holder of a scope that has no owner,
 	// ELASTADMIN. A role not held through the source is reported NotHeld.
 	RemoveRoles(ctx context.Context, c Change) ([]PairResult, Revision, error)
+
+	// ExpireGrants removes at most limit grants whose ExpiresAt has
+	// passed, each with one member.role_expired event by the system
+	// actor, and returns how many it removed. Where several processes
+	// share the database, each grant's removal and event are made once.
+	ExpireGrants(ctx context.Context, limit int) (int, error)
 }
 
 // Clean checks a change. It returns a validation error naming each bad

@@ -42,7 +42,7 @@ func decode(e roster.Event) (change, error) {
 		fn, err = with(doc, func(ids []string) change { return func(st *state) { st.reorder(e.CommunityID, ids) } })
 	case roster.ActionMemberRoleAdded:
 		fn, err = with(doc, func(g grantDoc) change { return func(st *state) { st.Grant(scope, g.assignment()) } })
-	case roster.ActionMemberRoleRemoved:
+	case roster.ActionMemberRoleRemoved, roster.ActionMemberRoleExpired:
 		fn, err = with(doc, func(g grantDoc) change { return func(st *state) { st.ungrant(scope, g.assignment()) } })
 	case roster.ActionChannelCreated:
 		fn = func(st *state) { st.Channel(roster.Channel{CommunityID: scope, ID: e.TargetID}) }

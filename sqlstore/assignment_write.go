@@ -189,7 +189,7 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 		}
 	}
 	if k.remove {
-		err = tx.ungrant(c.Scope, changed...)
+		err = tx.ungrant(c.Scope, roster.ActionMemberRoleRemoved, changed...)
 	} else {
 		err = tx.grant(c.Scope, c.Source, c.ExpiresAt, changed...)
 	}
@@ -416,21 +416,25 @@ func (tx *Tx) grant(scope string, src roster.Source, expires *time.Time, as ...r
 func removeAssignments(tx *Tx, scope, where string, args ...any) error {
 	gone, err := collect(tx.ctx, tx, "assignments", `SELECT a.user_id, a.role_id, r.name, `+grantColumns+`
 		FROM assignments a JOIN roles r ON r.id = a.role_id WHERE a.scope = $1 AND `+where+` ORDER BY a.user_id, a.role_id, a.source`,
-		append([]any{scope}, args...), func(s scanner) (roster.Assignment, error) {
-			var a roster.Assignment
-			var err error
-			a.Grant, err = scanGrant(s, &a.UserID, &a.RoleID, &a.RoleName)
-			return a, err
-		})
+		append([]any{scope}, args...), scanAssignment)
 	if err != nil {
 		return err
 	}
-	return tx.ungrant(scope, gone...)
+	return tx.ungrant(scope, roster.ActionMemberRoleRemoved, gone...)
+}
+
+// scanAssignment scans a user id, a role id and name, and a grant.
+func scanAssignment(s scanner) (roster.Assignment, error) {
+	var a roster.Assignment
+	var err error
+	a.Grant, err = scanGrant(s, &a.UserID, &a.RoleID, &a.RoleName)
+	return a, err
 }
 
 // ungrant deletes assignments, each of its grant's source, many per
-// statement, and writes an event for each.
-func (tx *Tx) ungrant(scope string, as ...roster.Assignment) error {
+// statement, and writes an event of the action (member.role_removed or
+// member.role_expired) for each.
+func (tx *Tx) ungrant(scope, action string, as ...roster.Assignment) error {
 	for chunk := range slices.Chunk(as, tx.db.dialect.maxRows) {
 		roles, users, sources := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
 		for i, a := range chunk {
@@ -441,7 +445,7 @@ func (tx *Tx) ungrant(scope string, as ...roster.Assignment) error {
 			(SELECT column1, column2, column3 FROM ` + from + `)`, args: args})
 	}
 	for _, a := range as {
-		if err := tx.event(scope, roster.ActionMemberRoleRemoved, roster.TargetMember, a.UserID, a, nil); err != nil {
+		if err := tx.event(scope, action, roster.TargetMember, a.UserID, a, nil); err != nil {
 			return err
 		}
 	}

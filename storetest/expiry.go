@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ var expiryTests = []test{
 	{"ExpiredAdminNotCounted", testExpiredAdminNotCounted},
 	{"ExpiredPlatformAdminNotCounted", testExpiredPlatformAdminNotCounted},
 	{"ExpiredRoleNotInUse", testExpiredRoleNotInUse},
+	{"ExpireGrants", testExpireGrants},
 }
 
 func testExpiredGrantNotHeld(t *testing.T, open Opener) {
@@ -140,4 +143,61 @@ func testExpiredRoleNotInUse(t *testing.T, open Opener) {
 	f.clock.Advance(2 * time.Hour)
 	_, err = f.DeleteRole(f.key, "c1", r.ID, roster.RoleDelete{})
 	wantCode(t, "DeleteRole once every grant expired", err, "")
+}
+
+func testExpireGrants(t *testing.T, open Opener) {
+	f := newClockFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice", "bob")
+	r := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Temp", Permissions: []string{roster.PermBanMembers}})
+	soon, later := f.clock.Now().Add(time.Minute), f.clock.Now().Add(time.Hour)
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice"}, RoleIDs: []string{r.ID}, ExpiresAt: &soon})
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"bob"}, RoleIDs: []string{r.ID}, ExpiresAt: &later})
+	MustAddRoles(t, f.key, f, roster.Change{Scope: roster.Platform, UserIDs: []string{"carol"}, RoleIDs: []string{roster.BuiltinAdmin}, ExpiresAt: &soon})
+	if n, err := f.ExpireGrants(f.key, 100); err != nil || n != 0 {
+		t.Fatalf("ExpireGrants before any expiry: got %d, %v; want 0", n, err)
+	}
+
+	f.clock.Advance(2 * time.Minute)
+	before := MustRevision(t, f.key, f)
+	if n, err := f.ExpireGrants(f.key, 100); err != nil || n != 2 {
+		t.Fatalf("ExpireGrants: got %d, %v; want alice's and carol's grants", n, err)
+	}
+	events := MustEventsSince(t, f.key, f, before)
+	var got []string
+	for _, e := range events {
+		var a roster.Assignment
+		if err := json.Unmarshal(e.Before, &a); err != nil {
+			t.Fatalf("event %s: before %s: %v", e.Action, e.Before, err)
+		}
+		got = append(got, fmt.Sprintf("%s %s %v %s %s %v", e.Action, e.TargetID, e.CommunityID != nil, a.RoleName, e.Actor.KeyID, a.ExpiresAt != nil && a.ExpiresAt.Equal(soon)))
+		if string(e.After) != "null" {
+			t.Errorf("event %s: after %s, want null", e.Action, e.After)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"member.role_expired alice true Temp system true",
+		"member.role_expired carol false admin system true",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events: got %q, want %q", got, want)
+	}
+	holders, _, err := f.ListRoleHolders(f.key, "c1", r.ID, roster.Page{})
+	wantCode(t, "ListRoleHolders", err, "")
+	if len(holders) != 1 || holders[0].UserID != "bob" {
+		t.Errorf("holders once alice's grant expired: got %+v, want bob", holders)
+	}
+	if n, err := f.ExpireGrants(f.key, 100); err != nil || n != 0 {
+		t.Errorf("ExpireGrants again: got %d, %v; want 0, each grant removed once", n, err)
+	}
+	// Given again without an expiry, a grant is not removed.
+	MustAddRoles(t, f.key, f, one("c1", "alice", r.ID))
+	f.clock.Advance(2 * time.Hour)
+	if n, err := f.ExpireGrants(f.key, 1); err != nil || n != 1 {
+		t.Errorf("ExpireGrants of bob's grant: got %d, %v; want 1", n, err)
+	}
+	if got := MustMember(t, f.key, f, "c1", "alice"); !holds(got, r.ID) {
+		t.Errorf("alice, given Temp again with no expiry: got %v, want it held", got.Roles)
+	}
 }

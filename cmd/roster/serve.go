@@ -88,6 +88,13 @@ func (m *Serve) Run(ctx context.Context) error {
 	if m.feed, err = events.Open(ctx, db, events.Options{Log: m.log}); err != nil {
 		return err
 	}
+	expiring, stopExpiring := context.WithCancel(ctx)
+	expired := make(chan struct{})
+	go func() {
+		defer close(expired)
+		events.Expire(expiring, db, time.Second, m.log)
+	}()
+	defer func() { stopExpiring(); <-expired }()
 	defer tuneGC(c.gcHeadroom(os.Getenv))()
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
