@@ -38,6 +38,8 @@ const (
 	EROLENOTHELD        = "role_not_held"
 	ECHANNELNOTFOUND    = "channel_not_found"
 	EOVERWRITENOTFOUND  = "overwrite_not_found"
+	EWEBHOOKNOTFOUND    = "webhook_not_found"
+	EDELIVERYNOTFOUND   = "delivery_not_found"
 
 	// 409: the request conflicts with the current state.
 	ELASTADMIN         = "last_admin"
@@ -57,6 +59,8 @@ const (
 	// EWRITECONFLICT: the write kept conflicting with concurrent writes
 	// and was not made; sending it again is safe.
 	EWRITECONFLICT = "write_conflict"
+	// ELEASELOST: another replica now delivers the webhook.
+	ELEASELOST = "lease_lost"
 )
 
 // Error is the one error type of Roster's domain. Code is one of the E*

@@ -12,6 +12,8 @@ type Store interface {
 	ChannelService
 	AuditService
 	APIKeyService
+	WebhookService
+	WebhookDeliveries
 	ChangeLog
 	Close() error
 }

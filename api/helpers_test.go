@@ -121,13 +121,16 @@ func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string, wait time.Dur
 	if err != nil {
 		tb.Fatal(err)
 	}
-	server, release := takeServer(index.NewService(db, ix), feed, clock)
+	hooks := events.StartDispatcher(db, feed, events.DispatchOptions{AllowPrivate: true, Lease: 3 * time.Second,
+		Retries: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}})
+	server, release := takeServer(index.NewService(db, ix), feed, hooks, clock)
 	srv := httptest.NewServer(server)
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
 			srv.Close() // after the requests in flight
 			release()
+			hooks.Close()
 			feed.Close()
 			ix.Close()
 			db.Close()
@@ -153,6 +156,7 @@ type pooledServer struct {
 	*api.Server
 	svc   switchService
 	feed  switchFeed
+	hooks switchHooks
 	clock *Clock
 }
 
@@ -160,10 +164,11 @@ type pooledServer struct {
 // switchFeed its feed.
 type switchService struct{ roster.Service }
 type switchFeed struct{ roster.ChangeFeed }
+type switchHooks struct{ roster.WebhookSender }
 
 // takeServer returns a server over the service and clock, and the function
 // that gives it back, which is called once no request is in flight.
-func takeServer(svc roster.Service, feed roster.ChangeFeed, clock *Clock) (*pooledServer, func()) {
+func takeServer(svc roster.Service, feed roster.ChangeFeed, hooks roster.WebhookSender, clock *Clock) (*pooledServer, func()) {
 	servers.mu.Lock()
 	var p *pooledServer
 	if n := len(servers.free); n > 0 {
@@ -173,16 +178,17 @@ func takeServer(svc roster.Service, feed roster.ChangeFeed, clock *Clock) (*pool
 	if p == nil {
 		p = &pooledServer{}
 		p.Server = api.New(&p.svc, api.Options{
-			Log:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Now:  func() time.Time { return p.clock.Now() },
-			Feed: &p.feed,
+			Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Now:      func() time.Time { return p.clock.Now() },
+			Feed:     &p.feed,
+			Webhooks: &p.hooks,
 		})
 	}
-	p.svc.Service, p.feed.ChangeFeed, p.clock = svc, feed, clock
+	p.svc.Service, p.feed.ChangeFeed, p.hooks.WebhookSender, p.clock = svc, feed, hooks, clock
 	p.ForgetKeys()
 	api.OnLeanCheck(p.Server, nil)
 	return p, func() {
-		p.svc.Service, p.feed.ChangeFeed, p.clock = nil, nil, nil
+		p.svc.Service, p.feed.ChangeFeed, p.hooks.WebhookSender, p.clock = nil, nil, nil, nil
 		servers.mu.Lock()
 		servers.free = append(servers.free, p)
 		servers.mu.Unlock()

@@ -49,7 +49,10 @@ var problemFacts = map[string]*huma.Schema{
 // Extra.
 func (p *Problem) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
 	for name, fact := range problemFacts {
-		s.Properties[name] = fact
+		// A copy: huma writes into the schemas of each API it builds, and
+		// servers are built side by side (as tests do).
+		copied := *fact
+		s.Properties[name] = &copied
 	}
 	s.AdditionalProperties = &huma.Schema{Description: "A fact of the problem not listed here."}
 	for _, code := range slices.Sorted(maps.Keys(statuses)) {
@@ -119,6 +122,8 @@ var statuses = map[string]int{
 	roster.EAPIKEYNOTFOUND:     http.StatusNotFound,
 	roster.ECHANNELNOTFOUND:    http.StatusNotFound,
 	roster.EOVERWRITENOTFOUND:  http.StatusNotFound,
+	roster.EWEBHOOKNOTFOUND:    http.StatusNotFound,
+	roster.EDELIVERYNOTFOUND:   http.StatusNotFound,
 	roster.EROLENOTHELD:        http.StatusNotFound,
 	roster.EMETHODNOTALLOWED:   http.StatusMethodNotAllowed,
 	roster.ELASTADMIN:          http.StatusConflict,
@@ -136,6 +141,7 @@ var statuses = map[string]int{
 	roster.EAPIKEYREVOKED:      http.StatusConflict,
 	roster.ELASTADMINKEY:       http.StatusConflict,
 	roster.EWRITECONFLICT:      http.StatusConflict,
+	roster.ELEASELOST:          http.StatusConflict,
 	roster.EVERSIONMISMATCH:    http.StatusPreconditionFailed,
 	roster.EBODYTOOLARGE:       http.StatusRequestEntityTooLarge,
 	roster.EUNSUPPORTEDMEDIA:   http.StatusUnsupportedMediaType,

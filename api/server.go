@@ -24,9 +24,11 @@ const MaxBodyBytes = 1 << 20
 type Server struct {
 	store roster.Service
 	feed  roster.ChangeFeed
-	keys  keyCache
-	log   *slog.Logger
-	now   roster.Clock
+	// webhooks sends messages by hand; nil on a server that delivers none.
+	webhooks roster.WebhookSender
+	keys     keyCache
+	log      *slog.Logger
+	now      roster.Clock
 	// leanHook, when set (by tests), is called each time the lean check
 	// path answers a request.
 	leanHook func()
@@ -42,6 +44,9 @@ type Options struct {
 	// Feed serves the change feed and the watch stream, which answer
 	// not_ready without one.
 	Feed roster.ChangeFeed
+	// Webhooks sends test messages and retries, which answer not_ready
+	// without it.
+	Webhooks roster.WebhookSender
 }
 
 // New returns a server over the service.
@@ -52,7 +57,7 @@ func New(store roster.Service, opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Server{store: store, feed: opt.Feed, log: opt.Log, now: opt.Now}
+	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, log: opt.Log, now: opt.Now}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
 	s.handler = s.observe(screen(route(mux)))
@@ -154,6 +159,7 @@ var tags = []*huma.Tag{
 	{Name: "Users", Description: "A user's record, and their communities."},
 	{Name: "Audit", Description: "The audit log: every change, who made it, before and after."},
 	{Name: "API keys", Description: "The keys that call the API, their scopes and reach."},
+	{Name: "Webhooks", Description: "Endpoints that receive the change log's events, signed (Standard Webhooks), in order, at least once."},
 	{Name: "Health", Description: "Liveness and readiness, for load balancers: no key needed."},
 }
 
@@ -179,6 +185,8 @@ func tag(path string) string {
 		return "Audit"
 	case strings.HasPrefix(path, "/v1/api-keys"):
 		return "API keys"
+	case strings.HasPrefix(path, "/v1/webhooks"):
+		return "Webhooks"
 	}
 	return "Health"
 }
@@ -251,6 +259,7 @@ func (s *Server) routes(api huma.API) {
 	huma.Register(api, op("GET", "/v1/audit", "listAuditEvents", "Read the audit log", notFound), s.listEvents)
 	s.registerChanges(api)
 	s.registerWatch(api)
+	s.registerWebhooks(api)
 
 	huma.Register(api, created(op("POST", "/v1/api-keys", "createAPIKey", "Create an API key (its secret is shown once)", notFound)), s.createAPIKey)
 	huma.Register(api, op("GET", "/v1/api-keys", "listAPIKeys", "List API keys"), s.listAPIKeys)

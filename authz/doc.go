@@ -69,5 +69,10 @@
 //	createAPIKey                    admin  CreateKey
 //	listAPIKeys                     admin  ListKeys
 //	revokeAPIKey                    admin  RevokeKey
+//	createWebhook                   admin  WebhookScope, then ManageWebhook
+//	listWebhooks, getWebhook, updateWebhook, deleteWebhook,
+//	rotateWebhookSecret, listWebhookDeliveries,
+//	retryWebhookDelivery, testWebhook
+//	                                admin  ManageWebhook
 //	(authenticating a key)          —      KeyLive
 package authz

@@ -94,4 +94,14 @@ var Operations = map[string]Operation{
 	"createAPIKey": {Scope: keyAdmin, Platform: true},
 	"listAPIKeys":  {Scope: keyAdmin, Platform: true},
 	"revokeAPIKey": {Scope: keyAdmin, Platform: true},
+
+	"createWebhook":         {Scope: keyAdmin},
+	"listWebhooks":          {Scope: keyAdmin},
+	"getWebhook":            {Scope: keyAdmin},
+	"updateWebhook":         {Scope: keyAdmin},
+	"deleteWebhook":         {Scope: keyAdmin},
+	"rotateWebhookSecret":   {Scope: keyAdmin},
+	"listWebhookDeliveries": {Scope: keyAdmin},
+	"retryWebhookDelivery":  {Scope: keyAdmin},
+	"testWebhook":           {Scope: keyAdmin},
 }

@@ -35,6 +35,8 @@ type DB struct {
 	// statements prepared on the write connection.
 	commit *committers
 	stmts  *stmtCache
+	// secrets seals the secrets the store reads back.
+	secrets *sealer
 }
 
 var _ roster.Store = (*DB)(nil)
@@ -43,6 +45,10 @@ var _ roster.Store = (*DB)(nil)
 type Options struct {
 	// Now is the clock; time.Now when nil.
 	Now roster.Clock
+	// SecretsKey, 32 bytes, seals the secrets the store must read back
+	// (the keys that sign webhooks); every process of a deployment needs
+	// the same. When nil, a random key serves this process alone.
+	SecretsKey []byte
 }
 
 // Open opens the database named by dsn, a postgres:// or postgresql:// URL
@@ -85,6 +91,10 @@ func open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db, err = openSQLite(dsn, opt)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if db.secrets, err = newSealer(opt.SecretsKey); err != nil {
+		db.Close()
 		return nil, err
 	}
 	db.startCommitters(db.dialect.committers)

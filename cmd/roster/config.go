@@ -30,12 +30,25 @@ type Config struct {
 	GCHeadroomMiB int
 	// AdminKey comes only from ROSTER_ADMIN_KEY: secrets stay off command lines.
 	AdminKey string
+	// SecretsKeyFile holds the key that seals the secrets the store reads
+	// back; secrets.key in the data directory when empty (made if needed).
+	SecretsKeyFile string
+	// WebhookAllowPrivate lets webhooks call loopback and private
+	// addresses.
+	WebhookAllowPrivate bool
+	// WebhookRetries are the pauses before the attempts of an event after
+	// the first, comma-separated.
+	WebhookRetries string
+	// WebhookLease is how long a replica's hold on an endpoint lasts
+	// without renewal.
+	WebhookLease time.Duration
 }
 
 // DefaultConfig returns the defaults: SQLite in ./roster-data, listening on
 // 127.0.0.1:8080.
 func DefaultConfig() Config {
-	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", LogLevel: "info", ShutdownTimeout: 30 * time.Second, RevisionWait: 2 * time.Second, GCHeadroomMiB: 256}
+	return Config{Addr: "127.0.0.1:8080", DataDir: "roster-data", LogFormat: "text", LogLevel: "info", ShutdownTimeout: 30 * time.Second, RevisionWait: 2 * time.Second, GCHeadroomMiB: 256,
+		WebhookRetries: "5s,5m,30m,2h,5h,10h,10h", WebhookLease: 10 * time.Second}
 }
 
 // bind registers the configuration's flags on fs, with defaults taken from
@@ -53,6 +66,17 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 	str(&c.DB, "db", "ROSTER_DB", "database: a SQLite file path (default: roster.db in the data directory) or a postgres:// URL")
 	str(&c.LogFormat, "log-format", "ROSTER_LOG_FORMAT", "log format: text or json")
 	str(&c.LogLevel, "log-level", "ROSTER_LOG_LEVEL", "log level: debug (also logs every successful check), info, warn or error")
+	str(&c.SecretsKeyFile, "secrets-key-file", "ROSTER_SECRETS_KEY_FILE", "file of the key that seals webhook secrets in the database (default: secrets.key in the data directory, made if missing); "+
+		"every replica needs the same")
+	str(&c.WebhookRetries, "webhook-retries", "ROSTER_WEBHOOK_RETRIES", "pauses before each attempt of a webhook delivery after the first, comma-separated")
+	if v := env("ROSTER_WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ROSTER_WEBHOOK_ALLOW_PRIVATE: %w", err))
+		}
+		c.WebhookAllowPrivate = b
+	}
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks call loopback, private and link-local addresses (for tests and closed networks) ($ROSTER_WEBHOOK_ALLOW_PRIVATE)")
 	duration := func(p *time.Duration, name, envName, help string) {
 		if v := env(envName); v != "" {
 			d, err := time.ParseDuration(v)
@@ -64,6 +88,7 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 		fs.DurationVar(p, name, *p, help+" ($"+envName+")")
 	}
 	duration(&c.ShutdownTimeout, "shutdown-timeout", "ROSTER_SHUTDOWN_TIMEOUT", "how long to let in-flight requests finish on shutdown")
+	duration(&c.WebhookLease, "webhook-lease", "ROSTER_WEBHOOK_LEASE", "how long a replica holds a webhook endpoint without renewing: another takes it over after that")
 	duration(&c.RevisionWait, "revision-wait", "ROSTER_REVISION_WAIT", "how long a check waits for its minRevision before answering 503 revision_not_ready")
 	if v := env("ROSTER_GC_HEADROOM_MIB"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -93,10 +118,26 @@ func (c *Config) validate() error {
 		return errors.New("--shutdown-timeout must be positive")
 	case c.RevisionWait <= 0:
 		return errors.New("--revision-wait must be positive")
+	case c.WebhookLease < time.Second:
+		return errors.New("--webhook-lease must be at least 1s")
 	case c.GCHeadroomMiB < 0 || c.GCHeadroomMiB > 1<<20:
 		return fmt.Errorf("--gc-headroom-mib: %d is not between 0 and %d", c.GCHeadroomMiB, 1<<20)
 	}
-	return nil
+	_, err := c.retries()
+	return err
+}
+
+// retries returns the pauses of --webhook-retries.
+func (c *Config) retries() ([]time.Duration, error) {
+	var out []time.Duration
+	for _, p := range strings.Split(c.WebhookRetries, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(p))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("--webhook-retries: %q is not a list of durations such as 5s,5m,30m", c.WebhookRetries)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // gcHeadroom returns the bytes tuneGC keeps, 0 for none: when GOGC is set

@@ -30,6 +30,8 @@ type Serve struct {
 	db     *sqlstore.DB
 	index  *index.Index
 	feed   *events.Feed
+	// webhooks delivers the log to webhook endpoints.
+	webhooks *events.Dispatcher
 	// Addr is the address listened on, once Run has started listening.
 	Addr chan string
 }
@@ -72,7 +74,11 @@ func (m *Serve) Run(ctx context.Context) error {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	db, err := sqlstore.Open(ctx, c.database(), sqlstore.Options{})
+	key, err := c.secretsKey()
+	if err != nil {
+		return err
+	}
+	db, err := sqlstore.Open(ctx, c.database(), sqlstore.Options{SecretsKey: key})
 	if err != nil {
 		return err
 	}
@@ -88,6 +94,9 @@ func (m *Serve) Run(ctx context.Context) error {
 	if m.feed, err = events.Open(ctx, db, events.Options{Log: m.log}); err != nil {
 		return err
 	}
+	retries, _ := c.retries() // validated
+	m.webhooks = events.StartDispatcher(db, m.feed, events.DispatchOptions{
+		Lease: c.WebhookLease, Retries: retries, AllowPrivate: c.WebhookAllowPrivate, Log: m.log})
 	expiring, stopExpiring := context.WithCancel(ctx)
 	expired := make(chan struct{})
 	go func() {
@@ -101,7 +110,7 @@ func (m *Serve) Run(ctx context.Context) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           api.New(index.NewService(db, m.index), api.Options{Log: m.log, Feed: m.feed}),
+		Handler:           api.New(index.NewService(db, m.index), api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -149,8 +158,12 @@ func (m *Serve) bootstrap(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the feed and the index and closes the database.
+// Close stops the deliveries, the feed and the index and closes the
+// database.
 func (m *Serve) Close() error {
+	if m.webhooks != nil {
+		m.webhooks.Close()
+	}
 	if m.feed != nil {
 		m.feed.Close()
 	}
