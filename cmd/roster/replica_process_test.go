@@ -26,6 +26,10 @@ const runMainEnv = "ROSTER_TEST_RUN_MAIN"
 const exitOnStdinEOFEnv = "ROSTER_TEST_EXIT_ON_STDIN_EOF"
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(runReceiverEnv); dir != "" {
+		runReceiver(dir)
+		os.Exit(0)
+	}
 	if os.Getenv(runMainEnv) == "1" {
 		if os.Getenv(exitOnStdinEOFEnv) == "1" {
 			go func() {
@@ -149,6 +153,20 @@ func startReplica(t *testing.T, name, dsn, dataDir string, args ...string) *repl
 	r := spawnReplica(t, name, dsn, dataDir, args...)
 	r.waitReady(t)
 	return r
+}
+
+// kill kills the process with SIGKILL, as kill -9 does, and waits for it
+// to be gone.
+func (r *replica) kill(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("replica %s: SIGKILL: %v", r.name, err)
+	}
+	select {
+	case <-r.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("replica %s did not die within 10 s of SIGKILL", r.name)
+	}
 }
 
 // stop sends SIGTERM and waits for the process to exit, which it must do
