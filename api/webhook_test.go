@@ -33,7 +33,7 @@ type received struct {
 	data    map[string]any
 }
 
-func newReceiver(t *testing.T) *receiver {
+func newReceiver(t testing.TB) *receiver {
 	r := &receiver{}
 	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.Close)
@@ -41,7 +41,7 @@ func newReceiver(t *testing.T) *receiver {
 }
 
 // trust sets the secrets a message must be signed with, each.
-func (r *receiver) trust(t *testing.T, secrets ...string) {
+func (r *receiver) trust(t testing.TB, secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.verify = nil
@@ -87,7 +87,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 }
 
 // waitFor waits until the receiver has n messages, and returns them.
-func (r *receiver) waitFor(t *testing.T, n int) []received {
+func (r *receiver) waitFor(t testing.TB, n int) []received {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -302,3 +302,41 @@ func TestWebhooksTwoReplicas(t *testing.T) {
 		t.Errorf("watch across the kill: got %v, want %v", got, after)
 	}
 }
+
+// TestExpiryIsAnEvent gives a grant that expires in a second: the server
+// removes it once it has, and a follower of the change feed receives one
+// member.role_expired event.
+func TestExpiryIsAnEvent(t *testing.T) {
+	t.Parallel()
+	server := startReplica(t, "expiry", sqltest.SQLite.DSN(t), t.TempDir())
+	c := server.URL + "/v1/communities/c1"
+	mustWrite(t, "POST", server.URL+"/v1/communities", map[string]any{"id": "c1", "name": "c1"})
+	mustWrite(t, "PUT", c+"/members/u1", nil)
+	rep := mustWrite(t, "POST", c+"/roles", map[string]any{"name": "Temp", "permissions": []string{}})
+	var role struct{ ID string }
+	json.Unmarshal(rep.body, &role)
+	rep = mustWrite(t, "POST", c+"/roles/batch-add", map[string]any{"userIds": []string{"u1"}, "roleIds": []string{role.ID},
+		"expiresAt": time.Now().Add(time.Second).UTC().Format(time.RFC3339Nano)})
+	rep, err := send(t.Context(), "GET", fmt.Sprintf("%s/v1/changes?after=%d&action=member.role_expired&wait=30s", server.URL, rep.revision), nil)
+	var page struct {
+		Items []struct {
+			TargetID string `json:"targetId"`
+			Actor    struct {
+				KeyID string `json:"keyId"`
+			} `json:"actor"`
+			Before struct {
+				RoleID string `json:"roleId"`
+			} `json:"before"`
+		} `json:"items"`
+	}
+	if err != nil || json.Unmarshal(rep.body, &page) != nil || len(page.Items) != 1 {
+		t.Fatalf("waiting for the expiry: got %v %s, want one member.role_expired", err, rep.body)
+	}
+	if e := page.Items[0]; e.TargetID != "u1" || e.Before.RoleID != role.ID || e.Actor.KeyID != "system" {
+		t.Errorf("the expiry: got %+v, want u1's grant of Temp, by the system", e)
+	}
+	rep, _ = send(t.Context(), "GET", c+"/members/u1/roles", nil)
+	if strings.Contains(string(rep.body), role.ID) {
+		t.Errorf("u1's roles after the expiry: got %s, want Temp gone", rep.body)
+	}
+}

@@ -44,3 +44,23 @@ func Walkthrough(tb testing.TB, path, dir, url string) string {
 	}
 	return string(out)
 }
+
+// Block returns the code of the README's block marked <!-- name --> …
+// <!-- /name -->, without its fence, failing the test when it is missing.
+func Block(tb testing.TB, path, name string) string {
+	tb.Helper()
+	readme, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- "+name+" -->")
+	block, _, ok2 := strings.Cut(rest, "<!-- /"+name+" -->")
+	if !ok || !ok2 {
+		tb.Fatalf("%s has no <!-- %s --> block", path, name)
+	}
+	block = strings.TrimSpace(block)
+	if i := strings.Index(block, "\n"); strings.HasPrefix(block, "```") && i > 0 {
+		block = block[i+1:]
+	}
+	return strings.TrimSuffix(strings.TrimSpace(block), "```")
+}

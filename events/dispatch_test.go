@@ -1,0 +1,69 @@
+package events_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/events"
+	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
+)
+
+// TestFailingEndpointIsDisabled has an endpoint answer 500 to everything:
+// once it has failed for DisableAfter, it is disabled, saying why, and
+// no more attempts are made.
+func TestFailingEndpointIsDisabled(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	db := sqltest.SQLite.Open(t, sqlstore.Options{})
+	ctx := roster.NewContext(context.Background(), roster.SystemActor)
+	feed, err := events.Open(ctx, db, events.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer feed.Close()
+	retries := make([]time.Duration, 100)
+	for i := range retries {
+		retries[i] = 20 * time.Millisecond
+	}
+	d := events.StartDispatcher(db, feed, events.DispatchOptions{AllowPrivate: true, Lease: 300 * time.Millisecond, Retries: retries, DisableAfter: 300 * time.Millisecond})
+	defer d.Close()
+	w, _, err := db.CreateWebhook(ctx, roster.Webhook{URL: srv.URL, Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateCommunity(ctx, roster.Community{ID: "c1", Name: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if w, err = db.GetWebhook(ctx, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		if !w.Enabled || time.Now().After(deadline) {
+			break
+		}
+	}
+	if w.Enabled || !strings.Contains(w.DisabledReason, "failing since") || !strings.Contains(w.DisabledReason, "500") {
+		t.Fatalf("an endpoint failing for longer than DisableAfter: got enabled %v, reason %q; want it disabled, saying why", w.Enabled, w.DisabledReason)
+	}
+	n := hits.Load()
+	time.Sleep(200 * time.Millisecond)
+	if hits.Load() != n {
+		t.Errorf("a disabled endpoint: got %d more attempts, want none", hits.Load()-n)
+	}
+	attempts, _, err := db.ListDeliveries(ctx, w.ID, roster.Page{})
+	if err != nil || len(attempts) == 0 || attempts[0].Outcome != roster.OutcomeFailed {
+		t.Errorf("deliveries: got %+v, %v; want the last attempt failed", attempts, err)
+	}
+}
