@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
 )
 
 // ChangeParams are the query parameters that narrow the change feed and
@@ -151,12 +152,20 @@ func (s *Server) watch(ctx context.Context, in *watchIn) (*huma.StreamResponse, 
 	if _, err := feed.Follow(ctx, f, after, 1, 0); err != nil {
 		return nil, err
 	}
-	return &huma.StreamResponse{Body: func(hc huma.Context) { stream(hc, feed, f, after) }}, nil
+	return &huma.StreamResponse{Body: func(hc huma.Context) {
+		// The key is checked again at each checkpoint: a stream ends soon
+		// after its key is revoked or expires.
+		admitted := func() bool {
+			_, err := s.admit(hc.Context(), hc.Header, authz.Operations["watchChanges"], "")
+			return err == nil
+		}
+		stream(hc, feed, f, after, admitted)
+	}}, nil
 }
 
 // stream sends the events after the revision, and checkpoints, until the
-// client leaves or the feed closes.
-func stream(hc huma.Context, feed roster.ChangeFeed, f roster.EventFilter, after roster.Revision) {
+// client leaves, the feed closes or the request is no longer admitted.
+func stream(hc huma.Context, feed roster.ChangeFeed, f roster.EventFilter, after roster.Revision, admitted func() bool) {
 	ctx := hc.Context()
 	hc.SetHeader("Content-Type", "text/event-stream")
 	hc.SetHeader("Cache-Control", "no-store")
@@ -195,7 +204,7 @@ func stream(hc huma.Context, feed roster.ChangeFeed, f roster.EventFilter, after
 		}
 		after = page.Next
 		if !time.Now().Before(due) {
-			if checkpoint() != nil {
+			if !admitted() || checkpoint() != nil {
 				return
 			}
 			due = time.Now().Add(roster.CheckpointEvery)

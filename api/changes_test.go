@@ -290,7 +290,8 @@ func TestWatchStream(t *testing.T) {
 }
 
 // TestWatchCheckpoints waits for the checkpoint of an idle stream, which
-// comes every roster.CheckpointEvery.
+// comes every roster.CheckpointEvery; a stream whose key is revoked ends
+// there.
 func TestWatchCheckpoints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits 15 s for a checkpoint")
@@ -302,6 +303,12 @@ func TestWatchCheckpoints(t *testing.T) {
 	if m := w.next(t); m.event != "checkpoint" || m.id != "0" {
 		t.Fatalf("the first message: got %+v, want a checkpoint at 0", m)
 	}
+	res := e.Must(t, http.StatusCreated, "POST", "/v1/api-keys", map[string]any{"name": "revoked soon", "scopes": []string{"read"}})
+	other := *e
+	other.Key = res.Str("secret")
+	revoked := other.mustWatch(t, context.Background(), "communityId=nowhere", "")
+	revoked.next(t)
+	e.Must(t, http.StatusNoContent, "DELETE", "/v1/api-keys/"+res.Str("id"), nil)
 	e.Must(t, http.StatusCreated, "PUT", "/v1/communities/guild/members/bob", nil)
 	head := strconv.FormatInt(int64(e.Revision(t)), 10)
 	begun := time.Now()
@@ -311,5 +318,13 @@ func TestWatchCheckpoints(t *testing.T) {
 	}
 	if took := time.Since(begun); took > 20*time.Second {
 		t.Errorf("the checkpoint came after %s, want within 15 s", took)
+	}
+	for revoked.in.Scan() {
+		if line := revoked.in.Text(); strings.HasPrefix(line, "event:") {
+			t.Errorf("the stream of a revoked key: got %q, want it ended", line)
+		}
+	}
+	if took := time.Since(begun); took > 25*time.Second {
+		t.Errorf("the stream of a revoked key ended after %s, want at its checkpoint", took)
 	}
 }
