@@ -48,29 +48,9 @@ func (l *logBuffer) String() string {
 // mustEnvLogged is MustEnv with the server's log (at debug level) kept.
 func mustEnvLogged(tb testing.TB, eng sqltest.Engine) (*Env, *logBuffer) {
 	tb.Helper()
-	ctx := context.Background()
-	dsn := eng.DSN(tb)
-	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	key, err := db.EnsureBootstrapKey(ctx, "")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ix, err := index.Open(ctx, db, index.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := httptest.NewServer(api.New(index.NewService(db, ix), api.Options{Log: log}))
-	tb.Cleanup(func() {
-		srv.Close()
-		ix.Close()
-		db.Close()
-	})
-	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn}, logs
+	return mustEnvOwn(tb, eng, func(*sqlstore.DB) api.Options { return api.Options{Log: log} }), logs
 }
 
 // sendRaw writes a request as it stands, closes the connection's writing

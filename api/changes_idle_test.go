@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
 	"github.com/rosterhq/roster/events"
-	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
@@ -42,25 +40,17 @@ func (s *readsCounted) FollowEvents(ctx context.Context, f roster.EventFilter, a
 func TestIdleWatchesCostNoQuery(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := sqltest.SQLite.Open(t, sqlstore.Options{})
-	key, err := db.EnsureBootstrapKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(ctx, db, index.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	counted := &readsCounted{Store: db}
-	feed, err := events.Open(ctx, counted, events.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.New(index.NewService(db, ix), api.Options{Feed: feed, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	defer srv.Close()
-	defer feed.Close()
-	e := &Env{URL: srv.URL, Key: key}
+	var counted *readsCounted
+	var feed *events.Feed
+	e := mustEnvOwn(t, sqltest.SQLite, func(db *sqlstore.DB) api.Options {
+		counted = &readsCounted{Store: db}
+		var err error
+		if feed, err = events.Open(ctx, counted, events.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		return api.Options{Feed: feed, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	})
+	defer feed.Close() // before the server closes: it ends the streams
 	const streams = 50
 	for range streams {
 		w := e.mustWatch(t, ctx, "communityId=quiet", "")

@@ -140,6 +140,33 @@ func mustServe(tb testing.TB, eng sqltest.Engine, dsn, key string, wait time.Dur
 	return &Env{URL: srv.URL, Key: key, Store: db, Server: server.Server, DSN: dsn, Clock: clock, eng: eng, stop: stop}
 }
 
+// mustEnvOwn starts a server of its own, not one given back by another
+// test, over a new database of the engine, with the options opts makes.
+func mustEnvOwn(tb testing.TB, eng sqltest.Engine, opts func(db *sqlstore.DB) api.Options) *Env {
+	tb.Helper()
+	ctx := context.Background()
+	dsn := eng.DSN(tb)
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key, err := db.EnsureBootstrapKey(ctx, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ix, err := index.Open(ctx, db, index.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(index.NewService(db, ix), opts(db)))
+	tb.Cleanup(func() {
+		srv.Close()
+		ix.Close()
+		db.Close()
+	})
+	return &Env{URL: srv.URL, Key: key, Store: db, DSN: dsn}
+}
+
 // servers are the api.Servers tests have given back. Making one costs some
 // 20 ms (huma compiles the schemas' patterns), 160 ms under -race, and a
 // server holds nothing of a test but its service, clock and API-key cache;
