@@ -58,13 +58,29 @@ type WebhookUpdate struct {
 	DisabledReason string
 }
 
-// Webhook limits.
+// Webhook limits: MaxWebhooks is per community, and for the platform's
+// endpoints of every community.
 const (
 	MaxWebhooks       = 100
 	MaxWebhookEvents  = 50
 	MaxWebhookURL     = 2048
 	MaxWebhookComment = 1000
 )
+
+// Redacted returns the endpoint as the change log records it: its URL cut
+// to the scheme and host, since a path or query may carry a token, and no
+// secret.
+func (w Webhook) Redacted() Webhook {
+	w.Secret = ""
+	if u, err := url.Parse(w.URL); err == nil {
+		cut := u.Scheme + "://" + u.Host
+		if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+			cut += "/…"
+		}
+		w.URL = cut
+	}
+	return w
+}
 
 // Takes reports whether the endpoint takes the event.
 func (w Webhook) Takes(e Event) bool {
@@ -125,7 +141,7 @@ func cleanWebhookURL(f *fields, raw *string) {
 	case u.Scheme != "http" && u.Scheme != "https":
 		f.add("url", "must use http or https", *raw)
 	case u.User != nil:
-		f.add("url", "must not carry a user name or password (send them in the path, which is secret too, or use the signature)", nil)
+		f.add("url", "must not carry a user name or password (the signature tells the receiver who sends)", nil)
 	case u.Fragment != "":
 		f.add("url", "must not have a fragment", *raw)
 	}

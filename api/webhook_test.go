@@ -13,6 +13,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
@@ -230,9 +231,9 @@ func TestWebhookDelivery(t *testing.T) {
 		var actions []string
 		for _, it := range audit.Items() {
 			actions = append(actions, it["action"].(string))
-			if strings.Contains(string(audit.Raw), secret) || strings.Contains(string(audit.Raw), rotated) {
-				t.Fatal("a webhook event holds a secret")
-			}
+		}
+		if strings.Contains(string(audit.Raw), secret) || strings.Contains(string(audit.Raw), rotated) || strings.Contains(string(audit.Raw), "/hook") {
+			t.Fatalf("the webhook events hold a secret, or the URL's path: %s", audit.Raw)
 		}
 		if fmt.Sprint(actions) != "[webhook.created webhook.updated webhook.secret_rotated webhook.updated]" {
 			t.Errorf("webhook events: got %v", actions)
@@ -293,4 +294,23 @@ func TestWebhookAccess(t *testing.T) {
 	if res := e.Do(t, "PATCH", "/v1/webhooks/"+theirs, map[string]any{"url": "gopher://x"}); res.Code() != "validation_failed" {
 		t.Errorf("PATCH with a bad url: got %d %s, want 422", res.Status, res.Raw)
 	}
+
+	// A community's endpoints go with it: one made later with its id is
+	// not theirs.
+	e.Must(t, http.StatusNoContent, "DELETE", "/v1/communities/other", nil)
+	if res := e.Do(t, "GET", "/v1/webhooks/"+theirs, nil); res.Code() != "webhook_not_found" {
+		t.Errorf("an endpoint of a deleted community: got %d %s, want 404 webhook_not_found", res.Status, res.Raw)
+	}
+	if got := e.Must(t, http.StatusOK, "GET", "/v1/changes?action=webhook.deleted&target="+theirs, nil).Items(); len(got) != 1 {
+		t.Errorf("the deletion of a deleted community's endpoint: got %d events, want one webhook.deleted", len(got))
+	}
+
+	// The limit is per community: guild's full one leaves others theirs.
+	for range roster.MaxWebhooks - 2 {
+		e.Must(t, http.StatusCreated, "POST", "/v1/webhooks", map[string]any{"url": url}, Req{Key: restricted})
+	}
+	if res := e.Do(t, "POST", "/v1/webhooks", map[string]any{"url": url}, Req{Key: restricted}); res.Code() != "limit_reached" {
+		t.Errorf("guild's endpoint %d: got %d %s, want 409 limit_reached", roster.MaxWebhooks+1, res.Status, res.Raw)
+	}
+	e.Must(t, http.StatusCreated, "POST", "/v1/webhooks", map[string]any{"url": url})
 }

@@ -20,7 +20,7 @@ type WebhookFacts struct {
 	// Scope is the endpoint's, which the actor's key must reach.
 	Scope string
 	Key   roster.Actor
-	// Count is, when creating one, how many endpoints exist.
+	// Count is, when creating one, how many endpoints the scope has.
 	Count    int
 	Creating bool
 }
@@ -42,7 +42,7 @@ func ManageWebhook(f WebhookFacts) error {
 		}
 	}
 	if f.Creating && f.Count >= roster.MaxWebhooks {
-		return roster.Errorf(roster.ELIMITREACHED, "a deployment holds at most %d webhooks", roster.MaxWebhooks)
+		return roster.Errorf(roster.ELIMITREACHED, "a community, or the platform, holds at most %d webhooks", roster.MaxWebhooks)
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ func (d *Dispatcher) TestWebhook(ctx context.Context, id string) (roster.Deliver
 	if err != nil {
 		return roster.DeliveryAttempt{}, err
 	}
-	doc, _ := json.Marshal(w)
+	doc, _ := json.Marshal(w.Redacted())
 	e := roster.Event{Revision: rev, At: d.opt.Now(), Actor: roster.ActorFrom(ctx), CommunityID: w.CommunityID,
 		Action: roster.ActionWebhookTest, TargetType: roster.TargetWebhook, TargetID: id, Before: json.RawMessage("null"), After: doc}
 	e.Actor.CommunityID, e.Actor.RequestID = "", ""

@@ -56,10 +56,12 @@ func (w *worker) stopped() bool {
 	}
 }
 
-// update takes the endpoint's latest settings and secrets.
+// update takes the endpoint's latest URL and secrets, as a lease's renewal
+// reads them. Which events it takes changes only at the event that changed
+// it (reload), so that events before a change go as the endpoint said then.
 func (w *worker) update(ep roster.Endpoint) {
 	w.mu.Lock()
-	w.ep = ep
+	w.ep.URL, w.ep.Secrets = ep.URL, ep.Secrets
 	w.mu.Unlock()
 }
 
@@ -129,7 +131,12 @@ func (w *worker) reload() bool {
 		}
 		return false
 	}
-	w.update(ep)
+	w.mu.Lock()
+	w.ep = ep
+	w.mu.Unlock()
+	if ep.FailingSince == nil {
+		w.failingSince = nil // enabled again: its failure starts over
+	}
 	return ep.Enabled
 }
 

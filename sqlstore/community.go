@@ -232,6 +232,9 @@ func (db *DB) DeleteCommunity(ctx context.Context, id string) (roster.Revision, 
 		if err := tx.revokeKeysOf(id); err != nil {
 			return err
 		}
+		if err := tx.deleteWebhooksOf(id); err != nil {
+			return err
+		}
 		for _, stmt := range []string{
 			`DELETE FROM assignments WHERE scope = $1`,
 			`DELETE FROM roles WHERE scope = $1`,

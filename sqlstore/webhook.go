@@ -77,7 +77,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w roster.Webhook) (roster.Webho
 			return err
 		}
 		f.Creating = true
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhooks`).Scan(&f.Count); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhooks WHERE scope = $1`, scope).Scan(&f.Count); err != nil {
 			return err
 		}
 		if err := authz.ManageWebhook(f); err != nil {
@@ -97,7 +97,7 @@ func (db *DB) CreateWebhook(ctx context.Context, w roster.Webhook) (roster.Webho
 			created.ID, scope, w.URL, string(events), w.Description, w.Enabled, db.secrets.seal(secret), through, micros(tx.now)); err != nil {
 			return fmt.Errorf("sqlstore: create webhook: %w", err)
 		}
-		if err := tx.event(scope, roster.ActionWebhookCreated, roster.TargetWebhook, created.ID, nil, created); err != nil {
+		if err := tx.event(scope, roster.ActionWebhookCreated, roster.TargetWebhook, created.ID, nil, created.Redacted()); err != nil {
 			return err
 		}
 		created.Secret = secret
@@ -216,7 +216,7 @@ func (db *DB) UpdateWebhook(ctx context.Context, id string, u roster.WebhookUpda
 			id, after.URL, string(events), after.Description, after.Enabled, after.DisabledReason, nullMicros(after.FailingSince), micros(tx.now)); err != nil {
 			return fmt.Errorf("sqlstore: update webhook: %w", err)
 		}
-		return tx.event(scopeID(after.CommunityID), roster.ActionWebhookUpdated, roster.TargetWebhook, id, before, after)
+		return tx.event(scopeID(after.CommunityID), roster.ActionWebhookUpdated, roster.TargetWebhook, id, before.Redacted(), after.Redacted())
 	})
 	if err != nil {
 		return roster.Webhook{}, 0, err
@@ -231,14 +231,33 @@ func (db *DB) DeleteWebhook(ctx context.Context, id string) (roster.Revision, er
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_attempts WHERE webhook_id = $1`, id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = $1`, id); err != nil {
-			return err
-		}
-		return tx.event(scopeID(w.CommunityID), roster.ActionWebhookDeleted, roster.TargetWebhook, id, w, nil)
+		return tx.deleteWebhooks(w)
 	})
+}
+
+// deleteWebhooksOf deletes the endpoints of a community being deleted: a
+// community made later with the same id is not theirs.
+func (tx *Tx) deleteWebhooksOf(community string) error {
+	list, err := collect(tx.ctx, tx, "webhooks", `SELECT `+webhookColumns+` FROM webhooks WHERE scope = $1`, []any{community}, scanWebhook)
+	if err != nil {
+		return err
+	}
+	return tx.deleteWebhooks(list...)
+}
+
+// deleteWebhooks deletes endpoints and their attempts, with an event each.
+func (tx *Tx) deleteWebhooks(list ...roster.Webhook) error {
+	for _, w := range list {
+		for _, stmt := range []string{`DELETE FROM webhook_attempts WHERE webhook_id = $1`, `DELETE FROM webhooks WHERE id = $1`} {
+			if _, err := tx.ExecContext(tx.ctx, stmt, w.ID); err != nil {
+				return fmt.Errorf("sqlstore: delete webhook: %w", err)
+			}
+		}
+		if err := tx.event(scopeID(w.CommunityID), roster.ActionWebhookDeleted, roster.TargetWebhook, w.ID, w.Redacted(), nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RotateWebhookSecret gives an endpoint a new secret.
@@ -255,7 +274,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, id string) (roster.Webhoo
 			id, micros(tx.now.Add(webhookSecretRotation)), db.secrets.seal(secret), micros(tx.now)); err != nil {
 			return err
 		}
-		if err := tx.event(scopeID(w.CommunityID), roster.ActionWebhookSecretRotated, roster.TargetWebhook, id, nil, w); err != nil {
+		if err := tx.event(scopeID(w.CommunityID), roster.ActionWebhookSecretRotated, roster.TargetWebhook, id, nil, w.Redacted()); err != nil {
 			return err
 		}
 		w.Secret = secret

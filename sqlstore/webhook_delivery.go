@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -62,13 +63,27 @@ func (db *DB) LeaseWebhooks(ctx context.Context, owner string, until time.Time) 
 		WHERE enabled AND (lease_owner = $1 OR lease_owner = '' OR lease_until < $3)`, owner, micros(until), micros(now)); err != nil {
 		return nil, fmt.Errorf("sqlstore: leasing webhooks: %w", err)
 	}
-	return db.endpoints(ctx, `enabled AND lease_owner = $1`, owner)
+	eps, sealedElsewhere, err := db.endpoints(ctx, `enabled AND lease_owner = $1`, owner)
+	for _, id := range sealedElsewhere {
+		// Another replica, holding the same key as the one that sealed it,
+		// can deliver it: this one lets it go.
+		slog.Error("sqlstore: a webhook's secret cannot be opened here; leaving it to a replica with the right --secrets-key-file",
+			"webhook", id, "err", errSealedElsewhere)
+		if err := db.ReleaseWebhook(ctx, owner, id); err != nil {
+			return nil, err
+		}
+	}
+	return eps, err
 }
 
 // WebhookEndpoint returns one endpoint with its secrets.
 func (db *DB) WebhookEndpoint(ctx context.Context, id string) (roster.Endpoint, error) {
-	eps, err := db.endpoints(ctx, `id = $1`, id)
-	if err == nil && len(eps) == 0 {
+	eps, sealedElsewhere, err := db.endpoints(ctx, `id = $1`, id)
+	switch {
+	case err != nil:
+	case len(sealedElsewhere) > 0:
+		err = fmt.Errorf("sqlstore: webhook %s: %w", id, errSealedElsewhere)
+	case len(eps) == 0:
 		err = roster.Errorf(roster.EWEBHOOKNOTFOUND, "webhook %s not found", id)
 	}
 	if err != nil {
@@ -77,8 +92,9 @@ func (db *DB) WebhookEndpoint(ctx context.Context, id string) (roster.Endpoint, 
 	return eps[0], nil
 }
 
-// endpoints reads the endpoints where holds, with their secrets unsealed.
-func (db *DB) endpoints(ctx context.Context, where string, arg any) ([]roster.Endpoint, error) {
+// endpoints reads the endpoints where holds, with their secrets unsealed,
+// and the ids of those whose secret another key sealed.
+func (db *DB) endpoints(ctx context.Context, where string, arg any) ([]roster.Endpoint, []string, error) {
 	now := db.now()
 	type sealed struct {
 		w        roster.Webhook
@@ -94,14 +110,16 @@ func (db *DB) endpoints(ctx context.Context, where string, arg any) ([]roster.En
 		return r, err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]roster.Endpoint, 0, len(rows))
+	var sealedElsewhere []string
 	for _, r := range rows {
 		e := roster.Endpoint{Webhook: r.w}
 		secret, err := db.secrets.open(r.secret)
 		if err != nil {
-			return nil, fmt.Errorf("sqlstore: webhook %s: %w", r.w.ID, err)
+			sealedElsewhere = append(sealedElsewhere, r.w.ID)
+			continue
 		}
 		e.Secrets = []string{secret}
 		if r.old.Valid && r.oldUntil.Int64 > micros(now) {
@@ -111,7 +129,7 @@ func (db *DB) endpoints(ctx context.Context, where string, arg any) ([]roster.En
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out, sealedElsewhere, nil
 }
 
 // scanTail scans the columns of a scanner's first function, then tail.
@@ -130,7 +148,7 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner, id string, through ro
 	}
 	defer tx.Rollback()
 	if owner != "" {
-		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET delivered_through = CASE WHEN $3 > 0 THEN $3 ELSE delivered_through END,
+		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET delivered_through = CASE WHEN CAST($3 AS BIGINT) > 0 THEN CAST($3 AS BIGINT) ELSE delivered_through END,
 			failing_since = $4 WHERE id = $1 AND lease_owner = $2`, id, owner, int64(through), nullMicros(failingSince))
 		if err != nil {
 			return fmt.Errorf("sqlstore: recording deliveries: %w", err)

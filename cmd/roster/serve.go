@@ -78,6 +78,10 @@ func (m *Serve) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if sqlstore.IsPostgres(c.database()) && c.SecretsKeyFile == "" {
+		m.log.Warn("webhook secrets are sealed with secrets.key in the data directory: with several replicas, give each the same --secrets-key-file",
+			"dataDir", c.DataDir)
+	}
 	db, err := sqlstore.Open(ctx, c.database(), sqlstore.Options{SecretsKey: key})
 	if err != nil {
 		return err
