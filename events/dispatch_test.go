@@ -67,3 +67,53 @@ func TestFailingEndpointIsDisabled(t *testing.T) {
 		t.Errorf("deliveries: got %+v, %v; want the last attempt failed", attempts, err)
 	}
 }
+
+// TestSlowEndpointDelaysNoOther has one endpoint take 2 s to answer each
+// message: another endpoint, fed the same events, has them all long
+// before the slow one has its second.
+func TestSlowEndpointDelaysNoOther(t *testing.T) {
+	t.Parallel()
+	var slowHits, fastHits atomic.Int32
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slowHits.Add(1)
+		select {
+		case <-time.After(2 * time.Second):
+		case <-release:
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer slow.Close()
+	defer close(release)
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fastHits.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer fast.Close()
+	db := sqltest.SQLite.Open(t, sqlstore.Options{})
+	ctx := roster.NewContext(context.Background(), roster.SystemActor)
+	feed, err := events.Open(ctx, db, events.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer feed.Close()
+	d := events.StartDispatcher(db, feed, events.DispatchOptions{AllowPrivate: true, Lease: 300 * time.Millisecond})
+	defer d.Close()
+	for _, url := range []string{slow.URL, fast.URL} {
+		if _, _, err := db.CreateWebhook(ctx, roster.Webhook{URL: url, Events: []string{"community."}, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = 10
+	for i := range n {
+		if _, _, err := db.CreateCommunity(ctx, roster.Community{ID: "c" + string(rune('a'+i)), Name: "c"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(1500 * time.Millisecond); fastHits.Load() < n && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := fastHits.Load(); got < n || slowHits.Load() > 1 {
+		t.Errorf("with a slow endpoint beside it: the fast one got %d of %d events while the slow one had %d; want all, and one", got, n, slowHits.Load())
+	}
+}
