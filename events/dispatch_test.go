@@ -15,6 +15,26 @@ import (
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
+// mustDispatch opens a store on SQLite with a feed and a dispatcher (with
+// opt, to loopback, its leases renewed every 100 ms) for the test, and
+// returns the store and a context of the system actor.
+func mustDispatch(t *testing.T, opt events.DispatchOptions) (*sqlstore.DB, context.Context) {
+	t.Helper()
+	db := sqltest.SQLite.Open(t, sqlstore.Options{})
+	ctx := roster.NewContext(context.Background(), roster.SystemActor)
+	feed, err := events.Open(ctx, db, events.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.AllowPrivate, opt.Lease = true, 300*time.Millisecond
+	d := events.StartDispatcher(db, feed, opt)
+	t.Cleanup(func() {
+		d.Close()
+		feed.Close()
+	})
+	return db, ctx
+}
+
 // TestFailingEndpointIsDisabled has an endpoint answer 500 to everything:
 // once it has failed for DisableAfter, it is disabled, saying why, and
 // no more attempts are made.
@@ -26,19 +46,11 @@ func TestFailingEndpointIsDisabled(t *testing.T) {
 		http.Error(w, "down", http.StatusInternalServerError)
 	}))
 	defer srv.Close()
-	db := sqltest.SQLite.Open(t, sqlstore.Options{})
-	ctx := roster.NewContext(context.Background(), roster.SystemActor)
-	feed, err := events.Open(ctx, db, events.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer feed.Close()
 	retries := make([]time.Duration, 100)
 	for i := range retries {
 		retries[i] = 20 * time.Millisecond
 	}
-	d := events.StartDispatcher(db, feed, events.DispatchOptions{AllowPrivate: true, Lease: 300 * time.Millisecond, Retries: retries, DisableAfter: 300 * time.Millisecond})
-	defer d.Close()
+	db, ctx := mustDispatch(t, events.DispatchOptions{Retries: retries, DisableAfter: 300 * time.Millisecond})
 	w, _, err := db.CreateWebhook(ctx, roster.Webhook{URL: srv.URL, Enabled: true})
 	if err != nil {
 		t.Fatal(err)
@@ -90,15 +102,7 @@ func TestSlowEndpointDelaysNoOther(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer fast.Close()
-	db := sqltest.SQLite.Open(t, sqlstore.Options{})
-	ctx := roster.NewContext(context.Background(), roster.SystemActor)
-	feed, err := events.Open(ctx, db, events.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer feed.Close()
-	d := events.StartDispatcher(db, feed, events.DispatchOptions{AllowPrivate: true, Lease: 300 * time.Millisecond})
-	defer d.Close()
+	db, ctx := mustDispatch(t, events.DispatchOptions{})
 	for _, url := range []string{slow.URL, fast.URL} {
 		if _, _, err := db.CreateWebhook(ctx, roster.Webhook{URL: url, Events: []string{"community."}, Enabled: true}); err != nil {
 			t.Fatal(err)
