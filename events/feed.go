@@ -15,6 +15,11 @@ import (
 	"github.com/rosterhq/roster"
 )
 
+var (
+	_ roster.ChangeFeed    = (*Feed)(nil)
+	_ roster.WebhookSender = (*Dispatcher)(nil)
+)
+
 // Options configure a feed.
 type Options struct {
 	// Keep is how many of the newest events the feed holds in memory, from
