@@ -41,18 +41,39 @@ type cachedKey struct {
 // Bearer <key>, or X-API-Key: <key>. header looks headers up by their
 // canonical names.
 func (s *Server) keyOf(ctx context.Context, header func(string) string) (roster.APIKey, error) {
+	secret, err := credential(header)
+	if err != nil {
+		return roster.APIKey{}, err
+	}
+	return s.authenticateKey(ctx, secret)
+}
+
+// credential returns the secret a request's headers carry.
+func credential(header func(string) string) (string, error) {
 	secret := strings.TrimSpace(header("X-Api-Key"))
 	if auth := header("Authorization"); auth != "" {
 		scheme, token, _ := strings.Cut(auth, " ")
 		if !strings.EqualFold(scheme, "Bearer") {
-			return roster.APIKey{}, roster.Errorf(roster.EUNAUTHENTICATED, "the Authorization header must be: Bearer <key>")
+			return "", roster.Errorf(roster.EUNAUTHENTICATED, "the Authorization header must be: Bearer <key>")
 		}
 		secret = strings.TrimSpace(token)
 	}
 	if secret == "" {
-		return roster.APIKey{}, roster.Errorf(roster.EUNAUTHENTICATED, "this needs an API key: Authorization: Bearer <key>, or X-API-Key: <key>")
+		return "", roster.Errorf(roster.EUNAUTHENTICATED, "this needs an API key: Authorization: Bearer <key>, or X-API-Key: <key>")
 	}
-	return s.authenticateKey(ctx, secret)
+	return secret, nil
+}
+
+// userToken returns the user token (a JWT: three parts apart by dots) an
+// Authorization header carries, when the server takes user tokens.
+func (s *Server) userToken(header func(string) string) (string, bool) {
+	if s.tokens == nil {
+		return "", false
+	}
+	auth := header("Authorization")
+	scheme, token, _ := strings.Cut(auth, " ")
+	token = strings.TrimSpace(token)
+	return token, strings.EqualFold(scheme, "Bearer") && strings.Count(token, ".") == 2
 }
 
 // authenticateKey returns the key of a secret, from the cache when it was

@@ -228,15 +228,25 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 	}
 }
 
-// admit authenticates the key a request's headers carry and returns the
-// actor it makes, if the key may call an operation needing need in the
-// community the request names ("" for none).
+// admit authenticates the API key, or the user token, a request's headers
+// carry and returns the actor it makes, if it may call an operation needing
+// need in the community the request names ("" for none).
 func (s *Server) admit(ctx context.Context, header func(string) string, need authz.Operation, community string) (roster.Actor, error) {
-	key, err := s.keyOf(ctx, header)
+	user := header("Roster-Act-As")
+	var key roster.APIKey
+	var err error
+	if token, ok := s.userToken(header); ok {
+		var t roster.UserToken
+		if t, err = s.tokens.VerifyToken(ctx, token); err == nil {
+			key, err = authz.TokenKey(t, user)
+			user = t.UserID
+		}
+	} else {
+		key, err = s.keyOf(ctx, header)
+	}
 	if err != nil {
 		return roster.Actor{}, err
 	}
-	user := header("Roster-Act-As")
 	if err := authz.Admit(authz.AdmitFacts{Key: key, Op: need, Community: community, ActAs: user}); err != nil {
 		return roster.Actor{}, err
 	}

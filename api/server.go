@@ -26,9 +26,11 @@ type Server struct {
 	feed  roster.ChangeFeed
 	// webhooks sends messages by hand; nil on a server that delivers none.
 	webhooks roster.WebhookSender
-	keys     keyCache
-	log      *slog.Logger
-	now      roster.Clock
+	// tokens verifies the host's user tokens; nil when it takes none.
+	tokens roster.TokenVerifier
+	keys   keyCache
+	log    *slog.Logger
+	now    roster.Clock
 	// leanHook, when set (by tests), is called each time the lean check
 	// path answers a request.
 	leanHook func()
@@ -47,6 +49,9 @@ type Options struct {
 	// Webhooks sends test messages and retries, which answer not_ready
 	// without it.
 	Webhooks roster.WebhookSender
+	// Tokens, when set, lets users sign in with the host platform's own
+	// tokens (Authorization: Bearer <JWT>) besides API keys.
+	Tokens roster.TokenVerifier
 }
 
 // New returns a server over the service.
@@ -57,7 +62,7 @@ func New(store roster.Service, opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, log: opt.Log, now: opt.Now}
+	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, tokens: opt.Tokens, log: opt.Log, now: opt.Now}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
 	s.handler = s.observe(screen(route(mux)))

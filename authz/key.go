@@ -148,3 +148,18 @@ func RevokeKey(f RevokeKeyFacts) error {
 	}
 	return nil
 }
+
+// TokenKey is the key a user token is admitted as: the write scope (reads,
+// writes and checks, each guarded by the user's own roles, never keys or
+// webhooks), acting as the token's user, restricted to its community if it
+// names one. A request that names another acting user is refused.
+func TokenKey(t roster.UserToken, actAs string) (roster.APIKey, error) {
+	if actAs != "" && actAs != t.UserID {
+		return roster.APIKey{}, roster.Errorf(roster.EINSUFFICIENTSCOPE, "a user token acts as its own user (%s) alone, not as %s", t.UserID, actAs)
+	}
+	k := roster.APIKey{ID: roster.TokenKeyID, Name: "user token", Scopes: []string{roster.ScopeWrite}, ActAs: true}
+	if t.CommunityID != "" {
+		k.CommunityID = &t.CommunityID
+	}
+	return k, nil
+}

@@ -42,6 +42,8 @@ type Config struct {
 	// WebhookLease is how long a replica's hold on an endpoint lasts
 	// without renewal.
 	WebhookLease time.Duration
+	// JWT* configure the users' sign-in with the host platform's tokens.
+	JWTIssuer, JWTAudience, JWTHS256SecretFile, JWTJWKS, JWTCommunityClaim string
 }
 
 // DefaultConfig returns the defaults: SQLite in ./roster-data, listening on
@@ -68,6 +70,11 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 	str(&c.LogLevel, "log-level", "ROSTER_LOG_LEVEL", "log level: debug (also logs every successful check), info, warn or error")
 	str(&c.SecretsKeyFile, "secrets-key-file", "ROSTER_SECRETS_KEY_FILE", "file of the key that seals webhook secrets in the database (default: secrets.key in the data directory, made if missing); "+
 		"every replica needs the same")
+	str(&c.JWTIssuer, "jwt-issuer", "ROSTER_JWT_ISSUER", "the iss of the user tokens the host platform issues (Authorization: Bearer <JWT>)")
+	str(&c.JWTAudience, "jwt-audience", "ROSTER_JWT_AUDIENCE", "the aud user tokens must name")
+	str(&c.JWTHS256SecretFile, "jwt-hs256-secret-file", "ROSTER_JWT_HS256_SECRET_FILE", "file of the shared secret (32 bytes or more) of HS256 user tokens")
+	str(&c.JWTJWKS, "jwt-jwks", "ROSTER_JWT_JWKS", "a JWKS file or https URL whose keys verify RS256, ES256 and EdDSA user tokens")
+	str(&c.JWTCommunityClaim, "jwt-community-claim", "ROSTER_JWT_COMMUNITY_CLAIM", "the claim that restricts a user token to one community (default roster_community)")
 	str(&c.WebhookRetries, "webhook-retries", "ROSTER_WEBHOOK_RETRIES", "pauses before each attempt of a webhook delivery after the first, comma-separated")
 	if v := env("ROSTER_WEBHOOK_ALLOW_PRIVATE"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -120,6 +127,9 @@ func (c *Config) validate() error {
 		return errors.New("--revision-wait must be positive")
 	case c.WebhookLease < time.Second:
 		return errors.New("--webhook-lease must be at least 1s")
+	case (c.JWTIssuer != "" || c.JWTAudience != "" || c.JWTHS256SecretFile != "" || c.JWTJWKS != "") &&
+		(c.JWTIssuer == "" || c.JWTAudience == "" || c.JWTHS256SecretFile == "" && c.JWTJWKS == ""):
+		return errors.New("user tokens need --jwt-issuer, --jwt-audience, and --jwt-hs256-secret-file or --jwt-jwks")
 	case c.GCHeadroomMiB < 0 || c.GCHeadroomMiB > 1<<20:
 		return fmt.Errorf("--gc-headroom-mib: %d is not between 0 and %d", c.GCHeadroomMiB, 1<<20)
 	}

@@ -12,6 +12,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+
+	"github.com/rosterhq/roster/jwtauth/jwttest"
 )
 
 // syncBuffer is a buffer the server may write while the test reads it.
@@ -142,6 +146,26 @@ func TestServeTakesTheAdminKeyFromTheEnvironment(t *testing.T) {
 	}
 }
 
+// TestServeTakesUserTokens signs a user in with an HS256 token the flags
+// configure.
+func TestServeTakesUserTokens(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ROSTER_ADMIN_KEY", "a-long-enough-admin-key")
+	secret := "a shared secret of thirty-two bytes or more"
+	if err := os.WriteFile(filepath.Join(dir, "hs256"), []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := MustServe(t, "--data-dir", dir, "--jwt-issuer", "https://platform.example", "--jwt-audience", "roster",
+		"--jwt-hs256-secret-file", filepath.Join(dir, "hs256"))
+	token := jwttest.NewSigner(t, jwa.HS256(), "", []byte(secret)).Sign(t, jwttest.Claims("https://platform.example", "roster", "alice", time.Now()))
+	if got := get(t, r.URL+"/v1/communities", token); got != http.StatusOK {
+		t.Errorf("with a user token: got %d, want 200", got)
+	}
+	if got := get(t, r.URL+"/v1/communities", token+"x"); got != http.StatusUnauthorized {
+		t.Errorf("with a token whose signature is broken: got %d, want 401", got)
+	}
+}
+
 func TestServeRefusesBadConfiguration(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -157,6 +181,10 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"huge headroom", []string{"--gc-headroom-mib", "2000000"}, nil, "--gc-headroom-mib: 2000000 is not between 0"},
 		{"headroom not a number", []string{"--gc-headroom-mib", "lots"}, nil, "invalid value"},
 		{"bad headroom", nil, map[string]string{"ROSTER_GC_HEADROOM_MIB": "lots"}, "ROSTER_GC_HEADROOM_MIB"},
+		{"jwt without audience", []string{"--jwt-issuer", "https://x", "--jwt-jwks", "jwks.json"}, nil, "need --jwt-issuer, --jwt-audience"},
+		{"jwt without keys", []string{"--jwt-issuer", "https://x", "--jwt-audience", "roster"}, nil, "--jwt-hs256-secret-file or --jwt-jwks"},
+		{"webhook retries", []string{"--webhook-retries", "5s,soon"}, nil, "--webhook-retries"},
+		{"webhook lease", []string{"--webhook-lease", "10ms"}, nil, "--webhook-lease"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {

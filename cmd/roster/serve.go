@@ -109,12 +109,16 @@ func (m *Serve) Run(ctx context.Context) error {
 	}()
 	defer func() { stopExpiring(); <-expired }()
 	defer tuneGC(c.gcHeadroom(os.Getenv))()
+	tokens, err := c.tokens(ctx)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           api.New(index.NewService(db, m.index), api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks}),
+		Handler:           api.New(index.NewService(db, m.index), api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks, Tokens: tokens}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
