@@ -6,11 +6,13 @@ package jwtauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
@@ -57,7 +59,25 @@ type Verifier struct {
 	mu      sync.Mutex
 	keys    jwk.Set
 	fetched time.Time
+
+	// verified remembers the tokens verified lately, by their hash, so that
+	// a token sent with every request is verified once a minute, not each
+	// time (an RS256 signature costs tens of microseconds).
+	verified     sync.Map // [32]byte → verified
+	verifiedSize atomic.Int64
 }
+
+// verified is a token found valid, and until when that holds.
+type verified struct {
+	user  roster.UserToken
+	until time.Time
+}
+
+// Bounds of the verified tokens remembered.
+const (
+	rememberFor = time.Minute
+	maxVerified = 10_000
+)
 
 // New returns a verifier, having read the JWKS when one is named.
 func New(ctx context.Context, opt Options) (*Verifier, error) {
@@ -130,6 +150,30 @@ func (v *Verifier) keySet(ctx context.Context, missing bool) jwk.Set {
 
 // VerifyToken returns the user a token speaks for.
 func (v *Verifier) VerifyToken(ctx context.Context, token string) (roster.UserToken, error) {
+	sum := sha256.Sum256([]byte(token))
+	now := v.opt.Now()
+	if got, ok := v.verified.Load(sum); ok && now.Before(got.(verified).until) {
+		return got.(verified).user, nil
+	}
+	u, err := v.verify(ctx, token)
+	if err != nil {
+		v.verified.Delete(sum)
+		return u, err
+	}
+	// Remembered a minute at most, and never past its expiry.
+	until := now.Add(rememberFor)
+	if exp := u.ExpiresAt.Add(v.opt.Skew); exp.Before(until) {
+		until = exp
+	}
+	if _, again := v.verified.Swap(sum, verified{u, until}); !again && v.verifiedSize.Add(1) > maxVerified {
+		v.verified.Clear()
+		v.verifiedSize.Store(0)
+	}
+	return u, nil
+}
+
+// verify checks a token's signature and claims.
+func (v *Verifier) verify(ctx context.Context, token string) (roster.UserToken, error) {
 	t, err := v.parse(ctx, token, false)
 	if err != nil && v.opt.JWKS != "" && errors.Is(err, errUnknownKey) {
 		t, err = v.parse(ctx, token, true)

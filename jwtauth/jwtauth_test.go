@@ -140,3 +140,60 @@ func TestReadmeJWKS(t *testing.T) {
 		t.Fatalf("the README's JWKS: got %v keys, %v; want 2", set, err)
 	}
 }
+
+// TestVerifiedTokensExpire verifies a token, which is then remembered: it
+// is still refused once it expires.
+func TestVerifiedTokensExpire(t *testing.T) {
+	ctx := context.Background()
+	secret := []byte("a shared secret of thirty-two bytes or more")
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	v, err := jwtauth.New(ctx, jwtauth.Options{Issuer: "https://platform.example", Audience: "roster", HS256Secret: secret, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := jwttest.NewSigner(t, jwa.HS256(), "", secret).Sign(t, claims(now, "exp", now.Add(20*time.Second).Unix()))
+	for range 2 {
+		if _, err := v.VerifyToken(ctx, token); err != nil {
+			t.Fatalf("a valid token: %v", err)
+		}
+	}
+	mu.Lock()
+	now = now.Add(51 * time.Second) // past exp and the skew
+	mu.Unlock()
+	if _, err := v.VerifyToken(ctx, token); roster.ErrorCode(err) != roster.EUNAUTHENTICATED {
+		t.Errorf("a remembered token once expired: got %v, want unauthenticated", err)
+	}
+}
+
+// BenchmarkVerifyToken verifies an RS256 token sent with every request:
+// "verify" checks its signature each time (its clock moves a minute on
+// between requests, so nothing is remembered); "remembered" finds it
+// verified, as every request but one a minute does.
+func BenchmarkVerifyToken(b *testing.B) {
+	ctx := context.Background()
+	rs := jwttest.NewSigner(b, jwa.RS256(), "k1", nil)
+	start := time.Now()
+	token := rs.Sign(b, claims(start, "exp", start.Add(100*365*24*time.Hour).Unix()))
+	for _, tc := range []struct {
+		name string
+		step time.Duration
+	}{{"verify", time.Minute + time.Second}, {"remembered", 0}} {
+		b.Run(tc.name, func(b *testing.B) {
+			now := start
+			clock := func() time.Time { return now }
+			v, err := jwtauth.New(ctx, jwtauth.Options{Issuer: "https://platform.example", Audience: "roster", JWKS: jwttest.WriteJWKS(b, rs), Now: clock})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				now = now.Add(tc.step)
+				if _, err := v.VerifyToken(ctx, token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
