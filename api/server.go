@@ -91,7 +91,7 @@ func newAPI(mux *http.ServeMux) huma.API {
 	components(config.Components)
 	config.Tags = tags
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>"},
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An API key: Authorization: Bearer <key>; or, on a server started with --jwt-issuer, a user token (JWT) of the host platform, which acts as its sub."},
 		"apiKey": {Type: "apiKey", In: "header", Name: "X-API-Key", Description: "An API key in the X-API-Key header"},
 	}
 	return humago.New(mux, config)
