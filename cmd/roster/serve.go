@@ -15,6 +15,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/api"
+	"github.com/rosterhq/roster/console"
 	"github.com/rosterhq/roster/events"
 	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
@@ -118,7 +119,7 @@ func (m *Serve) Run(ctx context.Context) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           api.New(index.NewService(db, m.index), api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks, Tokens: tokens}),
+		Handler:           m.handler(index.NewService(db, m.index), tokens),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -148,6 +149,16 @@ func (m *Serve) Run(ctx context.Context) error {
 	}
 	m.log.Info("stopped")
 	return nil
+}
+
+// handler serves the console under /console and the API everywhere else.
+func (m *Serve) handler(svc roster.Service, tokens roster.TokenVerifier) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", api.New(svc, api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks, Tokens: tokens}))
+	ui := console.New(svc, console.Options{Tokens: tokens, Log: m.log})
+	mux.Handle("/console", ui)
+	mux.Handle("/console/", ui)
+	return mux
 }
 
 // bootstrap makes sure an admin key exists: the one ROSTER_ADMIN_KEY names,

@@ -1,0 +1,156 @@
+// Package console is Roster's web console for community managers: pages
+// rendered on the server from embedded templates, signed in with an API key
+// or the host platform's user token. It is a front: each action calls the
+// same service method the API does, admitted by the same decision
+// (authz.Admit of the same operation), and shows a refusal's message.
+package console
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Options configure the console.
+type Options struct {
+	// Tokens verifies user tokens; without it only API keys sign in.
+	Tokens roster.TokenVerifier
+	// Idle ends a session unused this long; 30 minutes when zero.
+	Idle time.Duration
+	// Now is the clock; time.Now when nil.
+	Now roster.Clock
+	// Log is where failures are told; slog.Default when nil.
+	Log *slog.Logger
+}
+
+// Console serves the console under /console.
+type Console struct {
+	svc      roster.Service
+	opt      Options
+	sessions *sessions
+	pages    *template.Template
+	mux      *http.ServeMux
+}
+
+// csp is the console's Content-Security-Policy: its own scripts, styles
+// and images alone, no inline script, never framed.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// New returns the console over the service.
+func New(svc roster.Service, opt Options) *Console {
+	if opt.Idle == 0 {
+		opt.Idle = 30 * time.Minute
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	c := &Console{svc: svc, opt: opt, sessions: &sessions{byID: map[string]*session{}, idle: opt.Idle, now: opt.Now},
+		pages: template.Must(template.ParseFS(templateFiles, "templates/*.html")), mux: http.NewServeMux()}
+	static, _ := fs.Sub(staticFiles, "static")
+	c.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	c.mux.HandleFunc("GET /console/signin", c.signinPage)
+	c.mux.HandleFunc("POST /console/signin", c.signin)
+	c.mux.HandleFunc("POST /console/signout", c.signedIn(c.signout))
+	c.mux.HandleFunc("GET /console/{$}", c.signedIn(c.communities))
+	c.mux.HandleFunc("POST /console/communities", c.signedIn(c.createCommunity))
+	return c
+}
+
+// ServeHTTP serves a console request, with the console's security headers.
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	if r.URL.Path == "/console" {
+		http.Redirect(w, r, "/console/", http.StatusSeeOther)
+		return
+	}
+	c.mux.ServeHTTP(w, r)
+}
+
+// page is what every page's template gets.
+type page struct {
+	Title string
+	// Actor is who is signed in; CSRF the token of their forms.
+	Actor roster.Actor
+	CSRF  string
+	// Error is a refusal to show, with its code.
+	Error, ErrorCode string
+	Data             any
+}
+
+// render writes a page of the template.
+func (c *Console) render(w http.ResponseWriter, status int, name string, p page) {
+	var b strings.Builder
+	if err := c.pages.ExecuteTemplate(&b, name, p); err != nil {
+		c.opt.Log.Error("console: rendering a page", "page", name, "err", err)
+		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write([]byte(b.String()))
+}
+
+// signedIn serves handlers that need a session: without one the browser
+// goes to sign in; a change without its session's CSRF token is refused.
+func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ss := c.sessions.of(r)
+		if ss == nil {
+			http.Redirect(w, r, "/console/signin", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			if !ss.validCSRF(r) {
+				c.render(w, http.StatusForbidden, "error.html", page{Title: "Refused", Actor: ss.actor,
+					Error: "This form has expired or did not come from this console. Go back, reload the page and try again.", ErrorCode: "csrf"})
+				return
+			}
+		}
+		h(w, r, ss)
+	}
+}
+
+// admitted returns the context of an action of the session, if its key
+// may do the operation in the community (as the API decides).
+func (c *Console) admitted(r *http.Request, ss *session, op, community string) (context.Context, error) {
+	if err := authz.Admit(authz.AdmitFacts{Key: ss.key, Op: authz.Operations[op], Community: community, ActAs: ss.actor.UserID}); err != nil {
+		return nil, err
+	}
+	return roster.NewContext(r.Context(), ss.actor), nil
+}
+
+// refusal returns what a page shows of an error: a roster.Error's message
+// and code, and nothing of any other (which is logged).
+func (c *Console) refusal(err error) (string, string) {
+	var e *roster.Error
+	if errors.As(err, &e) {
+		return e.Message, e.Code
+	}
+	c.opt.Log.Error("console: an action failed", "err", err)
+	return "Something went wrong on the server; try again.", roster.EINTERNAL
+}

@@ -1,0 +1,109 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
+	c.render(w, http.StatusOK, "signin.html", page{Title: "Sign in", Data: c.opt.Tokens != nil})
+}
+
+// signin starts a session for an API key, or for a user token when the
+// server takes them.
+func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	credential := strings.TrimSpace(r.PostFormValue("credential"))
+	key, actor, err := c.authenticate(r, credential)
+	if err == nil {
+		// The console reads: a key that may only check cannot sign in.
+		_, err = c.admitted(r, &session{key: key, actor: actor}, "listCommunities", "")
+	}
+	if err != nil {
+		msg, code := c.refusal(err)
+		c.render(w, http.StatusUnauthorized, "signin.html", page{Title: "Sign in", Error: msg, ErrorCode: code, Data: c.opt.Tokens != nil})
+		return
+	}
+	c.sessions.start(w, r, key, actor)
+	http.Redirect(w, r, "/console/", http.StatusSeeOther)
+}
+
+// authenticate returns the key and the actor a credential makes.
+func (c *Console) authenticate(r *http.Request, credential string) (roster.APIKey, roster.Actor, error) {
+	if credential == "" {
+		return roster.APIKey{}, roster.Actor{}, roster.Errorf(roster.EUNAUTHENTICATED, "enter an API key or a user token")
+	}
+	if c.opt.Tokens != nil && strings.Count(credential, ".") == 2 {
+		t, err := c.opt.Tokens.VerifyToken(r.Context(), credential)
+		if err != nil {
+			return roster.APIKey{}, roster.Actor{}, err
+		}
+		key, err := authz.TokenKey(t, "")
+		return key, roster.Actor{KeyID: key.ID, UserID: t.UserID, CommunityID: t.CommunityID}, err
+	}
+	key, err := c.svc.Authenticate(r.Context(), credential)
+	if err != nil {
+		return key, roster.Actor{}, err
+	}
+	actor := roster.Actor{KeyID: key.ID}
+	if key.CommunityID != nil {
+		actor.CommunityID = *key.CommunityID
+	}
+	return key, actor, nil
+}
+
+func (c *Console) signout(w http.ResponseWriter, r *http.Request, _ *session) {
+	c.sessions.end(w, r)
+	http.Redirect(w, r, "/console/signin", http.StatusSeeOther)
+}
+
+// communitiesData is the communities page's.
+type communitiesData struct {
+	Communities []roster.Community
+	Next        string
+	// Name and ID are what a refused create form held.
+	Name, ID string
+}
+
+func (c *Console) communities(w http.ResponseWriter, r *http.Request, ss *session) {
+	c.communitiesPage(w, r, ss, http.StatusOK, communitiesData{}, nil)
+}
+
+// communitiesPage renders the list, with the create form as it was and the
+// refusal of its last submission, if any.
+func (c *Console) communitiesPage(w http.ResponseWriter, r *http.Request, ss *session, status int, d communitiesData, refused error) {
+	p := page{Title: "Communities", Actor: ss.actor, CSRF: ss.csrf}
+	if refused != nil {
+		p.Error, p.ErrorCode = c.refusal(refused)
+	}
+	ctx, err := c.admitted(r, ss, "listCommunities", "")
+	if err == nil {
+		d.Communities, d.Next, err = c.svc.ListCommunities(ctx, roster.Page{Limit: 50, Cursor: r.URL.Query().Get("cursor")})
+	}
+	if err != nil && refused == nil {
+		p.Error, p.ErrorCode = c.refusal(err)
+		status = http.StatusBadRequest
+	}
+	p.Data = d
+	c.render(w, status, "communities.html", p)
+}
+
+func (c *Console) createCommunity(w http.ResponseWriter, r *http.Request, ss *session) {
+	d := communitiesData{Name: strings.TrimSpace(r.PostFormValue("name")), ID: strings.TrimSpace(r.PostFormValue("id"))}
+	ctx, err := c.admitted(r, ss, "createCommunity", "")
+	if err == nil {
+		com := roster.Community{ID: d.ID, Name: d.Name}
+		if ss.actor.UserID != "" {
+			com.OwnerID = &ss.actor.UserID // a user's community is theirs
+		}
+		_, _, err = c.svc.CreateCommunity(ctx, com)
+	}
+	if err != nil {
+		c.communitiesPage(w, r, ss, http.StatusUnprocessableEntity, d, err)
+		return
+	}
+	http.Redirect(w, r, "/console/", http.StatusSeeOther)
+}

@@ -1,0 +1,93 @@
+package console
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// cookieName is the session cookie's.
+const cookieName = "roster_console"
+
+// session is one signed-in person: the actor their credential makes, and
+// the token each of their changes must carry (CSRF).
+type session struct {
+	// key is the API key signed in with, or the one a user token is
+	// admitted as: what its scopes allow is decided per action.
+	key      roster.APIKey
+	actor    roster.Actor
+	csrf     string
+	lastSeen time.Time
+}
+
+// sessions are the sessions of this process, by their id. A session ends
+// when it has been idle for idle, or at sign-out.
+type sessions struct {
+	mu   sync.Mutex
+	byID map[string]*session
+	idle time.Duration
+	now  roster.Clock
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// start begins a session for the actor and sets its cookie.
+func (s *sessions) start(w http.ResponseWriter, r *http.Request, key roster.APIKey, actor roster.Actor) {
+	id := randomToken()
+	s.mu.Lock()
+	s.byID[id] = &session{key: key, actor: actor, csrf: randomToken(), lastSeen: s.now()}
+	// Sessions long idle are dropped as new ones start.
+	for k, v := range s.byID {
+		if s.now().Sub(v.lastSeen) >= s.idle {
+			delete(s.byID, k)
+		}
+	}
+	s.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/console", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+}
+
+// of returns the request's session, touched, or nil when it has none or
+// it has expired.
+func (s *sessions) of(r *http.Request) *session {
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.byID[c.Value]
+	if ss == nil {
+		return nil
+	}
+	if now := s.now(); now.Sub(ss.lastSeen) < s.idle {
+		ss.lastSeen = now
+		return ss
+	}
+	delete(s.byID, c.Value)
+	return nil
+}
+
+// end ends the request's session and clears its cookie.
+func (s *sessions) end(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(cookieName); err == nil {
+		s.mu.Lock()
+		delete(s.byID, c.Value)
+		s.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/console", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+// validCSRF reports whether a change carries its session's token.
+func (ss *session) validCSRF(r *http.Request) bool {
+	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(ss.csrf)) == 1
+}
