@@ -118,7 +118,13 @@ func (c *Console) render(w http.ResponseWriter, status int, name string, p page)
 // goes to sign in; a change without its session's CSRF token is refused.
 func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ss := c.sessions.of(r)
+		ss, due := c.sessions.of(r)
+		if ss != nil && due {
+			if _, _, err := c.authenticate(r, ss.credential); err != nil {
+				c.sessions.end(w, r) // the key was revoked, or the token expired
+				ss = nil
+			}
+		}
 		if ss == nil {
 			http.Redirect(w, r, "/console/signin", http.StatusSeeOther)
 			return

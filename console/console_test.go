@@ -178,6 +178,24 @@ func TestConsoleSignInAndCommunities(t *testing.T) {
 		t.Errorf("a user without CREATE_COMMUNITY creating one: got %d:\n%s", resp.StatusCode, body)
 	}
 
+	// A revoked key's session ends at its next check.
+	spare, _, err := db.CreateAPIKey(sys, roster.APIKey{Name: "spare admin", Scopes: []string{roster.ScopeAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newBrowser(t, srv.URL)
+	k.do("POST", "/console/signin", url.Values{"credential": {spare.Secret}})
+	if resp, _ := k.do("GET", "/console/", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed in with the spare key: got %d, want 200", resp.StatusCode)
+	}
+	if _, err := db.RevokeAPIKey(sys, spare.ID); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(11 * time.Second)
+	if resp, _ := k.do("GET", "/console/", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the session of a revoked key: got %d, want 303 to sign in", resp.StatusCode)
+	}
+
 	// A session ends when idle, and at sign-out.
 	clk.advance(31 * time.Minute)
 	if resp, _ := u.do("GET", "/console/", nil); resp.StatusCode != http.StatusSeeOther {

@@ -27,7 +27,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 		c.render(w, http.StatusUnauthorized, "signin.html", page{Title: "Sign in", Error: msg, ErrorCode: code, Data: c.opt.Tokens != nil})
 		return
 	}
-	c.sessions.start(w, r, key, actor)
+	c.sessions.start(w, r, credential, key, actor)
 	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }
 

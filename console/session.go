@@ -19,11 +19,19 @@ const cookieName = "roster_console"
 type session struct {
 	// key is the API key signed in with, or the one a user token is
 	// admitted as: what its scopes allow is decided per action.
-	key      roster.APIKey
-	actor    roster.Actor
-	csrf     string
-	lastSeen time.Time
+	key   roster.APIKey
+	actor roster.Actor
+	csrf  string
+	// credential is the key's secret or the token, kept in this process
+	// alone, to check again (recheckEvery) that it is still good: a
+	// revoked key or an expired token ends the session.
+	credential string
+	checked    time.Time
+	lastSeen   time.Time
 }
+
+// recheckEvery is how often a session's credential is checked again.
+const recheckEvery = 10 * time.Second
 
 // sessions are the sessions of this process, by their id. A session ends
 // when it has been idle for idle, or at sign-out.
@@ -41,10 +49,11 @@ func randomToken() string {
 }
 
 // start begins a session for the actor and sets its cookie.
-func (s *sessions) start(w http.ResponseWriter, r *http.Request, key roster.APIKey, actor roster.Actor) {
+func (s *sessions) start(w http.ResponseWriter, r *http.Request, credential string, key roster.APIKey, actor roster.Actor) {
 	id := randomToken()
 	s.mu.Lock()
-	s.byID[id] = &session{key: key, actor: actor, csrf: randomToken(), lastSeen: s.now()}
+	now := s.now()
+	s.byID[id] = &session{key: key, actor: actor, csrf: randomToken(), credential: credential, checked: now, lastSeen: now}
 	// Sessions long idle are dropped as new ones start.
 	for k, v := range s.byID {
 		if s.now().Sub(v.lastSeen) >= s.idle {
@@ -57,24 +66,27 @@ func (s *sessions) start(w http.ResponseWriter, r *http.Request, key roster.APIK
 }
 
 // of returns the request's session, touched, or nil when it has none or
-// it has expired.
-func (s *sessions) of(r *http.Request) *session {
+// it has expired. due is true when its credential is to be checked again.
+func (s *sessions) of(r *http.Request) (ss *session, due bool) {
 	c, err := r.Cookie(cookieName)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss := s.byID[c.Value]
+	ss = s.byID[c.Value]
 	if ss == nil {
-		return nil
+		return nil, false
 	}
 	if now := s.now(); now.Sub(ss.lastSeen) < s.idle {
 		ss.lastSeen = now
-		return ss
+		if due = now.Sub(ss.checked) >= recheckEvery; due {
+			ss.checked = now
+		}
+		return ss, due
 	}
 	delete(s.byID, c.Value)
-	return nil
+	return nil, false
 }
 
 // end ends the request's session and clears its cookie.
