@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,9 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rosterhq/roster/console"
-	"github.com/rosterhq/roster/index"
-	"github.com/rosterhq/roster/sqlstore"
-	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
 // chromium returns the path of Debian's Chromium, skipping the test
@@ -50,21 +46,8 @@ func newTab(t *testing.T) context.Context {
 // page to $ROSTER_SCREENSHOTS when set.
 func TestConsoleInABrowser(t *testing.T) {
 	tab := newTab(t)
-	ctx := context.Background()
-	db := sqltest.SQLite.Open(t, sqlstore.Options{})
-	admin, err := db.EnsureBootstrapKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(ctx, db, index.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	srv := httptest.NewServer(console.New(index.NewService(db, ix), console.Options{}))
-	defer srv.Close()
-
-	err = chromedp.Do(tab,
+	srv, _, admin := mustConsole(t, console.Options{})
+	err := chromedp.Do(tab,
 		chromedp.Navigate(srv.URL+"/console/"),
 		chromedp.WaitVisible(chromedp.ID("credential")),
 		chromedp.SendKeys(chromedp.ID("credential"), admin),

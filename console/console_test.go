@@ -89,16 +89,13 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func TestConsoleSignInAndCommunities(t *testing.T) {
-	t.Parallel()
+// mustConsole serves a console over a new SQLite database for the test,
+// and returns its server, the database and its admin key's secret.
+func mustConsole(t *testing.T, opt console.Options) (*httptest.Server, *sqlstore.DB, string) {
+	t.Helper()
 	ctx := context.Background()
 	db := sqltest.SQLite.Open(t, sqlstore.Options{})
 	admin, err := db.EnsureBootstrapKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := roster.NewContext(ctx, roster.SystemActor)
-	checker, _, err := db.CreateAPIKey(sys, roster.APIKey{Name: "checks", Scopes: []string{roster.ScopeCheck}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,15 +103,29 @@ func TestConsoleSignInAndCommunities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
+	srv := httptest.NewServer(console.New(index.NewService(db, ix), opt))
+	t.Cleanup(func() {
+		srv.Close()
+		ix.Close()
+	})
+	return srv, db, admin
+}
+
+func TestConsoleSignInAndCommunities(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
 	secret := []byte("a shared secret of thirty-two bytes or more")
 	tokens, err := jwtauth.New(ctx, jwtauth.Options{Issuer: "https://platform.example", Audience: "roster", HS256Secret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clk := &clock{}
-	srv := httptest.NewServer(console.New(index.NewService(db, ix), console.Options{Tokens: tokens, Now: clk.now}))
-	defer srv.Close()
+	srv, db, admin := mustConsole(t, console.Options{Tokens: tokens, Now: clk.now})
+	sys := roster.NewContext(ctx, roster.SystemActor)
+	checker, _, err := db.CreateAPIKey(sys, roster.APIKey{Name: "checks", Scopes: []string{roster.ScopeCheck}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	b := newBrowser(t, srv.URL)
 	if resp, _ := b.do("GET", "/console/", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/signin" {
