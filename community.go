@@ -37,8 +37,9 @@ type CommunityService interface {
 	// FindCommunity returns ECOMMUNITYNOTFOUND if there is no such community.
 	FindCommunity(ctx context.Context, id string) (Community, error)
 
-	// ListCommunities returns communities ordered by id.
-	ListCommunities(ctx context.Context, page Page) ([]Community, string, error)
+	// ListCommunities returns communities ordered by id, those the filter
+	// matches. Returns EVALIDATION for a bad search.
+	ListCommunities(ctx context.Context, filter CommunityFilter, page Page) ([]Community, string, error)
 
 	// UpdateCommunity renames it (needs MANAGE_COMMUNITY) or transfers
 	// ownership (only the owner or a platform administrator, to a member).
@@ -73,4 +74,21 @@ func (u *CommunityUpdate) Clean() error {
 		f.id("ownerId", *u.OwnerID)
 	}
 	return f.err()
+}
+
+// CommunityFilter narrows a list of communities.
+type CommunityFilter struct {
+	// Search keeps the communities whose name holds it, ignoring case, or
+	// whose id begins with it.
+	Search string
+}
+
+// MaxSearchLength bounds a search.
+const MaxSearchLength = 100
+
+// Clean checks the filter.
+func (f *CommunityFilter) Clean() error {
+	var fs fields
+	fs.length("search", f.Search, MaxSearchLength)
+	return fs.err()
 }

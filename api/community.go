@@ -17,8 +17,11 @@ type communityPatch struct {
 	OwnerID Nullable[string] `json:"ownerId,omitzero" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"A member to transfer ownership to, or null to remove the owner."`
 }
 
-func (s *Server) listCommunities(ctx context.Context, in *struct{ PageParams }) (*listOutput[roster.Community], error) {
-	return listOf(s.store.ListCommunities(ctx, in.page()))
+func (s *Server) listCommunities(ctx context.Context, in *struct {
+	PageParams
+	Search string `query:"search" maxLength:"100" doc:"Only the communities whose name holds this (ignoring case) or whose id begins with it."`
+}) (*listOutput[roster.Community], error) {
+	return listOf(s.store.ListCommunities(ctx, roster.CommunityFilter{Search: in.Search}, in.page()))
 }
 
 func (s *Server) createCommunity(ctx context.Context, in *struct{ Body communityBody }) (*answer[roster.Community], error) {

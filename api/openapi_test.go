@@ -392,7 +392,7 @@ func (faultyService) CurrentRevision(context.Context) (roster.Revision, error) {
 	return 0, roster.Errorf(roster.EUNAVAILABLE, "the database cannot be reached: try again")
 }
 
-func (faultyService) ListCommunities(context.Context, roster.Page) ([]roster.Community, string, error) {
+func (faultyService) ListCommunities(context.Context, roster.CommunityFilter, roster.Page) ([]roster.Community, string, error) {
 	return nil, "", roster.Errorf(roster.EUNAVAILABLE, "the database cannot be reached: try again")
 }
 

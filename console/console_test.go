@@ -170,6 +170,12 @@ func TestConsoleSignInAndCommunities(t *testing.T) {
 	if _, body = b.do("GET", "/console/", nil); !strings.Contains(body, "<code>guild</code>") {
 		t.Errorf("the list after a create: got\n%s", body)
 	}
+	if _, body = b.do("GET", "/console/?q=GUI", nil); !strings.Contains(body, "<code>guild</code>") {
+		t.Errorf("a search for GUI: got\n%s", body)
+	}
+	if _, body = b.do("GET", "/console/?q=%3Cb%3E", nil); strings.Contains(body, "<code>guild</code>") || !strings.Contains(body, "No community matches “&lt;b&gt;”") {
+		t.Errorf("a search for <b>: got\n%s", body)
+	}
 	resp, body = b.do("POST", "/console/communities", url.Values{"name": {"Again"}, "id": {"guild"}, "csrf": {token}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-code="community_exists"`) || !strings.Contains(body, `value="Again"`) {
 		t.Errorf("a create refused: got %d, want the refusal inline and the form kept:\n%s", resp.StatusCode, body)

@@ -64,6 +64,8 @@ func (c *Console) signout(w http.ResponseWriter, r *http.Request, _ *session) {
 type communitiesData struct {
 	Communities []roster.Community
 	Next        string
+	// Search is what the list was searched for.
+	Search string
 	// Name and ID are what a refused create form held.
 	Name, ID string
 }
@@ -81,7 +83,8 @@ func (c *Console) communitiesPage(w http.ResponseWriter, r *http.Request, ss *se
 	}
 	ctx, err := c.admitted(r, ss, "listCommunities", "")
 	if err == nil {
-		d.Communities, d.Next, err = c.svc.ListCommunities(ctx, roster.Page{Limit: 50, Cursor: r.URL.Query().Get("cursor")})
+		d.Search = strings.TrimSpace(r.URL.Query().Get("q"))
+		d.Communities, d.Next, err = c.svc.ListCommunities(ctx, roster.CommunityFilter{Search: d.Search}, roster.Page{Limit: 50, Cursor: r.URL.Query().Get("cursor")})
 	}
 	if err != nil && refused == nil {
 		p.Error, p.ErrorCode = c.refusal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
@@ -138,17 +139,25 @@ func (db *DB) FindCommunity(ctx context.Context, id string) (roster.Community, e
 }
 
 // ListCommunities returns communities ordered by id.
-func (db *DB) ListCommunities(ctx context.Context, p roster.Page) ([]roster.Community, string, error) {
+func (db *DB) ListCommunities(ctx context.Context, f roster.CommunityFilter, p roster.Page) ([]roster.Community, string, error) {
+	if err := f.Clean(); err != nil {
+		return nil, "", err
+	}
 	pg, err := parsePage(p)
 	if err != nil {
 		return nil, "", err
 	}
-	query := `SELECT ` + communityColumns + ` FROM communities WHERE id > $1 ORDER BY id LIMIT $2`
-	args := []any{pg.after, pg.fetch()}
+	where, args := `id > $1`, []any{pg.after, pg.fetch()}
 	if only := authz.Reachable(roster.ActorFrom(ctx)); only != "" {
-		query = `SELECT ` + communityColumns + ` FROM communities WHERE id > $1 AND id = $3 ORDER BY id LIMIT $2`
-		args = append(args, only)
+		where, args = where+` AND id = $3`, append(args, only)
 	}
+	if f.Search != "" {
+		n := len(args)
+		where += fmt.Sprintf(` AND (LOWER(name) LIKE $%d ESCAPE '\' OR LOWER(id) LIKE $%d ESCAPE '\')`, n+1, n+2)
+		literal := likeEscaper.Replace(f.Search)
+		args = append(args, "%"+strings.ToLower(literal)+"%", strings.ToLower(literal)+"%")
+	}
+	query := `SELECT ` + communityColumns + ` FROM communities WHERE ` + where + ` ORDER BY id LIMIT $2`
 	list, err := collect(ctx, db.read, "communities", query, args, func(s scanner) (roster.Community, error) { return scanCommunity(s) })
 	if err != nil {
 		return nil, "", err
@@ -248,3 +257,6 @@ func (db *DB) DeleteCommunity(ctx context.Context, id string) (roster.Revision, 
 		return tx.event(id, roster.ActionCommunityDeleted, roster.TargetCommunity, id, c, nil)
 	})
 }
+
+// likeEscaper makes a text match itself alone in a LIKE pattern.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

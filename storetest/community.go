@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ var communityTests = []test{
 	{"DeleteCommunity", testDeleteCommunity},
 	{"DeleteCommunityGuards", testDeleteCommunityGuards},
 	{"ListCommunitiesRestricted", testListCommunitiesRestricted},
+	{"SearchCommunities", testSearchCommunities},
 }
 
 func testCreateCommunity(t *testing.T, open Opener) {
@@ -349,14 +351,41 @@ func testListCommunitiesRestricted(t *testing.T, open Opener) {
 	for _, id := range []string{"a", "b", "c"} {
 		MustCreateOwned(t, f.key, f, id, "")
 	}
-	list, _, err := f.ListCommunities(f.key, roster.Page{})
+	list, _, err := f.ListCommunities(f.key, roster.CommunityFilter{}, roster.Page{})
 	wantCode(t, "ListCommunities", err, "")
 	if got := len(list); got != 3 {
 		t.Errorf("ListCommunities: got %d communities, want 3", got)
 	}
-	list, _, err = f.ListCommunities(AsRestricted(t.Context(), "b"), roster.Page{})
+	list, _, err = f.ListCommunities(AsRestricted(t.Context(), "b"), roster.CommunityFilter{}, roster.Page{})
 	wantCode(t, "ListCommunities by a restricted key", err, "")
 	if len(list) != 1 || list[0].ID != "b" {
 		t.Errorf("ListCommunities by a key restricted to b: got %d communities, want only b", len(list))
 	}
+}
+
+func testSearchCommunities(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	for id, name := range map[string]string{"fans": "Fan Club", "fc-2": "The FAN zone", "chess": "Chess 100%", "go_club": "Gophers"} {
+		if _, _, err := f.CreateCommunity(f.key, roster.Community{ID: id, Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for search, want := range map[string]string{"fan": "[fans fc-2]", "FC": "[fc-2]", "100%": "[chess]", "0%": "[chess]", "%": "[chess]",
+		"go_": "[go_club]", "g_": "[]", "zzz": "[]", "": "[chess fans fc-2 go_club]"} {
+		list, _, err := f.ListCommunities(f.key, roster.CommunityFilter{Search: search}, roster.Page{})
+		wantCode(t, "ListCommunities", err, "")
+		var ids []string
+		for _, c := range list {
+			ids = append(ids, c.ID)
+		}
+		if got := fmt.Sprint(ids); got != want && !(want == "[]" && len(ids) == 0) {
+			t.Errorf("search %q: got %v, want %s", search, ids, want)
+		}
+	}
+	list, _, err := f.ListCommunities(AsRestricted(t.Context(), "fans"), roster.CommunityFilter{Search: "fan"}, roster.Page{})
+	if err != nil || len(list) != 1 || list[0].ID != "fans" {
+		t.Errorf("a search by a key restricted to fans: got %v, %v; want fans alone", list, err)
+	}
+	_, _, err = f.ListCommunities(f.key, roster.CommunityFilter{Search: strings.Repeat("x", roster.MaxSearchLength+1)}, roster.Page{})
+	wantCode(t, "a search too long", err, roster.EVALIDATION)
 }

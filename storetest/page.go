@@ -97,7 +97,7 @@ func testPageCommunities(t *testing.T, open Opener) {
 		MustCreateOwned(t, f.key, f, id, "")
 	}
 	wantPages(t, "ListCommunities", func(p roster.Page) ([]string, string, error) {
-		list, next, err := f.ListCommunities(f.key, p)
+		list, next, err := f.ListCommunities(f.key, roster.CommunityFilter{}, p)
 		var ids []string
 		for _, x := range list {
 			ids = append(ids, x.ID)

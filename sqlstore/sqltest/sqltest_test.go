@@ -217,7 +217,7 @@ func communities(t *testing.T, dsn string) []string {
 	t.Helper()
 	var ids []string
 	withStore(t, dsn, func(ctx context.Context, db *sqlstore.DB) {
-		list, _, err := db.ListCommunities(ctx, roster.Page{Limit: roster.MaxPageLimit})
+		list, _, err := db.ListCommunities(ctx, roster.CommunityFilter{}, roster.Page{Limit: roster.MaxPageLimit})
 		if err != nil {
 			t.Fatal(err)
 		}
