@@ -42,8 +42,8 @@ func newTab(t *testing.T) context.Context {
 }
 
 // TestConsoleInABrowser signs in with an API key in a real browser,
-// creates a community and finds it listed; it saves a screenshot of the
-// page to $ROSTER_SCREENSHOTS when set.
+// creates a community, finds it listed and opens its page; it saves a
+// screenshot of that page to $ROSTER_SCREENSHOTS when set.
 func TestConsoleInABrowser(t *testing.T) {
 	tab := newTab(t)
 	srv, _, admin := mustConsole(t, console.Options{})
@@ -65,6 +65,11 @@ func TestConsoleInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The community's page shows its roles, from the top.
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.Search(`//a[normalize-space()="Fan Club"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//caption[contains(., "Roles")]`))); err != nil {
+		t.Fatalf("the community's page: %v", err)
+	}
 	shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +78,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("the communities table: got %q, want Fan Club (fans)", list)
 	}
 	if dir := os.Getenv("ROSTER_SCREENSHOTS"); dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, "console-communities.png"), shot, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "console-community.png"), shot, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -72,6 +72,7 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("POST /console/signout", c.signedIn(c.signout))
 	c.mux.HandleFunc("GET /console/{$}", c.signedIn(c.communities))
 	c.mux.HandleFunc("POST /console/communities", c.signedIn(c.createCommunity))
+	c.mux.HandleFunc("GET /console/communities/{communityId}", c.signedIn(c.community))
 	return c
 }
 

@@ -176,6 +176,19 @@ func TestConsoleSignInAndCommunities(t *testing.T) {
 	if _, body = b.do("GET", "/console/?q=%3Cb%3E", nil); strings.Contains(body, "<code>guild</code>") || !strings.Contains(body, "No community matches “&lt;b&gt;”") {
 		t.Errorf("a search for <b>: got\n%s", body)
 	}
+	// Its page lists its roles from the top, with their colours.
+	red := "#ff0000"
+	if _, _, err := db.CreateRole(sys, "guild", roster.Role{Name: "Mods", Colour: &red, Permissions: []string{}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = b.do("GET", "/console/communities/guild", nil)
+	top, mods, everyone := strings.Index(body, "admin</td>"), strings.Index(body, "Mods</td>"), strings.Index(body, "everyone</td>")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Guild</h1>") || !(0 <= top && top < mods && mods < everyone) || !strings.Contains(body, `fill="#ff0000"`) {
+		t.Errorf("guild's page: got %d, want admin, Mods (red), everyone\n%s", resp.StatusCode, body)
+	}
+	if resp, body := b.do("GET", "/console/communities/nowhere", nil); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, `data-code="community_not_found"`) {
+		t.Errorf("a page of no community: got %d\n%s", resp.StatusCode, body)
+	}
 	resp, body = b.do("POST", "/console/communities", url.Values{"name": {"Again"}, "id": {"guild"}, "csrf": {token}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-code="community_exists"`) || !strings.Contains(body, `value="Again"`) {
 		t.Errorf("a create refused: got %d, want the refusal inline and the form kept:\n%s", resp.StatusCode, body)
