@@ -36,6 +36,16 @@ type APIKey struct {
 	Secret string `json:"secret,omitempty"`
 }
 
+// Actor returns the actor of a request made with the key, acting as user
+// (empty for the key itself).
+func (k APIKey) Actor(user string) Actor {
+	a := Actor{KeyID: k.ID, UserID: user}
+	if k.CommunityID != nil {
+		a.CommunityID = *k.CommunityID
+	}
+	return a
+}
+
 // APIKeyService manages API keys.
 type APIKeyService interface {
 	// CreateAPIKey creates a key and returns it with its secret. Returns

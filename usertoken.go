@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -25,3 +26,7 @@ type TokenVerifier interface {
 	// issuer or audience, expired, not yet valid, malformed.
 	VerifyToken(ctx context.Context, token string) (UserToken, error)
 }
+
+// IsUserToken reports whether a credential has the shape of a user token
+// (a JWT: three parts apart by dots) rather than of an API key.
+func IsUserToken(credential string) bool { return strings.Count(credential, ".") == 2 }

@@ -177,6 +177,14 @@ func TestChangeFeedAccess(t *testing.T) {
 	if res := e.Do(t, "GET", "/v1/watch?after=x", nil); res.Status != http.StatusUnprocessableEntity {
 		t.Errorf("watch?after=x: got %d %s, want 422", res.Status, res.Raw)
 	}
+	for _, id := range []string{"soon", "-3", "99999999999999999999"} {
+		if res := e.Do(t, "GET", "/v1/watch", nil, Req{Header: map[string]string{"Last-Event-ID": id}}); res.Status != http.StatusUnprocessableEntity || res.Code() != "validation_failed" {
+			t.Errorf("watch with Last-Event-ID %q: got %d %s, want 422 validation_failed", id, res.Status, res.Raw)
+		}
+	}
+	if res := e.Do(t, "GET", "/v1/watch?action="+strings.Repeat("a", 65), nil); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("watch with an action too long: got %d %s, want 422", res.Status, res.Raw)
+	}
 }
 
 // sseMessage is one message of an event stream.

@@ -73,7 +73,7 @@ func (s *Server) userToken(header func(string) string) (string, bool) {
 	auth := header("Authorization")
 	scheme, token, _ := strings.Cut(auth, " ")
 	token = strings.TrimSpace(token)
-	return token, strings.EqualFold(scheme, "Bearer") && strings.Count(token, ".") == 2
+	return token, strings.EqualFold(scheme, "Bearer") && roster.IsUserToken(token)
 }
 
 // authenticateKey returns the key of a secret, from the cache when it was

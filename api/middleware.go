@@ -255,10 +255,8 @@ func (s *Server) admit(ctx context.Context, header func(string) string, need aut
 			return roster.Actor{}, err
 		}
 	}
-	actor := roster.Actor{KeyID: key.ID, UserID: user, RequestID: requestID(ctx)}
-	if key.CommunityID != nil {
-		actor.CommunityID = *key.CommunityID
-	}
+	actor := key.Actor(user)
+	actor.RequestID = requestID(ctx)
 	return actor, nil
 }
 

@@ -176,6 +176,20 @@ func TestConsoleSignInAndCommunities(t *testing.T) {
 	if _, body = b.do("GET", "/console/?q=%3Cb%3E", nil); strings.Contains(body, "<code>guild</code>") || !strings.Contains(body, "No community matches “&lt;b&gt;”") {
 		t.Errorf("a search for <b>: got\n%s", body)
 	}
+	// Bad input is refused on the page, naming what is wrong.
+	for _, form := range []url.Values{{"name": {""}}, {"name": {"Bad"}, "id": {"a b"}}, {"name": {strings.Repeat("n", 101)}}} {
+		form.Set("csrf", token)
+		if resp, body := b.do("POST", "/console/communities", form); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-code="validation_failed"`) {
+			t.Errorf("create with %v: got %d, want the validation refusal inline\n%s", form, resp.StatusCode, body)
+		}
+	}
+	if resp, body := b.do("GET", "/console/?q="+strings.Repeat("q", 101), nil); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `data-code="validation_failed"`) {
+		t.Errorf("a search too long: got %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := b.do("GET", "/console/communities/bad%20id", nil); resp.StatusCode >= 500 {
+		t.Errorf("the page of a malformed community id: got %d", resp.StatusCode)
+	}
+
 	// Its page lists its roles from the top, with their colours.
 	red := "#ff0000"
 	if _, _, err := db.CreateRole(sys, "guild", roster.Role{Name: "Mods", Colour: &red, Permissions: []string{}}); err != nil {

@@ -37,23 +37,16 @@ func (c *Console) authenticate(r *http.Request, credential string) (roster.APIKe
 	if credential == "" {
 		return roster.APIKey{}, roster.Actor{}, roster.Errorf(roster.EUNAUTHENTICATED, "enter an API key or a user token")
 	}
-	if c.opt.Tokens != nil && strings.Count(credential, ".") == 2 {
+	if c.opt.Tokens != nil && roster.IsUserToken(credential) {
 		t, err := c.opt.Tokens.VerifyToken(r.Context(), credential)
 		if err != nil {
 			return roster.APIKey{}, roster.Actor{}, err
 		}
 		key, err := authz.TokenKey(t, "")
-		return key, roster.Actor{KeyID: key.ID, UserID: t.UserID, CommunityID: t.CommunityID}, err
+		return key, key.Actor(t.UserID), err
 	}
 	key, err := c.svc.Authenticate(r.Context(), credential)
-	if err != nil {
-		return key, roster.Actor{}, err
-	}
-	actor := roster.Actor{KeyID: key.ID}
-	if key.CommunityID != nil {
-		actor.CommunityID = *key.CommunityID
-	}
-	return key, actor, nil
+	return key, key.Actor(""), err
 }
 
 func (c *Console) signout(w http.ResponseWriter, r *http.Request, _ *session) {
@@ -99,11 +92,7 @@ func (c *Console) createCommunity(w http.ResponseWriter, r *http.Request, ss *se
 	d := communitiesData{Name: strings.TrimSpace(r.PostFormValue("name")), ID: strings.TrimSpace(r.PostFormValue("id"))}
 	ctx, err := c.admitted(r, ss, "createCommunity", "")
 	if err == nil {
-		com := roster.Community{ID: d.ID, Name: d.Name}
-		if ss.actor.UserID != "" {
-			com.OwnerID = &ss.actor.UserID // a user's community is theirs
-		}
-		_, _, err = c.svc.CreateCommunity(ctx, com)
+		_, _, err = c.svc.CreateCommunity(ctx, roster.Community{ID: d.ID, Name: d.Name})
 	}
 	if err != nil {
 		c.communitiesPage(w, r, ss, http.StatusUnprocessableEntity, d, err)

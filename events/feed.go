@@ -120,10 +120,7 @@ func (f *Feed) wake() {
 func (f *Feed) add(events []roster.Event) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for len(events) > 0 && events[0].Revision <= f.rev {
-		events = events[1:]
-	}
-	if len(events) == 0 {
+	if events = f.unseen(events); len(events) == 0 {
 		return true
 	}
 	if events[0].Revision != f.rev+1 {
@@ -131,6 +128,15 @@ func (f *Feed) add(events []roster.Event) bool {
 	}
 	f.append(events)
 	return true
+}
+
+// unseen returns the events after the feed's revision. The caller holds
+// mu.
+func (f *Feed) unseen(events []roster.Event) []roster.Event {
+	for len(events) > 0 && events[0].Revision <= f.rev {
+		events = events[1:]
+	}
+	return events
 }
 
 // append adds events, every one after the feed's revision, dropping the
@@ -180,11 +186,8 @@ func (f *Feed) catchUp(ctx context.Context) error {
 		if len(events) > 0 {
 			f.mu.Lock()
 			// A commit's hook may have added some meanwhile.
-			for len(events) > 0 && events[0].Revision <= f.rev {
-				events = events[1:]
-			}
-			if len(events) > 0 {
-				f.append(events)
+			if fresh := f.unseen(events); len(fresh) > 0 {
+				f.append(fresh)
 			}
 			f.mu.Unlock()
 		}

@@ -67,6 +67,13 @@ func TestVerifyToken(t *testing.T) {
 	if _, err := v.VerifyToken(ctx, hs.Sign(t, claims(now, "exp", now.Add(-10*time.Second).Unix()))); err != nil {
 		t.Errorf("expired 10 s ago, within the 30 s skew: got %v, want it accepted", err)
 	}
+	garbage := filepath.Join(t.TempDir(), "garbage.json")
+	os.WriteFile(garbage, []byte("not a key set"), 0o600)
+	for _, jwks := range []string{garbage, filepath.Join(t.TempDir(), "missing.json"), "http://127.0.0.1:1/jwks.json"} {
+		if _, err := jwtauth.New(ctx, jwtauth.Options{Issuer: "i", Audience: "a", JWKS: jwks}); err == nil || !strings.Contains(err.Error(), "JWKS") {
+			t.Errorf("New with the JWKS %s: got %v, want an error naming the JWKS", jwks, err)
+		}
+	}
 	for _, opt := range []jwtauth.Options{{Audience: "roster", HS256Secret: secret}, {Issuer: "i", HS256Secret: secret}, {Issuer: "i", Audience: "a"}, {Issuer: "i", Audience: "a", HS256Secret: []byte("short")}} {
 		if _, err := jwtauth.New(ctx, opt); err == nil {
 			t.Errorf("New(%+v): got no error", opt)
