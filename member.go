@@ -37,6 +37,16 @@ type Grant struct {
 type MemberFilter struct {
 	// RoleID keeps only the members who hold this role (id or built-in alias).
 	RoleID string
+	// Search keeps the members whose display name holds it, ignoring case,
+	// or whose user id begins with it.
+	Search string
+}
+
+// Clean checks the filter.
+func (f *MemberFilter) Clean() error {
+	var fs fields
+	fs.length("search", f.Search, MaxSearchLength)
+	return fs.err()
 }
 
 // MaxMemberBatch bounds the users of one AddMembers call.

@@ -117,6 +117,11 @@ type RoleService interface {
 	// ListRoleHolders returns who holds the role, ordered by user id: for
 	// everyone, every member (every user at platform scope), with no grants.
 	ListRoleHolders(ctx context.Context, scope, id string, page Page) ([]RoleHolder, string, error)
+
+	// CountRoleHolders returns how many users hold each role of the scope
+	// now, by role id: for everyone, the members (every user at platform
+	// scope). A role no one holds is absent.
+	CountRoleHolders(ctx context.Context, scope string) (map[string]int, error)
 }
 
 // Clean trims and checks the fields of a new role, collapsing duplicate

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/authz"
@@ -147,6 +148,9 @@ func (db *DB) ListMembers(ctx context.Context, communityID string, f roster.Memb
 	if err != nil {
 		return nil, "", err
 	}
+	if err := f.Clean(); err != nil {
+		return nil, "", err
+	}
 	var members []roster.Member
 	var next string
 	err = db.viewScope(ctx, communityID, func(tx sqlTx, _ string) error {
@@ -162,6 +166,12 @@ func (db *DB) ListMembers(ctx context.Context, communityID string, f roster.Memb
 				query += ` AND EXISTS (SELECT 1 FROM assignments a WHERE a.role_id = $4 AND a.user_id = m.user_id AND (a.expires_at IS NULL OR a.expires_at > $5))`
 				args = append(args, role.ID, micros(now))
 			}
+		}
+		if f.Search != "" {
+			n := len(args)
+			query += fmt.Sprintf(` AND (LOWER(m.display_name) LIKE $%d ESCAPE '\' OR LOWER(m.user_id) LIKE $%d ESCAPE '\')`, n+1, n+2)
+			literal := strings.ToLower(likeEscaper.Replace(f.Search))
+			args = append(args, "%"+literal+"%", literal+"%")
 		}
 		list, err := collect(ctx, tx, "members", query+` ORDER BY m.user_id LIMIT $3`, args, func(s scanner) (roster.Member, error) {
 			m := roster.Member{CommunityID: &communityID}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -140,6 +141,42 @@ func (db *DB) ListRoleHolders(ctx context.Context, scope, id string, p roster.Pa
 	}
 	holders, next := paginate(pg, holders, func(h roster.RoleHolder) string { return h.UserID })
 	return holders, next, nil
+}
+
+// CountRoleHolders counts the holders of each role of a scope: one query
+// for the assigned roles, one for everyone's.
+func (db *DB) CountRoleHolders(ctx context.Context, scope string) (map[string]int, error) {
+	counts := map[string]int{}
+	err := db.viewScope(ctx, scope, func(tx sqlTx, _ string) error {
+		everyone, err := findRole(ctx, tx, scope, roster.BuiltinEveryone)
+		if err != nil {
+			return err
+		}
+		query, args := `SELECT COUNT(*) FROM members WHERE community_id = $1`, []any{scope}
+		if scope == roster.Platform {
+			query, args = `SELECT COUNT(*) FROM users`, nil
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+			return fmt.Errorf("sqlstore: everyone's holders: %w", err)
+		}
+		if n > 0 {
+			counts[everyone.ID] = n
+		}
+		return each(ctx, tx, "role holder counts", `
+			SELECT role_id, COUNT(DISTINCT user_id) FROM assignments
+			WHERE scope = $1 AND (expires_at IS NULL OR expires_at > $2)
+			GROUP BY role_id`, []any{scope, micros(db.now())}, func(s scanner) error {
+			var id string
+			err := s.Scan(&id, &n)
+			counts[id] = n
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return counts, nil
 }
 
 // implicitHolders lists the holders of everyone, who hold it through no

@@ -2,8 +2,11 @@ package storetest
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -23,6 +26,8 @@ var memberTests = []test{
 	{"DefaultRolesOnJoin", testDefaultRolesOnJoin},
 	{"FindMemberNotFound", testFindMemberNotFound},
 	{"ListMembersByRole", testListMembersByRole},
+	{"ListMembersSearch", testListMembersSearch},
+	{"CountRoleHolders", testCountRoleHolders},
 	{"LeaveRemovesAssignments", testLeaveRemovesAssignments},
 	{"OwnerCannotLeave", testOwnerCannotLeave},
 	{"RemoveMemberNotFound", testRemoveMemberNotFound},
@@ -379,4 +384,60 @@ func testRemoveMemberGuards(t *testing.T, open Opener) {
 	wantCode(t, "RemoveMember of a lower member", err, "")
 	_, err = f.RemoveMember(f.as(t, "owner"), "c1", "carol")
 	wantCode(t, "RemoveMember by the owner", err, "")
+}
+
+func testListMembersSearch(t *testing.T, open Opener) {
+	f := newCommunityFixture(t, open, "alice", "bob", "alfred")
+	if _, _, err := f.AddMember(f.key, "c1", "bob", ptr("Bob the Builder")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		search string
+		want   []string
+	}{
+		{"al", []string{"alfred", "alice"}},
+		{"BUILD", []string{"bob"}},
+		{"ice", nil},
+		{"%", nil},
+		{"_", nil},
+	} {
+		list, _, err := f.ListMembers(f.key, "c1", roster.MemberFilter{Search: tc.search}, roster.Page{})
+		wantCode(t, "ListMembers", err, "")
+		var got []string
+		for _, m := range list {
+			got = append(got, m.UserID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("ListMembers searching %q: got %v, want %v", tc.search, got, tc.want)
+		}
+	}
+	_, _, err := f.ListMembers(f.key, "c1", roster.MemberFilter{Search: strings.Repeat("x", roster.MaxSearchLength+1)}, roster.Page{})
+	wantCode(t, "ListMembers with a long search", err, roster.EVALIDATION)
+}
+
+func testCountRoleHolders(t *testing.T, open Opener) {
+	f := newClockFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	MustAddMember(t, f.key, f, "c1", "alice", "bob", "carol")
+	mods := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Mods"})
+	temp := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Temp"})
+	idle := MustCreateRole(t, f.key, f, "c1", roster.Role{Name: "Idle"})
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"alice", "bob"}, RoleIDs: []string{mods.ID}})
+	MustProvision(t, f.key, f, "c1", "alice", mods.ID)
+	exp := f.clock.Now().Add(time.Minute)
+	MustAddRoles(t, f.key, f, roster.Change{Scope: "c1", UserIDs: []string{"carol"}, RoleIDs: []string{temp.ID}, ExpiresAt: &exp})
+	everyone := MustFindRole(t, f.key, f, "c1", roster.BuiltinEveryone)
+	counts, err := f.CountRoleHolders(f.key, "c1")
+	wantCode(t, "CountRoleHolders", err, "")
+	want := map[string]int{everyone.ID: 3, mods.ID: 2, temp.ID: 1}
+	if !maps.Equal(counts, want) {
+		t.Errorf("CountRoleHolders: got %v, want %v (no %s)", counts, want, idle.ID)
+	}
+	f.clock.Advance(2 * time.Minute)
+	counts, _ = f.CountRoleHolders(f.key, "c1")
+	if counts[temp.ID] != 0 {
+		t.Errorf("CountRoleHolders after Temp expired: got %d holders, want none", counts[temp.ID])
+	}
+	_, err = f.CountRoleHolders(f.key, "nowhere")
+	wantCode(t, "CountRoleHolders of no community", err, roster.ECOMMUNITYNOTFOUND)
 }

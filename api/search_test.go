@@ -1,0 +1,36 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster/sqlstore/sqltest"
+)
+
+func TestCommunitySearch(t *testing.T) {
+	t.Parallel()
+	e := MustEnv(t, sqltest.SQLite)
+	e.Must(t, http.StatusCreated, "POST", "/v1/communities", map[string]any{"id": "fans", "name": "Fan Club"})
+	e.Must(t, http.StatusCreated, "POST", "/v1/communities", map[string]any{"id": "chess", "name": "Chess"})
+	if items := e.Must(t, http.StatusOK, "GET", "/v1/communities?search=club", nil).Items(); len(items) != 1 || items[0]["id"] != "fans" {
+		t.Errorf("search=club: got %v, want fans", items)
+	}
+	if res := e.Do(t, "GET", "/v1/communities?search="+strings.Repeat("x", 101), nil); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a search too long: got %d %s, want 422", res.Status, res.Raw)
+	}
+}
+
+func TestMemberSearch(t *testing.T) {
+	t.Parallel()
+	e := MustEnv(t, sqltest.SQLite)
+	e.Must(t, http.StatusCreated, "POST", "/v1/communities", map[string]any{"id": "fans", "name": "Fan Club"})
+	e.Must(t, http.StatusCreated, "PUT", "/v1/communities/fans/members/alice", map[string]any{"displayName": "Alice Liddell"})
+	e.Must(t, http.StatusCreated, "PUT", "/v1/communities/fans/members/bob", nil)
+	if items := e.Must(t, http.StatusOK, "GET", "/v1/communities/fans/members?search=LIDD", nil).Items(); len(items) != 1 || items[0]["userId"] != "alice" {
+		t.Errorf("search=LIDD: got %v, want alice", items)
+	}
+	if res := e.Do(t, "GET", "/v1/communities/fans/members?search="+strings.Repeat("x", 101), nil); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a search too long: got %d %s, want 422", res.Status, res.Raw)
+	}
+}
