@@ -40,6 +40,35 @@ var BuiltinPermissions = []string{
 	PermAddReactions, PermAttachFiles, PermMentionEveryone, PermCreateCommunity,
 }
 
+// Permission categories: how a console groups the catalog. Every key not
+// built in is Custom.
+const (
+	CategoryGeneral  = "General"
+	CategoryMembers  = "Members"
+	CategoryMessages = "Channels and messages"
+	CategoryCustom   = "Custom"
+)
+
+// PermissionCategories lists the categories in the order they are shown.
+var PermissionCategories = []string{CategoryGeneral, CategoryMembers, CategoryMessages, CategoryCustom}
+
+var builtinCategory = map[string]string{
+	PermAdministrator: CategoryGeneral, PermManageCommunity: CategoryGeneral, PermManageRoles: CategoryGeneral,
+	PermManageChannels: CategoryGeneral, PermViewAuditLog: CategoryGeneral, PermCreateCommunity: CategoryGeneral,
+	PermManageMembers: CategoryMembers, PermBanMembers: CategoryMembers, PermMuteMembers: CategoryMembers,
+	PermViewChannel: CategoryMessages, PermSendMessages: CategoryMessages, PermCreatePost: CategoryMessages,
+	PermManagePosts: CategoryMessages, PermAddReactions: CategoryMessages, PermAttachFiles: CategoryMessages,
+	PermMentionEveryone: CategoryMessages,
+}
+
+// PermissionCategory returns the category of a permission key.
+func PermissionCategory(key string) string {
+	if c, ok := builtinCategory[key]; ok {
+		return c
+	}
+	return CategoryCustom
+}
+
 // CommunityEveryonePermissions are what the everyone role of a new community
 // grants. At platform scope, everyone starts with nothing.
 var CommunityEveryonePermissions = []string{

@@ -88,4 +88,27 @@ type RoleFacts struct {
 	Version     int
 }
 
+// RoleOf is a role as the guards see it.
+func RoleOf(r roster.Role) RoleFacts {
+	return RoleFacts{ID: r.ID, Position: r.Position, Builtin: r.Builtin, Protected: r.Protected, Permissions: r.Permissions, Version: r.Version}
+}
+
 func (r RoleFacts) what() string { return fmt.Sprintf("role %s (position %d)", r.ID, r.Position) }
+
+// SubjectOf is the subject a front shows choices for, made from what the
+// service tells of the user in a community: their effective permissions
+// there, whether they administer the platform, and the positions of the
+// community roles they hold. The service decides again on each change;
+// this only lets a page disable what would be refused, with the reason.
+func SubjectOf(user string, eff roster.Effective, platformAdmin bool, positions ...int) Subject {
+	s := Subject{User: user, Owner: eff.Owner, PlatformAdmin: platformAdmin, Top: Top(positions...)}
+	if eff.Administrator {
+		s.Perms = Perms{All: true}
+		return s
+	}
+	s.Perms.Keys = make(map[string][]roster.Reason, len(eff.Permissions))
+	for _, p := range eff.Permissions {
+		s.Perms.Keys[p] = eff.Explain[p]
+	}
+	return s
+}

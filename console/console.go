@@ -72,7 +72,12 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("POST /console/signout", c.signedIn(c.signout))
 	c.mux.HandleFunc("GET /console/{$}", c.signedIn(c.communities))
 	c.mux.HandleFunc("POST /console/communities", c.signedIn(c.createCommunity))
-	c.mux.HandleFunc("GET /console/communities/{communityId}", c.signedIn(c.community))
+	c.mux.HandleFunc("GET /console/communities/{communityId}", c.signedIn(c.roles))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/roles", c.signedIn(c.createRole))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/roles/order", c.signedIn(c.reorderRoles))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/roles/{roleId}", c.signedIn(c.role))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/roles/{roleId}", c.signedIn(c.updateRole))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/roles/{roleId}/delete", c.signedIn(c.deleteRole))
 	return c
 }
 
@@ -97,9 +102,29 @@ type page struct {
 	// Actor is who is signed in; CSRF the token of their forms.
 	Actor roster.Actor
 	CSRF  string
+	// Community is the community the page is of, for its navigation.
+	Community *roster.Community
 	// Error is a refusal to show, with its code.
 	Error, ErrorCode string
 	Data             any
+}
+
+// newPage is a page of the session, showing a refusal when there is one.
+func (c *Console) newPage(ss *session, title string, refused error) page {
+	p := page{Title: title, Actor: ss.actor, CSRF: ss.csrf}
+	if refused != nil {
+		p.Error, p.ErrorCode = c.refusal(refused)
+	}
+	return p
+}
+
+// failed renders a page that could not be read: the refusal alone.
+func (c *Console) failed(w http.ResponseWriter, ss *session, err error) {
+	p := c.newPage(ss, "Refused", err)
+	if refusedStatus(err) == http.StatusNotFound {
+		p.Title = "Not found"
+	}
+	c.render(w, refusedStatus(err), "error.html", p)
 }
 
 // render writes a page of the template.

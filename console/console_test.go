@@ -196,7 +196,7 @@ func TestConsoleSignInAndCommunities(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, body = b.do("GET", "/console/communities/guild", nil)
-	top, mods, everyone := strings.Index(body, "admin</td>"), strings.Index(body, "Mods</td>"), strings.Index(body, "everyone</td>")
+	top, mods, everyone := strings.Index(body, ">admin</a>"), strings.Index(body, ">Mods</a>"), strings.Index(body, ">everyone</a>")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Guild</h1>") || !(0 <= top && top < mods && mods < everyone) || !strings.Contains(body, `fill="#ff0000"`) {
 		t.Errorf("guild's page: got %d, want admin, Mods (red), everyone\n%s", resp.StatusCode, body)
 	}

@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -99,37 +98,4 @@ func (c *Console) createCommunity(w http.ResponseWriter, r *http.Request, ss *se
 		return
 	}
 	http.Redirect(w, r, "/console/", http.StatusSeeOther)
-}
-
-// communityData is a community's page: its roles, top first.
-type communityData struct {
-	Community roster.Community
-	Roles     []roster.Role
-}
-
-// community shows a community and its roles in their hierarchy, top first.
-func (c *Console) community(w http.ResponseWriter, r *http.Request, ss *session) {
-	id := r.PathValue("communityId")
-	p := page{Title: "Community", Actor: ss.actor, CSRF: ss.csrf}
-	ctx, err := c.admitted(r, ss, "listRoles", id)
-	var d communityData
-	if err == nil {
-		d.Community, err = c.svc.FindCommunity(ctx, id)
-	}
-	if err == nil {
-		d.Roles, _, err = c.svc.ListRoles(ctx, id, roster.Page{Limit: roster.MaxRolesPerScope})
-	}
-	status := http.StatusOK
-	if err != nil {
-		p.Error, p.ErrorCode = c.refusal(err)
-		status = http.StatusNotFound
-		if p.ErrorCode != roster.ECOMMUNITYNOTFOUND {
-			status = http.StatusForbidden
-		}
-	} else {
-		p.Title = d.Community.Name
-		slices.SortFunc(d.Roles, func(a, b roster.Role) int { return b.Position - a.Position })
-	}
-	p.Data = d
-	c.render(w, status, "community.html", p)
 }

@@ -154,7 +154,7 @@ func (tx *Tx) change(c roster.Change, k changeKind, member *roster.Member) ([]ro
 	var names []string
 	for _, u := range users {
 		for _, r := range roles {
-			rc.Pairs = append(rc.Pairs, authz.Pair{User: u, Role: facts(r), Held: sources(held[u], r.ID)})
+			rc.Pairs = append(rc.Pairs, authz.Pair{User: u, Role: authz.RoleOf(r), Held: sources(held[u], r.ID)})
 			names = append(names, r.Name)
 		}
 	}

@@ -231,7 +231,7 @@ func overwriteTarget(tx *Tx, community string, o *roster.Overwrite) (*authz.Role
 		return nil, err
 	}
 	o.ID = r.ID
-	f := facts(r)
+	f := authz.RoleOf(r)
 	return &f, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/authz"
 )
 
 const roleColumns = `id, scope, name, description, colour, position, is_default, badge, builtin, metadata, version, created_at, updated_at`
@@ -61,10 +60,6 @@ func findRole(ctx context.Context, q querier, scope, id string) (roster.Role, er
 // queryRoles reads roles with their permissions.
 func queryRoles(ctx context.Context, q querier, query string, args ...any) ([]roster.Role, error) {
 	return collect(ctx, q, "roles", query, args, scanRole)
-}
-
-func facts(r roster.Role) authz.RoleFacts {
-	return authz.RoleFacts{ID: r.ID, Position: r.Position, Builtin: r.Builtin, Protected: r.Protected, Permissions: r.Permissions, Version: r.Version}
 }
 
 // FindRole returns a role of the scope.

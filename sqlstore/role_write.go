@@ -133,7 +133,7 @@ func (db *DB) UpdateRole(ctx context.Context, scope, id string, upd roster.RoleU
 			}
 			edit.Permissions = *upd.Permissions
 		}
-		f := authz.UpdateRoleFacts{Role: facts(before), Edit: edit, IfVersion: upd.IfVersion}
+		f := authz.UpdateRoleFacts{Role: authz.RoleOf(before), Edit: edit, IfVersion: upd.IfVersion}
 		if f.Roles, err = countRoles(tx, scope); err != nil {
 			return err
 		}
@@ -237,7 +237,7 @@ func (db *DB) DeleteRole(ctx context.Context, scope, id string, opt roster.RoleD
 		if err != nil {
 			return err
 		}
-		if err := authz.DeleteRole(authz.DeleteRoleFacts{Actor: s, Role: facts(role), Holders: holders, Force: opt.Force, IfVersion: opt.IfVersion}); err != nil {
+		if err := authz.DeleteRole(authz.DeleteRoleFacts{Actor: s, Role: authz.RoleOf(role), Holders: holders, Force: opt.Force, IfVersion: opt.IfVersion}); err != nil {
 			return err
 		}
 		if err := removeAssignments(tx, scope, `a.role_id = $2`, role.ID); err != nil {
@@ -276,7 +276,7 @@ func (db *DB) ReorderRoles(ctx context.Context, scope string, ids []string) ([]r
 		}
 		f := authz.ReorderRolesFacts{Actor: s, IDs: ids}
 		for _, r := range roles {
-			f.Roles = append(f.Roles, facts(r))
+			f.Roles = append(f.Roles, authz.RoleOf(r))
 		}
 		after, err := authz.ReorderRoles(f)
 		if err != nil {

@@ -1,0 +1,93 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/authz"
+)
+
+// standing is what a page knows of the signed-in person in one community,
+// to show disabled, with the reason, what the guards would refuse them.
+type standing struct {
+	subject authz.Subject
+	// roles counts the community's roles, everyone included.
+	roles int
+}
+
+// standingIn reads the signed-in person's standing in a community: for an
+// API key acting as itself, none (nothing is refused it); for a user,
+// their effective permissions, their platform administration and the
+// positions of the roles they hold there. Three reads, whatever the page.
+func (c *Console) standingIn(ctx context.Context, ss *session, community string, roles int) (standing, error) {
+	st := standing{subject: authz.Key, roles: roles}
+	user := ss.actor.UserID
+	if user == "" {
+		return st, nil
+	}
+	eff, _, err := c.svc.EffectivePermissions(ctx, community, "", user)
+	if err != nil {
+		return st, err
+	}
+	// The user's own platform standing is read past a key's reach: it
+	// only decides what the page offers, never what is done.
+	platform, _, err := c.svc.EffectivePermissions(roster.NewContext(ctx, roster.SystemActor), roster.Platform, "", user)
+	if err != nil {
+		return st, err
+	}
+	var positions []int
+	if m, err := c.svc.ListUserRoles(ctx, community, user); err == nil {
+		for _, r := range m.Roles {
+			positions = append(positions, r.Position)
+		}
+	} else if roster.ErrorCode(err) != roster.EMEMBERNOTFOUND {
+		return st, err
+	}
+	st.subject = authz.SubjectOf(user, eff, platform.Administrator, positions...)
+	return st, nil
+}
+
+// editRole is why the person may not edit the role, or "".
+func (st standing) editRole(r roster.Role) string {
+	return reason(authz.UpdateRole(authz.UpdateRoleFacts{Actor: st.subject, Role: authz.RoleOf(r), Roles: st.roles}))
+}
+
+// rename is why the person may not rename the role, or "".
+func (st standing) rename(r roster.Role) string {
+	return reason(authz.UpdateRole(authz.UpdateRoleFacts{Actor: st.subject, Role: authz.RoleOf(r), Roles: st.roles, Edit: authz.RoleEdit{Rename: true}}))
+}
+
+// toggle is why the person may not turn the permission on (or off, when the
+// role grants it) for the role, or "".
+func (st standing) toggle(r roster.Role, perm string) string {
+	perms := slices.DeleteFunc(slices.Clone(r.Permissions), func(p string) bool { return p == perm })
+	if len(perms) == len(r.Permissions) {
+		perms = append(perms, perm)
+	}
+	return reason(authz.UpdateRole(authz.UpdateRoleFacts{Actor: st.subject, Role: authz.RoleOf(r), Roles: st.roles, Edit: authz.RoleEdit{Permissions: perms}}))
+}
+
+// deleteRole is why the person may not delete the role (forcing it off its
+// holders), or "".
+func (st standing) deleteRole(r roster.Role) string {
+	return reason(authz.DeleteRole(authz.DeleteRoleFacts{Actor: st.subject, Role: authz.RoleOf(r), Force: true}))
+}
+
+// createRole is why the person may not create a role, or "".
+func (st standing) createRole() string {
+	return reason(authz.CreateRole(authz.CreateRoleFacts{Actor: st.subject, Position: roster.DefaultNewPosition, Roles: st.roles}))
+}
+
+// reason is an error's message, or "" for none.
+func reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *roster.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
