@@ -78,6 +78,13 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("GET /console/communities/{communityId}/roles/{roleId}", c.signedIn(c.role))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/roles/{roleId}", c.signedIn(c.updateRole))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/roles/{roleId}/delete", c.signedIn(c.deleteRole))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/members", c.signedIn(c.members))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/members/add", c.signedIn(c.addMembers))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/members/batch", c.signedIn(c.batchRoles))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/members/{userId}", c.signedIn(c.member))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/members/{userId}/roles", c.signedIn(c.addRole))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/members/{userId}/roles/{roleId}/remove", c.signedIn(c.removeRole))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/members/{userId}/remove", c.signedIn(c.removeMember))
 	return c
 }
 
@@ -104,14 +111,15 @@ type page struct {
 	CSRF  string
 	// Community is the community the page is of, for its navigation.
 	Community *roster.Community
-	// Error is a refusal to show, with its code.
-	Error, ErrorCode string
-	Data             any
+	// Error is a refusal to show, with its code; Notice what the last
+	// changes did.
+	Error, ErrorCode, Notice string
+	Data                     any
 }
 
 // newPage is a page of the session, showing a refusal when there is one.
 func (c *Console) newPage(ss *session, title string, refused error) page {
-	p := page{Title: title, Actor: ss.actor, CSRF: ss.csrf}
+	p := page{Title: title, Actor: ss.actor, CSRF: ss.csrf, Notice: ss.takeNotice(outcomes...)}
 	if refused != nil {
 		p.Error, p.ErrorCode = c.refusal(refused)
 	}

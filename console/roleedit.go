@@ -33,7 +33,6 @@ type roleData struct {
 	// Locked, RenameLocked and DeleteLocked are why the person may not
 	// edit the role, rename it or delete it.
 	Locked, RenameLocked, DeleteLocked string
-	Saved                              bool
 }
 
 // catalog reads the whole permission catalog (at most MaxPermissions keys).
@@ -87,7 +86,7 @@ func (c *Console) rolePage(w http.ResponseWriter, r *http.Request, ss *session, 
 		return
 	}
 	role := roles[i]
-	d := roleData{Community: com, Role: role, Holders: counts[role.ID], Saved: r.URL.Query().Has("saved") && refused == nil,
+	d := roleData{Community: com, Role: role, Holders: counts[role.ID],
 		Locked: st.editRole(role), RenameLocked: st.rename(role), DeleteLocked: st.deleteRole(role)}
 	shown := role
 	if edited != nil {
@@ -149,7 +148,8 @@ func (c *Console) updateRole(w http.ResponseWriter, r *http.Request, ss *session
 		c.rolePage(w, r, ss, refusedStatus(err), &edited, err)
 		return
 	}
-	http.Redirect(w, r, roleURL(cid, rid)+"?saved", http.StatusSeeOther)
+	ss.tell("Saved.")
+	http.Redirect(w, r, roleURL(cid, rid), http.StatusSeeOther)
 }
 
 // deleteRole deletes the role, off its holders when the form says so.

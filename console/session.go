@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,53 @@ type session struct {
 	credential string
 	checked    time.Time
 	lastSeen   time.Time
+
+	// notice is what the next page tells of the changes made since the
+	// last one: a message, and the outcomes of batches counted (a batch
+	// the page's script sends in parts adds up here).
+	mu     sync.Mutex
+	notice string
+	tally  map[string]int
+}
+
+// tell sets the next page's notice.
+func (ss *session) tell(msg string) {
+	ss.mu.Lock()
+	ss.notice = msg
+	ss.mu.Unlock()
+}
+
+// count adds outcomes of a batch to the next page's notice.
+func (ss *session) count(outcomes map[string]int) {
+	ss.mu.Lock()
+	if ss.tally == nil {
+		ss.tally = map[string]int{}
+	}
+	for o, n := range outcomes {
+		ss.tally[o] += n
+	}
+	ss.mu.Unlock()
+}
+
+// takeNotice returns the notice and clears it: the outcomes in the order
+// given, then the message.
+func (ss *session) takeNotice(order ...string) string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	var parts []string
+	for _, o := range order {
+		if n := ss.tally[o]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(o, "_", " ")))
+		}
+	}
+	if len(parts) > 0 {
+		parts[len(parts)-1] += "."
+	}
+	if ss.notice != "" {
+		parts = append(parts, ss.notice)
+	}
+	ss.notice, ss.tally = "", nil
+	return strings.Join(parts, ", ")
 }
 
 // recheckEvery is how often a session's credential is checked again.

@@ -91,3 +91,16 @@ func reason(err error) string {
 	}
 	return err.Error()
 }
+
+// change is why the person may not add (or remove) the role for the user,
+// who holds it through the sources held, by hand, or "".
+func (st standing) change(user string, r roster.Role, held []roster.Source, remove bool) string {
+	f := authz.ChangeFacts{Actor: st.subject, Single: true, Source: roster.SourceManual, HasOwner: true,
+		Pairs: []authz.Pair{{User: user, Role: authz.RoleOf(r), Held: held}}}
+	decide := authz.AddRoles
+	if remove {
+		decide = authz.RemoveRoles
+	}
+	_, err := decide(f)
+	return reason(err)
+}

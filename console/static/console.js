@@ -44,4 +44,57 @@
       reorder.submit();
     });
   }
+
+  // Members: select every member shown.
+  var all = document.getElementById('select-all');
+  if (all) {
+    all.addEventListener('change', function () {
+      document.querySelectorAll('#batch input[name=user]').forEach(function (box) { box.checked = all.checked; });
+    });
+  }
+
+  // Expiry fields are in the browser's local time: tell the server its offset.
+  document.querySelectorAll('input.tz').forEach(function (tz) {
+    tz.value = String(new Date().getTimezoneOffset());
+  });
+
+  // Members: a batch goes in parts of ten, with its progress shown; the
+  // page then reloads and tells what the whole batch did.
+  var batch = document.getElementById('batch');
+  if (batch && window.fetch) {
+    batch.addEventListener('submit', function (e) {
+      var users = Array.prototype.map.call(batch.querySelectorAll('input[name=user]:checked'), function (b) { return b.value; });
+      if (users.length === 0) { e.preventDefault(); say('Select the members first.'); return; }
+      e.preventDefault();
+      var action = (e.submitter && e.submitter.value) || 'add';
+      var bar = document.getElementById('batch-progress');
+      bar.hidden = false; bar.max = users.length; bar.value = 0;
+      var buttons = batch.querySelectorAll('button');
+      buttons.forEach(function (b) { b.disabled = true; });
+      var part = function (i) {
+        if (i >= users.length) { window.location.reload(); return; }
+        var body = new URLSearchParams();
+        body.set('csrf', batch.elements.csrf.value);
+        body.set('role', batch.elements.role.value);
+        body.set('action', action);
+        users.slice(i, i + 10).forEach(function (u) { body.append('user', u); });
+        fetch(batch.action, { method: 'POST', body: body, credentials: 'same-origin' }).then(function (resp) {
+          return resp.text().then(function (html) {
+            if (!resp.ok) {
+              var err = new DOMParser().parseFromString(html, 'text/html').querySelector('.error');
+              throw new Error(err ? err.textContent : 'the server answered ' + resp.status);
+            }
+            bar.value = Math.min(i + 10, users.length);
+            say(bar.value + ' of ' + users.length + ' members done');
+            part(i + 10);
+          });
+        }).catch(function (err) {
+          say('Stopped after ' + bar.value + ' of ' + users.length + ' members: ' + err.message);
+          buttons.forEach(function (b) { b.disabled = false; });
+        });
+      };
+      part(0);
+    });
+  }
+  function say(text) { var s = document.getElementById('batch-status'); if (s) s.textContent = text; }
 })();
