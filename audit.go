@@ -83,6 +83,9 @@ type EventFilter struct {
 	Action string
 	// Target matches the target id.
 	Target string
+	// Since and Until, when not zero, match the events at or after Since
+	// and before Until.
+	Since, Until time.Time
 	// Newest lists the newest events first.
 	Newest bool
 }
@@ -112,7 +115,9 @@ func (f EventFilter) Match(e Event) bool {
 	case f.CommunityID != "" && (e.CommunityID == nil || *e.CommunityID != f.CommunityID),
 		f.PlatformOnly && e.CommunityID != nil,
 		f.Actor != "" && f.Actor != e.Actor.KeyID && f.Actor != e.Actor.UserID,
-		f.Target != "" && f.Target != e.TargetID:
+		f.Target != "" && f.Target != e.TargetID,
+		!f.Since.IsZero() && e.At.Before(f.Since),
+		!f.Until.IsZero() && !e.At.Before(f.Until):
 		return false
 	}
 	return MatchAction(f.Action, e.Action)

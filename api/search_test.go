@@ -34,3 +34,21 @@ func TestMemberSearch(t *testing.T) {
 		t.Errorf("a search too long: got %d %s, want 422", res.Status, res.Raw)
 	}
 }
+
+func TestAuditTimeRange(t *testing.T) {
+	t.Parallel()
+	e := MustEnv(t, sqltest.SQLite)
+	e.Must(t, http.StatusCreated, "POST", "/v1/communities", map[string]any{"id": "fans", "name": "Fan Club"})
+	if items := e.Must(t, http.StatusOK, "GET", "/v1/audit?communityId=fans&since=2000-01-01T00:00:00Z", nil).Items(); len(items) == 0 {
+		t.Errorf("since 2000: got no events, want fans' creation")
+	}
+	if items := e.Must(t, http.StatusOK, "GET", "/v1/audit?communityId=fans&since=2099-01-01T00:00:00Z", nil).Items(); len(items) != 0 {
+		t.Errorf("since 2099: got %d events, want none", len(items))
+	}
+	if items := e.Must(t, http.StatusOK, "GET", "/v1/audit?communityId=fans&until=2000-01-01T00:00:00Z", nil).Items(); len(items) != 0 {
+		t.Errorf("until 2000: got %d events, want none", len(items))
+	}
+	if res := e.Do(t, "GET", "/v1/audit?since=yesterday", nil); res.Status != http.StatusUnprocessableEntity && res.Status != http.StatusBadRequest {
+		t.Errorf("since=yesterday: got %d %s, want a refusal", res.Status, res.Raw)
+	}
+}

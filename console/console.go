@@ -47,6 +47,11 @@ type Console struct {
 	mux      *http.ServeMux
 }
 
+// funcs are the templates' own functions.
+var funcs = template.FuncMap{
+	"list": func(v ...string) []string { return v },
+}
+
 // csp is the console's Content-Security-Policy: its own scripts, styles
 // and images alone, no inline script, never framed.
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -64,7 +69,7 @@ func New(svc roster.Service, opt Options) *Console {
 		opt.Log = slog.Default()
 	}
 	c := &Console{svc: svc, opt: opt, sessions: &sessions{byID: map[string]*session{}, idle: opt.Idle, now: opt.Now},
-		pages: template.Must(template.ParseFS(templateFiles, "templates/*.html")), mux: http.NewServeMux()}
+		pages: template.Must(template.New("").Funcs(funcs).ParseFS(templateFiles, "templates/*.html")), mux: http.NewServeMux()}
 	static, _ := fs.Sub(staticFiles, "static")
 	c.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
 	c.mux.HandleFunc("GET /console/signin", c.signinPage)
@@ -78,6 +83,11 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("GET /console/communities/{communityId}/roles/{roleId}", c.signedIn(c.role))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/roles/{roleId}", c.signedIn(c.updateRole))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/roles/{roleId}/delete", c.signedIn(c.deleteRole))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/channels", c.signedIn(c.channels))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/channels", c.signedIn(c.putChannel))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/channels/{channelId}", c.signedIn(c.channel))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/channels/{channelId}/overwrites", c.signedIn(c.setOverwrite))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/channels/{channelId}/delete", c.signedIn(c.deleteChannel))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/members", c.signedIn(c.members))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/add", c.signedIn(c.addMembers))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/batch", c.signedIn(c.batchRoles))

@@ -139,6 +139,12 @@ func eventQuery(f roster.EventFilter, after int64, limit int) query {
 	if f.Target != "" {
 		cond("target_id = $?", f.Target)
 	}
+	if !f.Since.IsZero() {
+		cond("at >= $?", micros(f.Since))
+	}
+	if !f.Until.IsZero() {
+		cond("at < $?", micros(f.Until))
+	}
 	order, past := "ASC", "revision > $?"
 	if f.Newest {
 		order, past = "DESC", "revision < $?"

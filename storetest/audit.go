@@ -16,6 +16,7 @@ var auditTests = []test{
 	{"EventContents", testEventContents},
 	{"EventActor", testEventActor},
 	{"Filters", testAuditFilters},
+	{"TimeFilter", testAuditTimeFilter},
 	{"Pagination", testAuditPagination},
 	{"AuditGuards", testAuditGuards},
 	{"AuditRestrictedActor", testAuditRestrictedActor},
@@ -360,4 +361,37 @@ func testAuditRestrictedActor(t *testing.T, open Opener) {
 	// The platform scope is out of its reach, as platform routes are.
 	_, _, err = f.ListEvents(ctx, roster.EventFilter{PlatformOnly: true}, roster.Page{})
 	wantCode(t, "ListEvents of the platform by a restricted key", err, roster.EINSUFFICIENTSCOPE)
+}
+
+func testAuditTimeFilter(t *testing.T, open Opener) {
+	f := newClockFixture(t, open)
+	MustCreateOwned(t, f.key, f, "c1", "")
+	start := f.clock.Now()
+	f.clock.Advance(time.Hour)
+	MustAddMember(t, f.key, f, "c1", "alice")
+	mid := f.clock.Now()
+	f.clock.Advance(time.Hour)
+	MustAddMember(t, f.key, f, "c1", "bob")
+	for _, tc := range []struct {
+		name         string
+		since, until time.Time
+		want         []string
+	}{
+		{"since", mid, time.Time{}, []string{"alice", "bob"}},
+		{"until", time.Time{}, mid, []string{"c1"}},
+		{"between", start.Add(time.Minute), mid.Add(time.Minute), []string{"alice"}},
+	} {
+		var got []string
+		for _, e := range MustEvents(t, f.key, f, roster.EventFilter{CommunityID: "c1", Since: tc.since, Until: tc.until}) {
+			if e.TargetType != roster.TargetRole && !slices.Contains(got, e.TargetID) {
+				got = append(got, e.TargetID)
+			}
+			if !(roster.EventFilter{Since: tc.since, Until: tc.until}).Match(e) {
+				t.Errorf("%s: EventFilter.Match refuses %s at %v, which ListEvents returned", tc.name, e.Action, e.At)
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got events of %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
