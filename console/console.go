@@ -30,6 +30,9 @@ var staticFiles embed.FS
 type Options struct {
 	// Tokens verifies user tokens; without it only API keys sign in.
 	Tokens roster.TokenVerifier
+	// Feed serves the audit page's new events as they come; without it
+	// the page asks again every few seconds.
+	Feed roster.ChangeFeed
 	// Idle ends a session unused this long; 30 minutes when zero.
 	Idle time.Duration
 	// Now is the clock; time.Now when nil.
@@ -50,6 +53,10 @@ type Console struct {
 // funcs are the templates' own functions.
 var funcs = template.FuncMap{
 	"list": func(v ...string) []string { return v },
+	// page makes the change page the audit rows render.
+	"page": func(events []roster.Event, next roster.Revision) roster.ChangePage {
+		return roster.ChangePage{Events: events, Next: next}
+	},
 }
 
 // csp is the console's Content-Security-Policy: its own scripts, styles
@@ -88,6 +95,9 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("GET /console/communities/{communityId}/channels/{channelId}", c.signedIn(c.channel))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/channels/{channelId}/overwrites", c.signedIn(c.setOverwrite))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/channels/{channelId}/delete", c.signedIn(c.deleteChannel))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/view-as", c.signedIn(c.viewAs))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/audit", c.signedIn(c.audit))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/audit/live", c.signedIn(c.auditLive))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/members", c.signedIn(c.members))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/add", c.signedIn(c.addMembers))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/batch", c.signedIn(c.batchRoles))
@@ -145,8 +155,8 @@ func (c *Console) failed(w http.ResponseWriter, ss *session, err error) {
 	c.render(w, refusedStatus(err), "error.html", p)
 }
 
-// render writes a page of the template.
-func (c *Console) render(w http.ResponseWriter, status int, name string, p page) {
+// render writes a page, or a part of one, of the template.
+func (c *Console) render(w http.ResponseWriter, status int, name string, p any) {
 	var b strings.Builder
 	if err := c.pages.ExecuteTemplate(&b, name, p); err != nil {
 		c.opt.Log.Error("console: rendering a page", "page", name, "err", err)

@@ -197,7 +197,7 @@ func (c *Console) addRole(w http.ResponseWriter, r *http.Request, ss *session) {
 	g := roster.RoleGrant{Scope: cid, UserID: uid, RoleID: r.PostFormValue("role")}
 	ctx, err := c.admitted(r, ss, "addUserRole", cid)
 	if err == nil {
-		g.ExpiresAt, err = expiry(r.PostFormValue("expires"), r.PostFormValue("tz"))
+		g.ExpiresAt, err = localTime("expires", r.PostFormValue("expires"), r.PostFormValue("tz"))
 	}
 	if err == nil {
 		_, _, err = c.svc.AddRole(ctx, g)
@@ -238,16 +238,16 @@ func (c *Console) removeMember(w http.ResponseWriter, r *http.Request, ss *sessi
 	http.Redirect(w, r, communityURL(cid)+"/members", http.StatusSeeOther)
 }
 
-// expiry reads a form's expiry: empty for none, else a datetime-local
-// value in the browser's offset from UTC (tz, minutes as JavaScript's
-// getTimezoneOffset gives them; UTC without it).
-func expiry(local, tz string) (*time.Time, error) {
+// localTime reads a form's date and time field: empty for none, else a
+// datetime-local value in the browser's offset from UTC (tz, minutes as
+// JavaScript's getTimezoneOffset gives them; UTC without it).
+func localTime(field, local, tz string) (*time.Time, error) {
 	if local == "" {
 		return nil, nil
 	}
 	t, err := time.Parse("2006-01-02T15:04", local)
 	if err != nil {
-		return nil, roster.Invalid(roster.FieldError{Location: "expires", Message: "must be a date and time, like 2027-01-31T18:00", Value: local})
+		return nil, roster.Invalid(roster.FieldError{Location: field, Message: "must be a date and time, like 2027-01-31T18:00", Value: local})
 	}
 	var offset int
 	if tz != "" {

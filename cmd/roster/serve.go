@@ -155,7 +155,11 @@ func (m *Serve) Run(ctx context.Context) error {
 func (m *Serve) handler(svc roster.Service, tokens roster.TokenVerifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", api.New(svc, api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks, Tokens: tokens}))
-	ui := console.New(svc, console.Options{Tokens: tokens, Log: m.log})
+	opt := console.Options{Tokens: tokens, Log: m.log}
+	if m.feed != nil {
+		opt.Feed = m.feed
+	}
+	ui := console.New(svc, opt)
 	mux.Handle("/console", ui)
 	mux.Handle("/console/", ui)
 	return mux

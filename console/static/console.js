@@ -97,4 +97,34 @@
     });
   }
   function say(text) { var s = document.getElementById('batch-status'); if (s) s.textContent = text; }
+
+  // Audit: the first page takes new changes as they happen, from the
+  // change stream (each request waits for the next ones).
+  var audit = document.querySelector('table.audit[data-live]');
+  if (audit && window.fetch) {
+    var after = audit.dataset.after;
+    var status = document.getElementById('live-status');
+    var follow = function () {
+      var asked = Date.now();
+      fetch(audit.dataset.live + '&after=' + encodeURIComponent(after), { credentials: 'same-origin' }).then(function (resp) {
+        if (resp.redirected || !resp.ok) throw new Error('the server answered ' + resp.status);
+        return resp.text();
+      }).then(function (html) {
+        var rows = new DOMParser().parseFromString('<table>' + html + '</table>', 'text/html').querySelector('tbody');
+        if (!rows) throw new Error('the answer held no rows');
+        after = rows.dataset.next;
+        var body = audit.tBodies[0];
+        Array.prototype.slice.call(rows.rows).reverse().forEach(function (tr) {
+          tr.classList.add('new');
+          body.insertBefore(document.importNode(tr, true), body.firstChild);
+        });
+        // A server without a change feed answers at once: ask again soon.
+        setTimeout(follow, Date.now() - asked < 1000 ? 2000 : 0);
+      }).catch(function (err) {
+        if (status) status.textContent = '(live updates paused: ' + err.message + '; retrying)';
+        setTimeout(follow, 5000);
+      });
+    };
+    follow();
+  }
 })();
