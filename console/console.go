@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,6 +97,12 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("POST /console/communities/{communityId}/channels/{channelId}/overwrites", c.signedIn(c.setOverwrite))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/channels/{channelId}/delete", c.signedIn(c.deleteChannel))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/view-as", c.signedIn(c.viewAs))
+	c.mux.HandleFunc("GET /console/keys", c.signedIn(c.keys))
+	c.mux.HandleFunc("POST /console/keys", c.signedIn(c.createKey))
+	c.mux.HandleFunc("POST /console/keys/{keyId}/revoke", c.signedIn(c.revokeKey))
+	c.mux.HandleFunc("GET /console/webhooks", c.signedIn(c.webhooks))
+	c.mux.HandleFunc("POST /console/webhooks", c.signedIn(c.createWebhook))
+	c.mux.HandleFunc("POST /console/webhooks/{webhookId}", c.signedIn(c.changeWebhook))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/audit", c.signedIn(c.audit))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/audit/live", c.signedIn(c.auditLive))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/members", c.signedIn(c.members))
@@ -129,6 +136,9 @@ type page struct {
 	// Actor is who is signed in; CSRF the token of their forms.
 	Actor roster.Actor
 	CSRF  string
+	// Admin is true when the session's key may administer keys and
+	// webhooks.
+	Admin bool
 	// Community is the community the page is of, for its navigation.
 	Community *roster.Community
 	// Error is a refusal to show, with its code; Notice what the last
@@ -139,7 +149,7 @@ type page struct {
 
 // newPage is a page of the session, showing a refusal when there is one.
 func (c *Console) newPage(ss *session, title string, refused error) page {
-	p := page{Title: title, Actor: ss.actor, CSRF: ss.csrf, Notice: ss.takeNotice(outcomes...)}
+	p := page{Title: title, Actor: ss.actor, CSRF: ss.csrf, Notice: ss.takeNotice(outcomes...), Admin: slices.Contains(ss.key.Scopes, roster.ScopeAdmin)}
 	if refused != nil {
 		p.Error, p.ErrorCode = c.refusal(refused)
 	}

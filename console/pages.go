@@ -70,10 +70,7 @@ func (c *Console) communities(w http.ResponseWriter, r *http.Request, ss *sessio
 // communitiesPage renders the list, with the create form as it was and the
 // refusal of its last submission, if any.
 func (c *Console) communitiesPage(w http.ResponseWriter, r *http.Request, ss *session, status int, d communitiesData, refused error) {
-	p := page{Title: "Communities", Actor: ss.actor, CSRF: ss.csrf}
-	if refused != nil {
-		p.Error, p.ErrorCode = c.refusal(refused)
-	}
+	p := c.newPage(ss, "Communities", refused)
 	ctx, err := c.admitted(r, ss, "listCommunities", "")
 	if err == nil {
 		d.Search = strings.TrimSpace(r.URL.Query().Get("q"))
