@@ -119,9 +119,9 @@ type RoleService interface {
 	ListRoleHolders(ctx context.Context, scope, id string, page Page) ([]RoleHolder, string, error)
 
 	// CountRoleHolders returns how many users hold each role of the scope
-	// now, by role id: for everyone, the members (every user at platform
-	// scope). A role no one holds is absent.
-	CountRoleHolders(ctx context.Context, scope string) (map[string]int, error)
+	// now, or each of the roles named by id, by role id: for everyone, the
+	// members (every user at platform scope). A role no one holds is absent.
+	CountRoleHolders(ctx context.Context, scope string, roleIDs ...string) (map[string]int, error)
 }
 
 // Clean trims and checks the fields of a new role, collapsing duplicate

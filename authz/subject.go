@@ -80,7 +80,9 @@ func mayGrant(s Subject, perms []string) error {
 
 // RoleFacts is a role as the guards see it.
 type RoleFacts struct {
-	ID          string
+	ID string
+	// Name is the role's name, for messages; the id stands in without it.
+	Name        string
 	Position    int
 	Builtin     string
 	Protected   bool
@@ -90,10 +92,15 @@ type RoleFacts struct {
 
 // RoleOf is a role as the guards see it.
 func RoleOf(r roster.Role) RoleFacts {
-	return RoleFacts{ID: r.ID, Position: r.Position, Builtin: r.Builtin, Protected: r.Protected, Permissions: r.Permissions, Version: r.Version}
+	return RoleFacts{ID: r.ID, Name: r.Name, Position: r.Position, Builtin: r.Builtin, Protected: r.Protected, Permissions: r.Permissions, Version: r.Version}
 }
 
-func (r RoleFacts) what() string { return fmt.Sprintf("role %s (position %d)", r.ID, r.Position) }
+func (r RoleFacts) what() string {
+	if r.Name != "" {
+		return fmt.Sprintf("role %q (%s, position %d)", r.Name, r.ID, r.Position)
+	}
+	return fmt.Sprintf("role %s (position %d)", r.ID, r.Position)
+}
 
 // SubjectOf is the subject a front shows choices for, made from what the
 // service tells of the user in a community: their effective permissions

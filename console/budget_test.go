@@ -81,6 +81,15 @@ func seedBigCommunity(tb testing.TB, db *sqlstore.DB) bigCommunity {
 			tb.Fatal(err)
 		}
 	}
+	if _, _, err := db.PutChannel(sys, roster.Channel{CommunityID: big.id, ID: "general", Name: "general"}); err != nil {
+		tb.Fatal(err)
+	}
+	for _, id := range roles[:20] {
+		o := roster.Overwrite{ChannelID: "general", Type: roster.OverwriteRole, ID: id, Allow: []string{roster.PermAttachFiles}, Deny: []string{roster.PermMentionEveryone}}
+		if _, _, err := db.SetOverwrite(sys, big.id, o); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	for block := 0; block*roster.MaxBatch < len(users); block++ {
 		held := []string{big.popular}
 		for j := range bigHeld {
@@ -208,7 +217,7 @@ func newBudgetServer(tb testing.TB) *budgetServer {
 
 // pages are the pages of the big community.
 func (s *budgetServer) pages() []consolePage {
-	return consolePages(s.big.id, s.big.popular, s.big.member)
+	return consolePages(s.big.id, s.big.popular, s.big.member, "general")
 }
 
 // get fetches a page of the session, failing unless it is served (200).

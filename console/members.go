@@ -86,6 +86,9 @@ func (c *Console) addMembers(w http.ResponseWriter, r *http.Request, ss *session
 	http.Redirect(w, r, communityURL(id)+"/members", http.StatusSeeOther)
 }
 
+// batchPartHeader marks the parts of a batch console.js sends.
+const batchPartHeader = "Roster-Batch-Part"
+
 // batchRoles adds or removes one role for the members selected, at most
 // roster.MaxBatch in one change (the page's script sends them in parts,
 // showing its progress).
@@ -111,6 +114,10 @@ func (c *Console) batchRoles(w http.ResponseWriter, r *http.Request, ss *session
 		counts[pr.Result]++
 	}
 	ss.count(counts)
+	if r.Header.Get(batchPartHeader) != "" {
+		w.WriteHeader(http.StatusNoContent) // a part: the page reloads after the last
+		return
+	}
 	http.Redirect(w, r, communityURL(id)+"/members", http.StatusSeeOther)
 }
 

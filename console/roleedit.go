@@ -71,15 +71,15 @@ func (c *Console) rolePage(w http.ResponseWriter, r *http.Request, ss *session, 
 	if err == nil {
 		cat, err = c.catalog(r, ss)
 	}
-	if err == nil {
-		counts, err = c.svc.CountRoleHolders(ctx, cid)
-	}
-	if err == nil {
-		st, err = c.standingIn(ctx, ss, cid, len(roles))
-	}
 	i := slices.IndexFunc(roles, func(x roster.Role) bool { return x.ID == rid || x.Builtin != "" && x.Builtin == rid })
 	if err == nil && i < 0 {
 		err = roster.Errorf(roster.EROLENOTFOUND, "role %s not found in %s", rid, cid)
+	}
+	if err == nil {
+		counts, err = c.svc.CountRoleHolders(ctx, cid, roles[i].ID)
+	}
+	if err == nil {
+		st, err = c.standingIn(ctx, ss, cid, len(roles))
 	}
 	if err != nil {
 		c.failed(w, ss, err)

@@ -100,8 +100,8 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, ss *session
 }
 
 // reorderRoles sets a new order: the whole of it (order: ids bottom to
-// top, as a drag sends it) or one role moved a step (move, dir: the
-// buttons, which keyboards and pages without script use).
+// top, as a drag sends it) or one role moved a step (move: "id:up" or
+// "id:down", the buttons, which keyboards and pages without script use).
 func (c *Console) reorderRoles(w http.ResponseWriter, r *http.Request, ss *session) {
 	id := r.PathValue("communityId")
 	ctx, _, roles, err := c.scopeRoles(r, ss, "reorderRoles", id)
@@ -110,7 +110,8 @@ func (c *Console) reorderRoles(w http.ResponseWriter, r *http.Request, ss *sessi
 		if order := r.PostFormValue("order"); order != "" {
 			ids = strings.Split(order, ",")
 		} else {
-			ids, err = moved(roles, r.PostFormValue("move"), r.PostFormValue("dir"))
+			move, dir, _ := strings.Cut(r.PostFormValue("move"), ":")
+			ids, err = moved(roles, move, dir)
 		}
 		if err == nil {
 			_, _, err = c.svc.ReorderRoles(ctx, id, ids)

@@ -26,12 +26,22 @@ var tokenSecret = []byte("a shared secret of thirty-two bytes or more")
 // mustTokenConsole serves a console that takes user tokens signed with
 // tokenSecret, and returns what mustConsole does.
 func mustTokenConsole(t *testing.T) (*httptest.Server, *sqlstore.DB, string) {
+	return mustTokenConsoleAt(t, nil)
+}
+
+// mustTokenConsoleAt is mustTokenConsole whose sessions keep the clock's
+// time (the real one when nil).
+func mustTokenConsoleAt(t *testing.T, clk *clock) (*httptest.Server, *sqlstore.DB, string) {
 	t.Helper()
 	tokens, err := jwtauth.New(context.Background(), jwtauth.Options{Issuer: "https://platform.example", Audience: "roster", HS256Secret: tokenSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mustConsole(t, console.Options{Tokens: tokens})
+	opt := console.Options{Tokens: tokens}
+	if clk != nil {
+		opt.Now = clk.now
+	}
+	return mustConsole(t, opt)
 }
 
 // userToken is a token for the user, signed with tokenSecret.
@@ -139,7 +149,7 @@ func TestConsoleRoles(t *testing.T) {
 	}
 
 	// Move Artists up one step, then set a whole order, as a drag does.
-	if resp, body := b.do("POST", "/console/communities/guild/roles/order", url.Values{"csrf": {csrf}, "move": {artists}, "dir": {"up"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp, body := b.do("POST", "/console/communities/guild/roles/order", url.Values{"csrf": {csrf}, "move": {artists + ":up"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("move up: got %d\n%s", resp.StatusCode, body)
 	}
 	if got := rolePositions(t, db); got["Artists"] != 2 || got["Helpers"] != 1 {
@@ -153,7 +163,7 @@ func TestConsoleRoles(t *testing.T) {
 	if got := rolePositions(t, db); got["Artists"] != 4 || got["Seniors"] != 3 || got["admin"] != 5 {
 		t.Errorf("after the reorder: got %v", got)
 	}
-	for _, bad := range []url.Values{{"move": {"nope"}, "dir": {"up"}}, {"move": {artists}, "dir": {"sideways"}}, {"move": {helpers.ID}, "dir": {"down"}}, {"order": {helpers.ID}}} {
+	for _, bad := range []url.Values{{"move": {"nope:up"}}, {"move": {artists + ":sideways"}}, {"move": {helpers.ID + ":down"}}, {"move": {artists}}, {"order": {helpers.ID}}} {
 		bad.Set("csrf", csrf)
 		if resp, body := b.do("POST", "/console/communities/guild/roles/order", bad); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-code="validation_failed"`) {
 			t.Errorf("reorder with %v: got %d, want the refusal inline\n%s", bad, resp.StatusCode, body)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -138,31 +139,41 @@ func (db *DB) ListRoleHolders(ctx context.Context, scope, id string, p roster.Pa
 	return holders, next, nil
 }
 
-// CountRoleHolders counts the holders of each role of a scope: one query
-// for the assigned roles, one for everyone's.
-func (db *DB) CountRoleHolders(ctx context.Context, scope string) (map[string]int, error) {
+// CountRoleHolders counts the holders of a scope's roles, or of those
+// named: one query for the assigned roles, one for everyone's.
+func (db *DB) CountRoleHolders(ctx context.Context, scope string, roleIDs ...string) (map[string]int, error) {
 	counts := map[string]int{}
 	err := db.viewScope(ctx, scope, func(tx sqlTx, _ string) error {
 		everyone, err := findRole(ctx, tx, scope, roster.BuiltinEveryone)
 		if err != nil {
 			return err
 		}
-		query, args := `SELECT COUNT(*) FROM members WHERE community_id = $1`, []any{scope}
-		if scope == roster.Platform {
-			query, args = `SELECT COUNT(*) FROM users`, nil
+		if len(roleIDs) == 0 || slices.Contains(roleIDs, everyone.ID) {
+			query, args := `SELECT COUNT(*) FROM members WHERE community_id = $1`, []any{scope}
+			if scope == roster.Platform {
+				query, args = `SELECT COUNT(*) FROM users`, nil
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+				return fmt.Errorf("sqlstore: everyone's holders: %w", err)
+			}
+			if n > 0 {
+				counts[everyone.ID] = n
+			}
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
-			return fmt.Errorf("sqlstore: everyone's holders: %w", err)
+		query, args := `SELECT role_id, COUNT(DISTINCT user_id) FROM assignments
+			WHERE scope = $1 AND (expires_at IS NULL OR expires_at > $2)`, []any{scope, micros(db.now())}
+		if len(roleIDs) > 0 {
+			marks := make([]string, len(roleIDs))
+			for i, id := range roleIDs {
+				args = append(args, id)
+				marks[i] = "$" + strconv.Itoa(len(args))
+			}
+			query += ` AND role_id IN (` + strings.Join(marks, ", ") + `)`
 		}
-		if n > 0 {
-			counts[everyone.ID] = n
-		}
-		return each(ctx, tx, "role holder counts", `
-			SELECT role_id, COUNT(DISTINCT user_id) FROM assignments
-			WHERE scope = $1 AND (expires_at IS NULL OR expires_at > $2)
-			GROUP BY role_id`, []any{scope, micros(db.now())}, func(s scanner) error {
+		return each(ctx, tx, "role holder counts", query+` GROUP BY role_id`, args, func(s scanner) error {
 			var id string
+			var n int
 			err := s.Scan(&id, &n)
 			counts[id] = n
 			return err

@@ -433,6 +433,14 @@ func testCountRoleHolders(t *testing.T, open Opener) {
 	if !maps.Equal(counts, want) {
 		t.Errorf("CountRoleHolders: got %v, want %v (no %s)", counts, want, idle.ID)
 	}
+	counts, err = f.CountRoleHolders(f.key, "c1", mods.ID, idle.ID)
+	wantCode(t, "CountRoleHolders of two roles", err, "")
+	if want := map[string]int{mods.ID: 2}; !maps.Equal(counts, want) {
+		t.Errorf("CountRoleHolders of Mods and Idle: got %v, want %v", counts, want)
+	}
+	if counts, _ = f.CountRoleHolders(f.key, "c1", everyone.ID); counts[everyone.ID] != 3 || len(counts) != 1 {
+		t.Errorf("CountRoleHolders of everyone: got %v, want 3 members", counts)
+	}
 	f.clock.Advance(2 * time.Minute)
 	counts, _ = f.CountRoleHolders(f.key, "c1")
 	if counts[temp.ID] != 0 {

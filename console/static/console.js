@@ -78,8 +78,9 @@
         body.set('role', batch.elements.role.value);
         body.set('action', action);
         users.slice(i, i + 10).forEach(function (u) { body.append('user', u); });
-        fetch(batch.action, { method: 'POST', body: body, credentials: 'same-origin' }).then(function (resp) {
+        fetch(batch.getAttribute('action'), { method: 'POST', body: body, credentials: 'same-origin', headers: { 'Roster-Batch-Part': '1' } }).then(function (resp) {
           return resp.text().then(function (html) {
+            if (resp.redirected) throw new Error('your session has ended: sign in again');
             if (!resp.ok) {
               var err = new DOMParser().parseFromString(html, 'text/html').querySelector('.error');
               throw new Error(err ? err.textContent : 'the server answered ' + resp.status);
