@@ -90,3 +90,53 @@ func TestConsoleKeysAndWebhooks(t *testing.T) {
 		}
 	}
 }
+
+func TestConsolePermissions(t *testing.T) {
+	t.Parallel()
+	srv, db, admin := mustTokenConsole(t)
+	helpers, _, _ := guild(t, db)
+	sys := roster.NewContext(context.Background(), roster.SystemActor)
+	b, csrf := signIn(t, srv, admin)
+	if resp, body := b.do("POST", "/console/permissions", url.Values{"csrf": {csrf}, "key": {"REDEEM_REWARDS"}, "description": {"Redeem loyalty rewards"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register: got %d\n%s", resp.StatusCode, body)
+	}
+	if _, body := b.do("GET", "/console/permissions", nil); !strings.Contains(body, "REDEEM_REWARDS was registered.") || !strings.Contains(body, "<td>Custom</td>") {
+		t.Errorf("the catalog after registering: want the notice and the key under Custom\n%s", body)
+	}
+	if _, body := b.do("GET", "/console/communities/guild/roles/"+helpers.ID, nil); !strings.Contains(body, "<legend>Custom</legend>") || !strings.Contains(body, `id="perm-REDEEM_REWARDS"`) {
+		t.Errorf("the role editor: want REDEEM_REWARDS under Custom\n%s", body)
+	}
+	for _, tc := range []struct{ key, code string }{{"lower", roster.EVALIDATION}, {"REDEEM_REWARDS", roster.EPERMISSIONEXISTS}} {
+		if resp, body := b.do("POST", "/console/permissions", url.Values{"csrf": {csrf}, "key": {tc.key}}); resp.StatusCode < 400 || resp.StatusCode >= 500 || !strings.Contains(body, `data-code="`+tc.code+`"`) {
+			t.Errorf("register %q: got %d, want %s\n%s", tc.key, resp.StatusCode, tc.code, body)
+		}
+	}
+	if resp, body := b.do("POST", "/console/permissions/BAN_MEMBERS/delete", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, `data-code="permission_builtin"`) {
+		t.Errorf("unregister a built-in key: got %d", resp.StatusCode)
+	}
+	if resp, _ := b.do("POST", "/console/permissions/REDEEM_REWARDS/delete", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("unregister: got %d", resp.StatusCode)
+	}
+	if ps, _, _ := db.ListPermissions(sys, roster.Page{Limit: roster.MaxPageLimit}); len(ps) != len(roster.BuiltinPermissions) {
+		t.Errorf("the catalog after unregistering: got %d keys, want the built-in ones", len(ps))
+	}
+}
+
+func TestConsoleCommunityWithOwner(t *testing.T) {
+	t.Parallel()
+	srv, db, admin := mustTokenConsole(t)
+	b, csrf := signIn(t, srv, admin)
+	if resp, body := b.do("POST", "/console/communities", url.Values{"csrf": {csrf}, "name": {"The Guild"}, "id": {"guild"}, "owner": {"alice"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create with an owner: got %d\n%s", resp.StatusCode, body)
+	}
+	sys := roster.NewContext(context.Background(), roster.SystemActor)
+	if c, err := db.FindCommunity(sys, "guild"); err != nil || c.OwnerID == nil || *c.OwnerID != "alice" {
+		t.Errorf("the community: got %+v, %v, want alice its owner", c, err)
+	}
+	if _, err := db.FindMember(sys, "guild", "alice"); err != nil {
+		t.Errorf("alice, the owner, is not a member: %v", err)
+	}
+	if resp, body := b.do("POST", "/console/communities", url.Values{"csrf": {csrf}, "name": {"Bad"}, "owner": {"a b"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `value="a b"`) {
+		t.Errorf("a bad owner: got %d\n%s", resp.StatusCode, body)
+	}
+}

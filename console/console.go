@@ -53,7 +53,8 @@ type Console struct {
 
 // funcs are the templates' own functions.
 var funcs = template.FuncMap{
-	"list": func(v ...string) []string { return v },
+	"list":     func(v ...string) []string { return v },
+	"category": roster.PermissionCategory,
 	// page makes the change page the audit rows render.
 	"page": func(events []roster.Event, next roster.Revision) roster.ChangePage {
 		return roster.ChangePage{Events: events, Next: next}
@@ -97,6 +98,9 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("POST /console/communities/{communityId}/channels/{channelId}/overwrites", c.signedIn(c.setOverwrite))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/channels/{channelId}/delete", c.signedIn(c.deleteChannel))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/view-as", c.signedIn(c.viewAs))
+	c.mux.HandleFunc("GET /console/permissions", c.signedIn(c.permissions))
+	c.mux.HandleFunc("POST /console/permissions", c.signedIn(c.createPermission))
+	c.mux.HandleFunc("POST /console/permissions/{key}/delete", c.signedIn(c.deletePermission))
 	c.mux.HandleFunc("GET /console/keys", c.signedIn(c.keys))
 	c.mux.HandleFunc("POST /console/keys", c.signedIn(c.createKey))
 	c.mux.HandleFunc("POST /console/keys/{keyId}/revoke", c.signedIn(c.revokeKey))

@@ -43,7 +43,7 @@ func screenshot(t *testing.T, tab context.Context, name string) {
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,24 +65,59 @@ func (c *Console) membersPage(w http.ResponseWriter, r *http.Request, ss *sessio
 	c.render(w, status, "members.html", p)
 }
 
-// addMembers adds the users listed (by line, comma or space) as members.
+// addMembers adds members from a list: a user id per line, followed by
+// the member's display name if it has one, or user ids separated by
+// commas. Those without a name join in one batch; each named one is added
+// with its name.
 func (c *Console) addMembers(w http.ResponseWriter, r *http.Request, ss *session) {
 	id := r.PathValue("communityId")
-	users := strings.FieldsFunc(r.PostFormValue("users"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
-	ctx, err := c.admitted(r, ss, "batchAddMembers", id)
-	var res []roster.JoinResult
-	if err == nil {
-		res, _, err = c.svc.AddMembers(ctx, id, users)
+	var ids []string
+	named := map[string]string{}
+	for line := range strings.Lines(r.PostFormValue("users")) {
+		if strings.Contains(line, ",") {
+			for _, u := range strings.Split(line, ",") {
+				if u = strings.TrimSpace(u); u != "" {
+					ids = append(ids, u)
+				}
+			}
+			continue
+		}
+		user, name, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if name = strings.TrimSpace(name); name != "" {
+			named[user] = name
+		} else if user != "" {
+			ids = append(ids, user)
+		}
 	}
+	ctx, err := c.admitted(r, ss, "batchAddMembers", id)
+	if err == nil && len(ids)+len(named) > roster.MaxMemberBatch {
+		err = roster.Invalid(roster.FieldError{Location: "users", Message: fmt.Sprintf("must list at most %d members", roster.MaxMemberBatch), Value: len(ids) + len(named)})
+	}
+	if err == nil && len(ids)+len(named) == 0 {
+		err = roster.Invalid(roster.FieldError{Location: "users", Message: "must list at least one user id", Value: ""})
+	}
+	joined := map[string]int{}
+	if err == nil && len(ids) > 0 {
+		var res []roster.JoinResult
+		res, _, err = c.svc.AddMembers(ctx, id, ids)
+		for _, j := range res {
+			joined[j.Result]++
+		}
+	}
+	for user, name := range named {
+		if err != nil {
+			break
+		}
+		var m roster.Upserted[roster.Member]
+		if m, _, err = c.svc.AddMember(ctx, id, user, &name); err == nil {
+			joined[map[bool]string{true: roster.Joined, false: roster.AlreadyMember}[m.Created]]++
+		}
+	}
+	ss.count(joined)
 	if err != nil {
 		c.membersPage(w, r, ss, refusedStatus(err), err)
 		return
 	}
-	joined := map[string]int{}
-	for _, j := range res {
-		joined[j.Result]++
-	}
-	ss.count(joined)
 	http.Redirect(w, r, communityURL(id)+"/members", http.StatusSeeOther)
 }
 

@@ -26,12 +26,21 @@ func TestConsoleMembers(t *testing.T) {
 	if resp, body := b.do("POST", "/console/communities/guild/members/add", url.Values{"csrf": {csrf}, "users": {strings.Join(ids, "\n") + "\nmo"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add members: got %d\n%s", resp.StatusCode, body)
 	}
+	if resp, body := b.do("POST", "/console/communities/guild/members/add", url.Values{"csrf": {csrf}, "users": {"bob Bob the Builder\ncarol, dave"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add named members: got %d\n%s", resp.StatusCode, body)
+	}
+	if m, err := db.FindMember(sys, "guild", "bob"); err != nil || m.DisplayName != "Bob the Builder" {
+		t.Errorf("bob after adding: got %+v, %v", m, err)
+	}
 	_, body := b.do("GET", "/console/communities/guild/members", nil)
-	if !strings.Contains(body, "60 joined, 1 already member.") || strings.Count(body, `name="user"`) != 50 || !strings.Contains(body, "cursor=") {
+	if !strings.Contains(body, "63 joined, 1 already member.") || strings.Count(body, `name="user"`) != 50 || !strings.Contains(body, "cursor=") {
 		t.Errorf("the first page after adding: want the notice, 50 members and a next page\n%s", body)
 	}
 	if _, body = b.do("GET", "/console/communities/guild/members", nil); strings.Contains(body, "joined") {
 		t.Errorf("the notice shows once; got it again")
+	}
+	if resp, body := b.do("POST", "/console/communities/guild/members/add", url.Values{"csrf": {csrf}, "users": {" \n"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-code="validation_failed"`) {
+		t.Errorf("add nobody: got %d", resp.StatusCode)
 	}
 	if _, body = b.do("GET", "/console/communities/guild/members?q=fan5", nil); strings.Count(body, `name="user"`) != 10 {
 		t.Errorf("a search for fan5: want 10 members\n%s", body)

@@ -29,6 +29,7 @@ func consolePages(community, role, member, channel string) []consolePage {
 		{"channel", c + "/channels/" + url.PathEscape(channel) + "?type=role&id=" + url.QueryEscape(role), false},
 		{"view-as", c + "/view-as?user=" + url.QueryEscape(member) + "&channel=" + url.QueryEscape(channel), false},
 		{"audit", c + "/audit", false},
+		{"permissions", "/console/permissions", false},
 		{"keys", "/console/keys", true},
 		{"webhooks", "/console/webhooks", true},
 	}

@@ -59,8 +59,8 @@ type communitiesData struct {
 	Next        string
 	// Search is what the list was searched for.
 	Search string
-	// Name and ID are what a refused create form held.
-	Name, ID string
+	// Name, ID and Owner are what a refused create form held.
+	Name, ID, Owner string
 }
 
 func (c *Console) communities(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -85,10 +85,14 @@ func (c *Console) communitiesPage(w http.ResponseWriter, r *http.Request, ss *se
 }
 
 func (c *Console) createCommunity(w http.ResponseWriter, r *http.Request, ss *session) {
-	d := communitiesData{Name: strings.TrimSpace(r.PostFormValue("name")), ID: strings.TrimSpace(r.PostFormValue("id"))}
+	d := communitiesData{Name: strings.TrimSpace(r.PostFormValue("name")), ID: strings.TrimSpace(r.PostFormValue("id")), Owner: strings.TrimSpace(r.PostFormValue("owner"))}
+	com := roster.Community{ID: d.ID, Name: d.Name}
+	if d.Owner != "" {
+		com.OwnerID = &d.Owner
+	}
 	ctx, err := c.admitted(r, ss, "createCommunity", "")
 	if err == nil {
-		_, _, err = c.svc.CreateCommunity(ctx, roster.Community{ID: d.ID, Name: d.Name})
+		_, _, err = c.svc.CreateCommunity(ctx, com)
 	}
 	if err != nil {
 		c.communitiesPage(w, r, ss, http.StatusUnprocessableEntity, d, err)

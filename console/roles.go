@@ -174,6 +174,7 @@ var pageStatuses = map[string]int{
 	roster.EWEBHOOKNOTFOUND: http.StatusNotFound, roster.EOVERWRITENOTFOUND: http.StatusNotFound,
 	roster.EVERSIONMISMATCH: http.StatusConflict, roster.EWRITECONFLICT: http.StatusConflict,
 	roster.EROLEINUSE: http.StatusConflict, roster.EROLEPROTECTED: http.StatusConflict,
+	roster.EPERMISSIONBUILTIN: http.StatusConflict, roster.EPERMISSIONINUSE: http.StatusConflict,
 	roster.ELASTADMIN: http.StatusConflict, roster.ELASTADMINKEY: http.StatusConflict,
 	roster.EGRANTEDBYSOURCE: http.StatusConflict, roster.EOWNERCANNOTLEAVE: http.StatusConflict,
 	roster.EINTERNAL: http.StatusInternalServerError, roster.EUNAVAILABLE: http.StatusServiceUnavailable,

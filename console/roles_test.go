@@ -74,8 +74,10 @@ func guild(t *testing.T, db *sqlstore.DB) (helpers, mods, seniors roster.Role) {
 	if _, _, err := db.AddMembers(sys, "guild", []string{"mo", "pat"}); err != nil {
 		t.Fatal(err)
 	}
+	colours := map[string]string{"Helpers": "#2e86c1", "Mods": "#c0392b", "Seniors": "#8e44ad"}
 	mk := func(name string, pos int, perms ...string) roster.Role {
-		r, _, err := db.CreateRole(sys, "guild", roster.Role{Name: name, Position: pos, Permissions: append([]string{}, perms...)})
+		colour := colours[name]
+		r, _, err := db.CreateRole(sys, "guild", roster.Role{Name: name, Position: pos, Colour: &colour, Permissions: append([]string{}, perms...)})
 		if err != nil {
 			t.Fatal(err)
 		}
