@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -92,7 +93,8 @@ func TestConsoleChannelsAndViewAs(t *testing.T) {
 
 func TestConsoleAudit(t *testing.T) {
 	t.Parallel()
-	srv, db, admin := mustTokenConsole(t)
+	clk := &clock{}
+	srv, db, admin := mustTokenConsoleAt(t, clk)
 	helpers, _, _ := guild(t, db)
 	sys := roster.NewContext(context.Background(), roster.SystemActor)
 	b, _ := signIn(t, srv, admin)
@@ -125,6 +127,15 @@ func TestConsoleAudit(t *testing.T) {
 	}
 	if resp, _ := b.do("GET", "/console/communities/guild/audit/live?after=-1", nil); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("live rows after -1: got %d, want 400", resp.StatusCode)
+	}
+
+	// The live rows do not keep an idle session alive.
+	for range 4 {
+		clk.advance(10 * time.Minute)
+		b.do("GET", "/console/communities/guild/audit/live?after="+strconv.FormatInt(int64(rev), 10), nil)
+	}
+	if resp, _ := b.do("GET", "/console/communities/guild/audit", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after 40 minutes of live rows alone: got %d, want 303 to sign in", resp.StatusCode)
 	}
 
 	// mo lacks VIEW_AUDIT_LOG: the page says so.

@@ -108,7 +108,7 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("POST /console/webhooks", c.signedIn(c.createWebhook))
 	c.mux.HandleFunc("POST /console/webhooks/{webhookId}", c.signedIn(c.changeWebhook))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/audit", c.signedIn(c.audit))
-	c.mux.HandleFunc("GET /console/communities/{communityId}/audit/live", c.signedIn(c.auditLive))
+	c.mux.HandleFunc("GET /console/communities/{communityId}/audit/live", c.watching(c.auditLive))
 	c.mux.HandleFunc("GET /console/communities/{communityId}/members", c.signedIn(c.members))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/add", c.signedIn(c.addMembers))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/batch", c.signedIn(c.batchRoles))
@@ -185,8 +185,18 @@ func (c *Console) render(w http.ResponseWriter, status int, name string, p any) 
 // signedIn serves handlers that need a session: without one the browser
 // goes to sign in; a change without its session's CSRF token is refused.
 func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return c.inSession(h, true)
+}
+
+// watching serves what a page asks by itself (the audit log's new rows):
+// as signedIn, but it does not keep an idle session alive.
+func (c *Console) watching(h func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return c.inSession(h, false)
+}
+
+func (c *Console) inSession(h func(http.ResponseWriter, *http.Request, *session), touch bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ss, due := c.sessions.of(r)
+		ss, due := c.sessions.of(r, touch)
 		if ss != nil && due {
 			if _, _, err := c.authenticate(r, ss.credential); err != nil {
 				c.sessions.end(w, r) // the key was revoked, or the token expired

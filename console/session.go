@@ -114,9 +114,10 @@ func (s *sessions) start(w http.ResponseWriter, r *http.Request, credential stri
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 }
 
-// of returns the request's session, touched, or nil when it has none or
-// it has expired. due is true when its credential is to be checked again.
-func (s *sessions) of(r *http.Request) (ss *session, due bool) {
+// of returns the request's session, or nil when it has none or it has
+// expired; touch counts the request as the person's activity. due is true
+// when its credential is to be checked again.
+func (s *sessions) of(r *http.Request, touch bool) (ss *session, due bool) {
 	c, err := r.Cookie(cookieName)
 	if err != nil {
 		return nil, false
@@ -128,7 +129,9 @@ func (s *sessions) of(r *http.Request) (ss *session, due bool) {
 		return nil, false
 	}
 	if now := s.now(); now.Sub(ss.lastSeen) < s.idle {
-		ss.lastSeen = now
+		if touch {
+			ss.lastSeen = now
+		}
 		if due = now.Sub(ss.checked) >= recheckEvery; due {
 			ss.checked = now
 		}
