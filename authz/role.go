@@ -172,7 +172,7 @@ func ReorderRoles(f ReorderRolesFacts) (map[string]int, error) {
 		if before[r.ID] == after[r.ID] {
 			continue
 		}
-		if err := below(f.Actor, max(before[r.ID], after[r.ID]), fmt.Sprintf("role %s", r.ID)); err != nil {
+		if err := below(f.Actor, max(before[r.ID], after[r.ID]), r.named()); err != nil {
 			return nil, err
 		}
 	}

@@ -95,6 +95,14 @@ func RoleOf(r roster.Role) RoleFacts {
 	return RoleFacts{ID: r.ID, Name: r.Name, Position: r.Position, Builtin: r.Builtin, Protected: r.Protected, Permissions: r.Permissions, Version: r.Version}
 }
 
+// named names the role, by its name when it has one.
+func (r RoleFacts) named() string {
+	if r.Name != "" {
+		return fmt.Sprintf("role %q (%s)", r.Name, r.ID)
+	}
+	return "role " + r.ID
+}
+
 func (r RoleFacts) what() string {
 	if r.Name != "" {
 		return fmt.Sprintf("role %q (%s, position %d)", r.Name, r.ID, r.Position)

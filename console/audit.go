@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,9 +23,9 @@ type auditData struct {
 	// Actor, Action, Target, Since, Until (datetime-local values) and TZ
 	// are the filter; Cursor the page; Next the next page's cursor.
 	Actor, Action, Target, Since, Until, TZ, Cursor, Next string
-	// Live is true on the first page, which new events join; After is
-	// the revision they follow.
-	Live  bool
+	// Live is where the first page asks for the new events that join it,
+	// after the revision After; empty on the other pages.
+	Live  string
 	After roster.Revision
 }
 
@@ -75,7 +76,11 @@ func (c *Console) audit(w http.ResponseWriter, r *http.Request, ss *session) {
 		var after roster.Revision
 		if after, err = c.svc.CurrentRevision(ctx); err == nil {
 			d.Events, d.Next, err = c.svc.ListEvents(ctx, f, roster.Page{Limit: eventsPerPage, Cursor: d.Cursor})
-			d.Live, d.After = d.Cursor == "", after
+			d.After = after
+			if d.Cursor == "" {
+				q := url.Values{"actor": {d.Actor}, "action": {d.Action}, "target": {d.Target}, "since": {d.Since}, "until": {d.Until}, "tz": {d.TZ}}
+				d.Live = communityURL(cid) + "/audit/live?" + q.Encode()
+			}
 		}
 	}
 	if err != nil {

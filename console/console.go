@@ -9,6 +9,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -49,7 +50,12 @@ type Console struct {
 	sessions *sessions
 	pages    *template.Template
 	mux      *http.ServeMux
+	// guarded is mux behind the cross-origin protection.
+	guarded http.Handler
 }
+
+// maxForm bounds a form's body: a thousand user ids of the longest.
+const maxForm = 256 << 10
 
 // funcs are the templates' own functions.
 var funcs = template.FuncMap{
@@ -116,10 +122,24 @@ func New(svc roster.Service, opt Options) *Console {
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/{userId}/roles", c.signedIn(c.addRole))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/{userId}/roles/{roleId}/remove", c.signedIn(c.removeRole))
 	c.mux.HandleFunc("POST /console/communities/{communityId}/members/{userId}/remove", c.signedIn(c.removeMember))
+	c.mux.HandleFunc("POST /console/communities/{communityId}/members/{userId}/name", c.signedIn(c.renameMember))
+	c.guarded = c.crossOrigin().Handler(c.mux)
 	return c
 }
 
-// ServeHTTP serves a console request, with the console's security headers.
+// crossOrigin refuses a state-changing request another site's page sent
+// (Sec-Fetch-Site, or Origin against Host), with the console's own page.
+func (c *Console) crossOrigin() *http.CrossOriginProtection {
+	p := http.NewCrossOriginProtection()
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.render(w, http.StatusForbidden, "error.html", page{Title: "Refused",
+			Error: "This form was sent from another site. Open the console and try again there.", ErrorCode: "cross_origin"})
+	}))
+	return p
+}
+
+// ServeHTTP serves a console request, with the console's security headers;
+// a form posted from another site (sign-in too) is refused.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", csp)
@@ -131,7 +151,7 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 		return
 	}
-	c.mux.ServeHTTP(w, r)
+	c.guarded.ServeHTTP(w, r)
 }
 
 // page is what every page's template gets.
@@ -140,9 +160,9 @@ type page struct {
 	// Actor is who is signed in; CSRF the token of their forms.
 	Actor roster.Actor
 	CSRF  string
-	// Admin is true when the session's key may administer keys and
-	// webhooks.
-	Admin bool
+	// Keys and Webhooks are true when the session's key may administer
+	// them: the admin scope, for all communities (keys) or one (webhooks).
+	Keys, Webhooks bool
 	// Community is the community the page is of, for its navigation.
 	Community *roster.Community
 	// Error is a refusal to show, with its code; Notice what the last
@@ -153,7 +173,9 @@ type page struct {
 
 // newPage is a page of the session, showing a refusal when there is one.
 func (c *Console) newPage(ss *session, title string, refused error) page {
-	p := page{Title: title, Actor: ss.actor, CSRF: ss.csrf, Notice: ss.takeNotice(outcomes...), Admin: slices.Contains(ss.key.Scopes, roster.ScopeAdmin)}
+	p := page{Title: title, Actor: ss.actor, CSRF: ss.csrf, Notice: ss.takeNotice(outcomes...)}
+	p.Webhooks = slices.Contains(ss.key.Scopes, roster.ScopeAdmin)
+	p.Keys = p.Webhooks && ss.key.CommunityID == nil
 	if refused != nil {
 		p.Error, p.ErrorCode = c.refusal(refused)
 	}
@@ -208,7 +230,13 @@ func (c *Console) inSession(h func(http.ResponseWriter, *http.Request, *session)
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			var tooLarge *http.MaxBytesError
+			if err := r.ParseForm(); errors.As(err, &tooLarge) {
+				c.render(w, http.StatusRequestEntityTooLarge, "error.html", page{Title: "Refused", Actor: ss.actor,
+					Error: fmt.Sprintf("This form holds more than %d KB: send it in parts.", maxForm>>10), ErrorCode: roster.EBODYTOOLARGE})
+				return
+			}
 			if !ss.validCSRF(r) {
 				c.render(w, http.StatusForbidden, "error.html", page{Title: "Refused", Actor: ss.actor,
 					Error: "This form has expired or did not come from this console. Go back, reload the page and try again.", ErrorCode: "csrf"})
@@ -233,7 +261,19 @@ func (c *Console) admitted(r *http.Request, ss *session, op, community string) (
 func (c *Console) refusal(err error) (string, string) {
 	var e *roster.Error
 	if errors.As(err, &e) {
-		return e.Message, e.Code
+		msg := e.Message
+		if len(e.Fields) > 1 {
+			var each []string
+			for i, f := range e.Fields {
+				if i == 5 {
+					each = append(each, fmt.Sprintf("and %d more", len(e.Fields)-i))
+					break
+				}
+				each = append(each, f.Location+": "+f.Message)
+			}
+			msg += ": " + strings.Join(each, "; ")
+		}
+		return msg, e.Code
 	}
 	c.opt.Log.Error("console: an action failed", "err", err)
 	return "Something went wrong on the server; try again.", roster.EINTERNAL

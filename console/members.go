@@ -1,12 +1,13 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/rosterhq/roster"
 )
@@ -19,9 +20,12 @@ type membersData struct {
 	Community roster.Community
 	Members   []roster.Member
 	// Roles are the community's roles but everyone, top first, for the
-	// filter and the batch form; Colours their colours by id.
-	Roles   []roster.Role
-	Colours map[string]string
+	// filter; Assignable those the person may give and take, for the batch
+	// form; Colours their colours by id.
+	Roles, Assignable []roster.Role
+	Colours           map[string]string
+	// AddLocked is why the person may not add members.
+	AddLocked string
 	// Search, Role and Cursor are the list's query; Next the next page's
 	// cursor.
 	Search, Role, Cursor, Next string
@@ -52,73 +56,69 @@ func (c *Console) membersPage(w http.ResponseWriter, r *http.Request, ss *sessio
 		p.Error, p.ErrorCode = c.refusal(err)
 		status = refusedStatus(err)
 	}
+	st, err := c.standingIn(ctx, ss, id, len(roles))
+	if err != nil {
+		c.failed(w, ss, err)
+		return
+	}
 	for _, role := range slices.Backward(roles) {
 		if role.Colour != nil {
 			d.Colours[role.ID] = *role.Colour
 		}
-		if role.Builtin != roster.BuiltinEveryone {
-			d.Roles = append(d.Roles, role)
+		if role.Builtin == roster.BuiltinEveryone {
+			continue
+		}
+		d.Roles = append(d.Roles, role)
+		if st.change("", role, nil, false, com, nil) == "" {
+			d.Assignable = append(d.Assignable, role)
 		}
 	}
-	d.Community = com
+	d.Community, d.AddLocked = com, st.addMembers()
 	p.Title, p.Community, p.Data = "Members of "+com.Name, &com, d
 	c.render(w, status, "members.html", p)
 }
 
-// addMembers adds members from a list: a user id per line, followed by
-// the member's display name if it has one, or user ids separated by
-// commas. Those without a name join in one batch; each named one is added
-// with its name.
+// addMembers adds the users listed (one per line, or separated by commas
+// or spaces) as members, in one batch: all or none.
 func (c *Console) addMembers(w http.ResponseWriter, r *http.Request, ss *session) {
 	id := r.PathValue("communityId")
-	var ids []string
-	named := map[string]string{}
-	for line := range strings.Lines(r.PostFormValue("users")) {
-		if strings.Contains(line, ",") {
-			for _, u := range strings.Split(line, ",") {
-				if u = strings.TrimSpace(u); u != "" {
-					ids = append(ids, u)
-				}
-			}
-			continue
-		}
-		user, name, _ := strings.Cut(strings.TrimSpace(line), " ")
-		if name = strings.TrimSpace(name); name != "" {
-			named[user] = name
-		} else if user != "" {
-			ids = append(ids, user)
-		}
-	}
+	users := strings.FieldsFunc(r.PostFormValue("users"), func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	ctx, err := c.admitted(r, ss, "batchAddMembers", id)
-	if err == nil && len(ids)+len(named) > roster.MaxMemberBatch {
-		err = roster.Invalid(roster.FieldError{Location: "users", Message: fmt.Sprintf("must list at most %d members", roster.MaxMemberBatch), Value: len(ids) + len(named)})
-	}
-	if err == nil && len(ids)+len(named) == 0 {
+	if err == nil && len(users) == 0 {
 		err = roster.Invalid(roster.FieldError{Location: "users", Message: "must list at least one user id", Value: ""})
 	}
-	joined := map[string]int{}
-	if err == nil && len(ids) > 0 {
-		var res []roster.JoinResult
-		res, _, err = c.svc.AddMembers(ctx, id, ids)
-		for _, j := range res {
-			joined[j.Result]++
-		}
+	var res []roster.JoinResult
+	if err == nil {
+		res, _, err = c.svc.AddMembers(ctx, id, users)
 	}
-	for user, name := range named {
-		if err != nil {
-			break
-		}
-		var m roster.Upserted[roster.Member]
-		if m, _, err = c.svc.AddMember(ctx, id, user, &name); err == nil {
-			joined[map[bool]string{true: roster.Joined, false: roster.AlreadyMember}[m.Created]]++
-		}
-	}
-	ss.count(joined)
 	if err != nil {
 		c.membersPage(w, r, ss, refusedStatus(err), err)
 		return
 	}
+	joined := map[string]int{}
+	for _, j := range res {
+		joined[j.Result]++
+	}
+	ss.count(joined)
 	http.Redirect(w, r, communityURL(id)+"/members", http.StatusSeeOther)
+}
+
+// renameMember sets a member's display name in the community.
+func (c *Console) renameMember(w http.ResponseWriter, r *http.Request, ss *session) {
+	cid, uid := r.PathValue("communityId"), r.PathValue("userId")
+	name := strings.TrimSpace(r.PostFormValue("displayName"))
+	ctx, err := c.admitted(r, ss, "addMember", cid)
+	if err == nil {
+		if _, err = c.svc.FindMember(ctx, cid, uid); err == nil {
+			_, _, err = c.svc.AddMember(ctx, cid, uid, &name)
+		}
+	}
+	if err != nil {
+		c.memberPage(w, r, ss, refusedStatus(err), err)
+		return
+	}
+	ss.tell("Saved.")
+	http.Redirect(w, r, communityURL(cid)+"/members/"+url.PathEscape(uid), http.StatusSeeOther)
 }
 
 // batchPartHeader marks the parts of a batch console.js sends.
@@ -132,8 +132,13 @@ func (c *Console) batchRoles(w http.ResponseWriter, r *http.Request, ss *session
 	f := r.PostForm
 	ch := roster.Change{Scope: id, UserIDs: f["user"], RoleIDs: []string{f.Get("role")}}
 	op, decide := "batchAddRoles", c.svc.AddRoles
-	if f.Get("action") == "remove" {
+	switch f.Get("action") {
+	case "add":
+	case "remove":
 		op, decide = "batchRemoveRoles", c.svc.RemoveRoles
+	default:
+		c.membersPage(w, r, ss, http.StatusUnprocessableEntity, roster.Invalid(roster.FieldError{Location: "action", Message: "must be add or remove", Value: f.Get("action")}))
+		return
 	}
 	ctx, err := c.admitted(r, ss, op, id)
 	var res []roster.PairResult
@@ -176,6 +181,8 @@ type memberData struct {
 	// refused add form held.
 	Assignable []roster.Role
 	Expiry     string
+	// RemoveLocked is why the person may not remove them.
+	RemoveLocked string
 }
 
 // member shows a member's roles, with their grants, and the forms to add
@@ -201,10 +208,29 @@ func (c *Console) memberPage(w http.ResponseWriter, r *http.Request, ss *session
 		return
 	}
 	byID := map[string]roster.Role{}
+	var admin roster.Role
 	for _, role := range roles {
 		byID[role.ID] = role
+		if role.Builtin == roster.BuiltinAdmin {
+			admin = role
+		}
 	}
-	d := memberData{Community: com, Member: m, Expiry: r.PostFormValue("expires")}
+	// Without an owner, the admin role keeps a holder: who holds it
+	// decides what may be removed.
+	var admins []string
+	var adminCount int
+	if com.OwnerID == nil {
+		holders, _, err := c.svc.ListRoleHolders(ctx, cid, admin.ID, roster.Page{Limit: 2})
+		if err != nil {
+			c.failed(w, ss, err)
+			return
+		}
+		for _, h := range holders {
+			admins = append(admins, h.UserID)
+		}
+		adminCount = len(admins)
+	}
+	d := memberData{Community: com, Member: m, Expiry: r.PostFormValue("expires"), RemoveLocked: st.removeMember(m, com, admin.ID, adminCount)}
 	for _, h := range slices.Backward(m.Roles) {
 		row := heldRow{HeldRole: h}
 		role := byID[h.RoleID]
@@ -215,12 +241,12 @@ func (c *Console) memberPage(w http.ResponseWriter, r *http.Request, ss *session
 		for _, g := range h.Grants {
 			sources = append(sources, g.Source)
 		}
-		row.Locked = st.change(uid, role, sources, true)
+		row.Locked = st.change(uid, role, sources, true, com, admins)
 		d.Held = append(d.Held, row)
 	}
 	for _, role := range slices.Backward(roles) {
 		held := slices.ContainsFunc(m.Roles, func(h roster.HeldRole) bool { return h.RoleID == role.ID })
-		if !held && role.Builtin != roster.BuiltinEveryone && st.change(uid, role, nil, false) == "" {
+		if !held && role.Builtin != roster.BuiltinEveryone && st.change(uid, role, nil, false, com, nil) == "" {
 			d.Assignable = append(d.Assignable, role)
 		}
 	}
@@ -293,7 +319,7 @@ func localTime(field, local, tz string) (*time.Time, error) {
 	}
 	var offset int
 	if tz != "" {
-		if _, err := fmt.Sscanf(tz, "%d", &offset); err != nil || offset < -14*60 || offset > 14*60 {
+		if offset, err = strconv.Atoi(tz); err != nil || offset < -14*60 || offset > 14*60 {
 			return nil, roster.Invalid(roster.FieldError{Location: "tz", Message: "must be minutes from UTC", Value: tz})
 		}
 	}

@@ -26,11 +26,8 @@ func TestConsoleMembers(t *testing.T) {
 	if resp, body := b.do("POST", "/console/communities/guild/members/add", url.Values{"csrf": {csrf}, "users": {strings.Join(ids, "\n") + "\nmo"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add members: got %d\n%s", resp.StatusCode, body)
 	}
-	if resp, body := b.do("POST", "/console/communities/guild/members/add", url.Values{"csrf": {csrf}, "users": {"bob Bob the Builder\ncarol, dave"}}); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("add named members: got %d\n%s", resp.StatusCode, body)
-	}
-	if m, err := db.FindMember(sys, "guild", "bob"); err != nil || m.DisplayName != "Bob the Builder" {
-		t.Errorf("bob after adding: got %+v, %v", m, err)
+	if resp, body := b.do("POST", "/console/communities/guild/members/add", url.Values{"csrf": {csrf}, "users": {"bob\ncarol, dave"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add more members: got %d\n%s", resp.StatusCode, body)
 	}
 	_, body := b.do("GET", "/console/communities/guild/members", nil)
 	if !strings.Contains(body, "63 joined, 1 already member.") || strings.Count(body, `name="user"`) != 50 || !strings.Contains(body, "cursor=") {
@@ -38,6 +35,22 @@ func TestConsoleMembers(t *testing.T) {
 	}
 	if _, body = b.do("GET", "/console/communities/guild/members", nil); strings.Contains(body, "joined") {
 		t.Errorf("the notice shows once; got it again")
+	}
+	// A list with one bad id adds nobody.
+	if resp, body := b.do("POST", "/console/communities/guild/members/add", url.Values{"csrf": {csrf}, "users": {"newbie1 newbie2 bad!id"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-code="validation_failed"`) {
+		t.Errorf("add a list with a bad id: got %d\n%s", resp.StatusCode, body)
+	}
+	if _, err := db.FindMember(sys, "guild", "newbie1"); roster.ErrorCode(err) != roster.EMEMBERNOTFOUND {
+		t.Errorf("newbie1 after a refused list: got %v, want no member", err)
+	}
+	if resp, body := b.do("POST", "/console/communities/guild/members/bob/name", url.Values{"csrf": {csrf}, "displayName": {"Bob the Builder"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("name bob: got %d\n%s", resp.StatusCode, body)
+	}
+	if m, err := db.FindMember(sys, "guild", "bob"); err != nil || m.DisplayName != "Bob the Builder" {
+		t.Errorf("bob after naming: got %+v, %v", m, err)
+	}
+	if resp, _ := b.do("POST", "/console/communities/guild/members/nobody/name", url.Values{"csrf": {csrf}, "displayName": {"x"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("naming a user who is not a member: got %d, want 404", resp.StatusCode)
 	}
 	if resp, body := b.do("POST", "/console/communities/guild/members/add", url.Values{"csrf": {csrf}, "users": {" \n"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `data-code="validation_failed"`) {
 		t.Errorf("add nobody: got %d", resp.StatusCode)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -117,7 +118,11 @@ func (c *Console) rolePage(w http.ResponseWriter, r *http.Request, ss *session, 
 func (c *Console) updateRole(w http.ResponseWriter, r *http.Request, ss *session) {
 	cid, rid := r.PathValue("communityId"), r.PathValue("roleId")
 	f := r.PostForm // parsed by signedIn
-	version, _ := strconv.Atoi(f.Get("version"))
+	version, err := formVersion(f.Get("version"))
+	if err != nil {
+		c.rolePage(w, r, ss, http.StatusUnprocessableEntity, nil, err)
+		return
+	}
 	perms := []string{}
 	for _, p := range f["perm"] {
 		if !slices.Contains(perms, p) {
@@ -155,8 +160,11 @@ func (c *Console) updateRole(w http.ResponseWriter, r *http.Request, ss *session
 // deleteRole deletes the role, off its holders when the form says so.
 func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, ss *session) {
 	cid, rid := r.PathValue("communityId"), r.PathValue("roleId")
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
-	ctx, err := c.admitted(r, ss, "deleteRole", cid)
+	version, err := formVersion(r.PostFormValue("version"))
+	var ctx context.Context
+	if err == nil {
+		ctx, err = c.admitted(r, ss, "deleteRole", cid)
+	}
 	if err == nil {
 		_, err = c.svc.DeleteRole(ctx, cid, rid, roster.RoleDelete{Force: r.PostFormValue("force") != "", IfVersion: version})
 	}
@@ -168,3 +176,13 @@ func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, ss *session
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// formVersion reads the version a form was made from: every change of a
+// role says which one it changes.
+func formVersion(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, roster.Invalid(roster.FieldError{Location: "version", Message: "must be the role's version the form was made from (reload the page)", Value: v})
+	}
+	return n, nil
+}

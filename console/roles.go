@@ -14,8 +14,9 @@ import (
 type roleRow struct {
 	roster.Role
 	Holders int
-	// Locked is why the signed-in person may not edit or move the role.
-	Locked string
+	// Locked is why the signed-in person may not edit or move the role;
+	// Up and Down why they may not move it a step.
+	Locked, Up, Down string
 }
 
 // rolesData is a community's roles page.
@@ -71,7 +72,11 @@ func (c *Console) rolesPage(w http.ResponseWriter, r *http.Request, ss *session,
 	d := rolesData{Community: com, CreateLocked: st.createRole(), Name: name}
 	var order []string
 	for _, role := range slices.Backward(roles) {
-		d.Roles = append(d.Roles, roleRow{Role: role, Holders: counts[role.ID], Locked: st.editRole(role)})
+		row := roleRow{Role: role, Holders: counts[role.ID], Locked: st.editRole(role)}
+		if row.Locked == "" && role.Builtin != roster.BuiltinEveryone {
+			row.Up, row.Down = st.move(roles, role.ID, "up"), st.move(roles, role.ID, "down")
+		}
+		d.Roles = append(d.Roles, row)
 	}
 	for _, role := range roles {
 		if role.Builtin != roster.BuiltinEveryone {

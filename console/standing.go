@@ -27,13 +27,17 @@ func (c *Console) standingIn(ctx context.Context, ss *session, community string,
 	if user == "" {
 		return st, nil
 	}
-	eff, _, err := c.svc.EffectivePermissions(ctx, community, "", user)
-	if err != nil {
-		return st, err
-	}
 	// The user's own platform standing is read past a key's reach: it
 	// only decides what the page offers, never what is done.
 	platform, _, err := c.svc.EffectivePermissions(roster.NewContext(ctx, roster.SystemActor), roster.Platform, "", user)
+	if err != nil && roster.ErrorCode(err) != roster.EUSERNOTFOUND {
+		return st, err
+	}
+	// A non-member has in a community what their platform roles give.
+	eff, _, err := c.svc.EffectivePermissions(ctx, community, "", user)
+	if roster.ErrorCode(err) == roster.EMEMBERNOTFOUND || roster.ErrorCode(err) == roster.EUSERNOTFOUND {
+		eff, err = platform, nil
+	}
 	if err != nil {
 		return st, err
 	}
@@ -92,15 +96,52 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// change is why the person may not add (or remove) the role for the user,
-// who holds it through the sources held, by hand, or "".
-func (st standing) change(user string, r roster.Role, held []roster.Source, remove bool) string {
-	f := authz.ChangeFacts{Actor: st.subject, Single: true, Source: roster.SourceManual, HasOwner: true,
-		Pairs: []authz.Pair{{User: user, Role: authz.RoleOf(r), Held: held}}}
+// change is why the person may not add (or remove) the role for the user
+// (anyone but them when ""), who holds it through the sources held, by
+// hand, or "". admins are the holders of the admin role, which matter in a
+// community without an owner.
+func (st standing) change(user string, r roster.Role, held []roster.Source, remove bool, com roster.Community, admins []string) string {
+	f := authz.ChangeFacts{Actor: st.subject, Single: true, Source: roster.SourceManual, HasOwner: com.OwnerID != nil,
+		Pairs: []authz.Pair{{User: user, Role: authz.RoleOf(r), Held: held}}, AdminHolders: admins}
 	decide := authz.AddRoles
 	if remove {
 		decide = authz.RemoveRoles
 	}
 	_, err := decide(f)
 	return reason(err)
+}
+
+// move is why the person may not move the role a step up or down (dir),
+// in the order of roles bottom to top, or "".
+func (st standing) move(roles []roster.Role, id, dir string) string {
+	ids, err := moved(roles, id, dir)
+	if err == nil {
+		var facts []authz.RoleFacts
+		for _, r := range roles {
+			if r.Builtin != roster.BuiltinEveryone {
+				facts = append(facts, authz.RoleOf(r))
+			}
+		}
+		_, err = authz.ReorderRoles(authz.ReorderRolesFacts{Actor: st.subject, Roles: facts, IDs: ids})
+	}
+	return reason(err)
+}
+
+// addMembers is why the person may not add others as members, or "".
+func (st standing) addMembers() string {
+	return reason(authz.AddMembers(authz.AddMembersFacts{Actor: st.subject, Users: []string{""}}))
+}
+
+// removeMember is why the person may not remove the member from the
+// community, whose admin role (adminID) admins users hold, or "".
+func (st standing) removeMember(m roster.Member, com roster.Community, adminID string, admins int) string {
+	f := authz.RemoveMemberFacts{Actor: st.subject, HasOwner: com.OwnerID != nil, AdminHolders: admins,
+		Member: authz.MemberFacts{User: m.UserID, Owner: com.OwnerID != nil && *com.OwnerID == m.UserID}}
+	var positions []int
+	for _, h := range m.Roles {
+		positions = append(positions, h.Position)
+		f.Member.HoldsAdmin = f.Member.HoldsAdmin || h.RoleID == adminID
+	}
+	f.Member.Top = authz.Top(positions...)
+	return reason(authz.RemoveMember(f))
 }
