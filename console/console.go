@@ -220,9 +220,14 @@ func (c *Console) inSession(h func(http.ResponseWriter, *http.Request, *session)
 	return func(w http.ResponseWriter, r *http.Request) {
 		ss, due := c.sessions.of(r, touch)
 		if ss != nil && due {
-			if _, _, err := c.authenticate(r, ss.credential); err != nil {
+			switch _, _, err := c.authenticate(r, ss.credential); roster.ErrorCode(err) {
+			case "":
+			case roster.EUNAUTHENTICATED, roster.EINSUFFICIENTSCOPE, roster.EAPIKEYREVOKED:
 				c.sessions.end(w, r) // the key was revoked, or the token expired
 				ss = nil
+			default: // the database is away: check again at the next request
+				c.sessions.recheck(ss)
+				c.opt.Log.Warn("console: a session's credential could not be checked", "err", err)
 			}
 		}
 		if ss == nil {

@@ -7,11 +7,18 @@ package console_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/console"
+	"github.com/rosterhq/roster/index"
+	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
 // A platform administrator signed in with a user token, who is not a member
@@ -405,5 +412,50 @@ func TestConsoleEdgeRestrictedAdminKeyOfferedKeys(t *testing.T) {
 	offered := strings.Contains(body, `href="/console/keys"`)
 	if resp, page := b.do("GET", "/console/keys", nil); offered && resp.StatusCode != http.StatusOK {
 		t.Errorf("a community admin key: offered API keys, refused %d %s", resp.StatusCode, errorLine(page))
+	}
+}
+
+// flaky is a service whose key checks fail, as when the database is away,
+// while down is set.
+type flaky struct {
+	roster.Service
+	down *atomic.Bool
+}
+
+func (f flaky) Authenticate(ctx context.Context, secret string) (roster.APIKey, error) {
+	if f.down.Load() {
+		return roster.APIKey{}, roster.Errorf(roster.EUNAVAILABLE, "the database is unavailable")
+	}
+	return f.Service.Authenticate(ctx, secret)
+}
+
+// A session whose key cannot be checked because the database is away
+// stays; it is checked again at the next request.
+func TestConsoleEdgeSessionOutlivesAnOutage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := sqltest.SQLite.Open(t, sqlstore.Options{})
+	admin, err := db.EnsureBootstrapKey(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Open(ctx, db, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	clk := &clock{}
+	down := &atomic.Bool{}
+	srv := httptest.NewServer(console.New(flaky{index.NewService(db, ix), down}, console.Options{Now: clk.now}))
+	t.Cleanup(srv.Close)
+	b, _ := signIn(t, srv, admin)
+	down.Store(true)
+	clk.advance(11 * time.Second)
+	if resp, _ := b.do("GET", "/console/", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("during the outage: got %d, want the page", resp.StatusCode)
+	}
+	down.Store(false)
+	if resp, _ := b.do("GET", "/console/", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("after the outage: got %d, want the page", resp.StatusCode)
 	}
 }

@@ -39,6 +39,13 @@ type session struct {
 	tally  map[string]int
 }
 
+// recheck has the session's credential checked again at its next request.
+func (s *sessions) recheck(ss *session) {
+	s.mu.Lock()
+	ss.checked = time.Time{}
+	s.mu.Unlock()
+}
+
 // tell sets the next page's notice.
 func (ss *session) tell(msg string) {
 	ss.mu.Lock()
@@ -111,7 +118,7 @@ func (s *sessions) start(w http.ResponseWriter, r *http.Request, credential stri
 	}
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/console", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteStrictMode, Secure: overTLS(r)})
 }
 
 // of returns the request's session, or nil when it has none or it has
@@ -154,4 +161,11 @@ func (s *sessions) end(w http.ResponseWriter, r *http.Request) {
 // validCSRF reports whether a change carries its session's token.
 func (ss *session) validCSRF(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(ss.csrf)) == 1
+}
+
+// overTLS reports whether the browser reached the console over TLS, here
+// or at a proxy in front that says so: then the cookie is Secure. (A
+// client that claims https over plain HTTP only loses its own cookie.)
+func overTLS(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
