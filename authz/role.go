@@ -179,6 +179,43 @@ func ReorderRoles(f ReorderRolesFacts) (map[string]int, error) {
 	return after, nil
 }
 
+// StepMoves decides, for each of a scope's roles but everyone (bottom to
+// top, at positions 1 to n), moving it one step up and one step down: the
+// decision ReorderRoles makes of the order with it and its neighbour
+// swapped, for every role in one pass. At the top (bottom) there is no step
+// up (down).
+func StepMoves(s Subject, roles []RoleFacts) (up, down []error) {
+	n := len(roles)
+	up, down = make([]error, n), make([]error, n)
+	need := Require(s, roster.PermManageRoles)
+	// swap decides swapping the roles at i and i+1, as ReorderRoles checks
+	// the two roles that change, in their order.
+	swap := func(i int) error {
+		if need != nil {
+			return need
+		}
+		lo, hi := roles[i], roles[i+1]
+		if err := below(s, max(lo.Position, i+2), lo.named()); err != nil {
+			return err
+		}
+		return below(s, max(hi.Position, i+1), hi.named())
+	}
+	for i := range roles {
+		if up[i] = atEdge("top"); i < n-1 {
+			up[i] = swap(i)
+		}
+		if down[i] = atEdge("bottom"); i > 0 {
+			down[i] = swap(i - 1)
+		}
+	}
+	return up, down
+}
+
+// atEdge is the refusal of a step past the top or the bottom.
+func atEdge(edge string) error {
+	return roster.Invalid(roster.FieldError{Location: "move", Message: "the role is already at the " + edge})
+}
+
 // newOrder checks that ids lists each of roles exactly once (resolving the
 // built-in alias) and returns the positions before and after, by role id.
 func newOrder(roles []RoleFacts, ids []string) (before, after map[string]int, err error) {

@@ -1,6 +1,8 @@
 package authz
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -241,5 +243,34 @@ func TestReorderRoles(t *testing.T) {
 				t.Errorf("code: got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// StepMoves decides each step as ReorderRoles decides the order it makes.
+func TestStepMoves(t *testing.T) {
+	ids := []string{"r1", "r2", "r3", "r4", "top", "r6", "r7"}
+	roles := roleFacts(order(ids...))
+	for _, s := range []Subject{sKey, sOwner, sPAdmin, sManager, sNobody, sCAdmin, sFloor} {
+		up, down := StepMoves(s, roles)
+		for i := range ids {
+			for _, step := range []struct {
+				dir  string
+				got  error
+				with int
+			}{{"up", up[i], i + 1}, {"down", down[i], i - 1}} {
+				if step.with < 0 || step.with >= len(ids) {
+					if code(step.got) != roster.EVALIDATION {
+						t.Errorf("%s: %s %s past the edge: got %v, want a validation error", s.User, ids[i], step.dir, step.got)
+					}
+					continue
+				}
+				swapped := slices.Clone(ids)
+				swapped[i], swapped[step.with] = swapped[step.with], swapped[i]
+				_, want := ReorderRoles(ReorderRolesFacts{Actor: s, Roles: roles, IDs: swapped})
+				if code(step.got) != code(want) || fmt.Sprint(step.got) != fmt.Sprint(want) {
+					t.Errorf("%q: %s %s: got %v, want %v (as ReorderRoles)", s.User, ids[i], step.dir, step.got, want)
+				}
+			}
+		}
 	}
 }

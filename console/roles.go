@@ -71,10 +71,11 @@ func (c *Console) rolesPage(w http.ResponseWriter, r *http.Request, ss *session,
 	}
 	d := rolesData{Community: com, CreateLocked: st.createRole(), Name: name}
 	var order []string
-	for _, role := range slices.Backward(roles) {
+	up, down := st.steps(roles)
+	for i, role := range slices.Backward(roles) {
 		row := roleRow{Role: role, Holders: counts[role.ID], Locked: st.editRole(role)}
 		if row.Locked == "" && role.Builtin != roster.BuiltinEveryone {
-			row.Up, row.Down = st.move(roles, role.ID, "up"), st.move(roles, role.ID, "down")
+			row.Up, row.Down = up[i-1], down[i-1] // everyone is first
 		}
 		d.Roles = append(d.Roles, row)
 	}

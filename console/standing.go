@@ -111,20 +111,20 @@ func (st standing) change(user string, r roster.Role, held []roster.Source, remo
 	return reason(err)
 }
 
-// move is why the person may not move the role a step up or down (dir),
-// in the order of roles bottom to top, or "".
-func (st standing) move(roles []roster.Role, id, dir string) string {
-	ids, err := moved(roles, id, dir)
-	if err == nil {
-		var facts []authz.RoleFacts
-		for _, r := range roles {
-			if r.Builtin != roster.BuiltinEveryone {
-				facts = append(facts, authz.RoleOf(r))
-			}
+// steps are why the person may not move each role (bottom to top,
+// everyone left out) a step up, and down, or "".
+func (st standing) steps(roles []roster.Role) (up, down []string) {
+	var facts []authz.RoleFacts
+	for _, r := range roles {
+		if r.Builtin != roster.BuiltinEveryone {
+			facts = append(facts, authz.RoleOf(r))
 		}
-		_, err = authz.ReorderRoles(authz.ReorderRolesFacts{Actor: st.subject, Roles: facts, IDs: ids})
 	}
-	return reason(err)
+	ups, downs := authz.StepMoves(st.subject, facts)
+	for i := range ups {
+		up, down = append(up, reason(ups[i])), append(down, reason(downs[i]))
+	}
+	return up, down
 }
 
 // addMembers is why the person may not add others as members, or "".
