@@ -14,7 +14,6 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/console"
-	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
@@ -172,21 +171,12 @@ var bareBody = make([]byte, 4*pageBytesBudget)
 // a console over it and signs in with the admin key.
 func newBudgetServer(tb testing.TB) *budgetServer {
 	tb.Helper()
-	ctx := context.Background()
 	db := sqltest.SQLite.Open(tb, sqlstore.Options{})
 	start := time.Now()
 	s := &budgetServer{big: seedBigCommunity(tb, db), client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	tb.Logf("seeded %d members and %d roles in %v", bigMembers, roster.MaxRolesPerScope, time.Since(start).Round(time.Millisecond))
-	admin, err := db.EnsureBootstrapKey(ctx, "")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ix, err := index.Open(ctx, db, index.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ix.Close() })
-	s.console = &meter{h: console.New(index.NewService(db, ix), console.Options{})}
+	svc, admin := mustService(tb, db)
+	s.console = &meter{h: console.New(svc, console.Options{})}
 	s.bare = &meter{h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

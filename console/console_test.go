@@ -93,22 +93,28 @@ func (c *clock) advance(d time.Duration) {
 // and returns its server, the database and its admin key's secret.
 func mustConsole(t *testing.T, opt console.Options) (*httptest.Server, *sqlstore.DB, string) {
 	t.Helper()
-	ctx := context.Background()
 	db := sqltest.SQLite.Open(t, sqlstore.Options{})
+	svc, admin := mustService(t, db)
+	srv := httptest.NewServer(console.New(svc, opt))
+	t.Cleanup(srv.Close)
+	return srv, db, admin
+}
+
+// mustService makes sure the database has an admin key and returns the
+// service over it, with its index, and that key's secret.
+func mustService(tb testing.TB, db *sqlstore.DB) (roster.Service, string) {
+	tb.Helper()
+	ctx := context.Background()
 	admin, err := db.EnsureBootstrapKey(ctx, "")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ix, err := index.Open(ctx, db, index.Options{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(console.New(index.NewService(db, ix), opt))
-	t.Cleanup(func() {
-		srv.Close()
-		ix.Close()
-	})
-	return srv, db, admin
+	tb.Cleanup(func() { ix.Close() })
+	return index.NewService(db, ix), admin
 }
 
 func TestConsoleSignInAndCommunities(t *testing.T) {

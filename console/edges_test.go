@@ -16,7 +16,6 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/console"
-	"github.com/rosterhq/roster/index"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
@@ -433,20 +432,10 @@ func (f flaky) Authenticate(ctx context.Context, secret string) (roster.APIKey, 
 // stays; it is checked again at the next request.
 func TestConsoleEdgeSessionOutlivesAnOutage(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db := sqltest.SQLite.Open(t, sqlstore.Options{})
-	admin, err := db.EnsureBootstrapKey(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(ctx, db, index.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
+	svc, admin := mustService(t, sqltest.SQLite.Open(t, sqlstore.Options{}))
 	clk := &clock{}
 	down := &atomic.Bool{}
-	srv := httptest.NewServer(console.New(flaky{index.NewService(db, ix), down}, console.Options{Now: clk.now}))
+	srv := httptest.NewServer(console.New(flaky{svc, down}, console.Options{Now: clk.now}))
 	t.Cleanup(srv.Close)
 	b, _ := signIn(t, srv, admin)
 	down.Store(true)
