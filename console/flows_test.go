@@ -2,7 +2,10 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/api"
 	"github.com/rosterhq/roster/sqlstore"
 )
 
@@ -77,6 +81,34 @@ func order(t *testing.T, db *sqlstore.DB) []string {
 	return names
 }
 
+// apiOrder returns the names of guild's roles but everyone, bottom to top,
+// as the HTTP API answers them over the database.
+func apiOrder(t *testing.T, db *sqlstore.DB, key string) []string {
+	t.Helper()
+	svc, _ := mustService(t, db)
+	srv := httptest.NewServer(api.New(svc, api.Options{}))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/communities/guild/roles", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Items []roster.Role `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/communities/guild/roles: %d, %v", resp.StatusCode, err)
+	}
+	slices.SortFunc(page.Items, func(a, b roster.Role) int { return a.Position - b.Position })
+	var names []string
+	for _, r := range page.Items[1:] {
+		names = append(names, r.Name)
+	}
+	return names
+}
+
 // TestConsoleFlowsInABrowser does a community manager's work in Chromium,
 // checking each result through the store: create a role and toggle its
 // permissions, drag it below another, give it to a member and to fifty in
@@ -130,6 +162,9 @@ func TestConsoleFlowsInABrowser(t *testing.T) {
 			t.Fatalf("the order after the drag: got %v, want Artists just below Mods", got)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if got := apiOrder(t, db, admin); !slices.Equal(got, []string{"Helpers", "Artists", "Mods", "Seniors", "admin"}) {
+		t.Errorf("the order through the API after the drag: got %v", got)
 	}
 	step(t, tab, "the page after the drag", chromedp.WaitVisible(chromedp.ID("role-list")))
 	screenshot(t, tab, "console-roles")
