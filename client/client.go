@@ -1,0 +1,240 @@
+// Package client is Roster's Go client: a typed method for each operation
+// of the HTTP API, over net/http. It speaks in the root package's types —
+// its methods have the signatures of the service interfaces there, and a
+// refusal is a *roster.Error with the server's code — so that code written
+// against roster.CommunityService, say, runs against a remote server too.
+//
+// Every write returns the revision it is visible at: pass it to a check
+// (MinRevision) to read your own writes. A write that meets write_conflict,
+// revision_not_ready or database_unavailable is retried a few times with
+// jittered backoff; lists page with All.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+// Client calls one Roster server. It is safe for concurrent use.
+type Client struct {
+	base  *url.URL
+	key   string
+	actAs string
+	http  *http.Client
+	retry Retry
+}
+
+// Retry is how a client retries a request the server answered with a
+// transient refusal.
+type Retry struct {
+	// Attempts bounds the tries of one call, the first included; 1 turns
+	// retries off.
+	Attempts int
+	// Base is the first wait; each next one doubles, with full jitter.
+	Base time.Duration
+	// Max bounds one wait.
+	Max time.Duration
+}
+
+// DefaultRetry is a client's retry unless told otherwise.
+var DefaultRetry = Retry{Attempts: 4, Base: 50 * time.Millisecond, Max: 2 * time.Second}
+
+// Option configures a client.
+type Option func(*Client)
+
+// WithKey sets the API key (or a user token) the client authenticates with.
+func WithKey(key string) Option { return func(c *Client) { c.key = key } }
+
+// WithHTTPClient sets the HTTP client requests go through.
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithRetry sets how transient refusals are retried.
+func WithRetry(r Retry) Option { return func(c *Client) { c.retry = r } }
+
+// New returns a client of the server at baseURL, such as
+// http://127.0.0.1:8080.
+func New(baseURL string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("client: %q is not an http(s) URL of a Roster server", baseURL)
+	}
+	c := &Client{base: u, http: http.DefaultClient, retry: DefaultRetry}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.retry.Attempts < 1 {
+		c.retry.Attempts = 1
+	}
+	return c, nil
+}
+
+// As returns a client that acts as the user (Roster-Act-As): every guard
+// applies to them, as to a user signed in. The key must allow acting.
+func (c *Client) As(user string) *Client {
+	cc := *c
+	cc.actAs = user
+	return &cc
+}
+
+// path joins a route's segments, escaping each: path("/v1/communities",
+// id, "roles").
+func path(first string, rest ...string) string {
+	var b strings.Builder
+	b.WriteString(first)
+	for _, s := range rest {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}
+
+// call is one request of an operation.
+type call struct {
+	method, path string
+	query        url.Values
+	body         any
+	header       http.Header
+	// out receives the answer's JSON body, when not nil.
+	out any
+}
+
+// answer is what a call answered besides its body.
+type answer struct {
+	status   int
+	revision roster.Revision
+	header   http.Header
+}
+
+// retryable are the codes a call is tried again on.
+var retryable = map[string]bool{roster.EWRITECONFLICT: true, roster.EREVISIONNOTREADY: true, roster.EUNAVAILABLE: true}
+
+// do sends the call, retrying transient refusals, and decodes its answer.
+func (c *Client) do(ctx context.Context, cl call) (answer, error) {
+	var body []byte
+	if cl.body != nil {
+		var err error
+		if body, err = json.Marshal(cl.body); err != nil {
+			return answer{}, fmt.Errorf("client: encoding the request: %w", err)
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		a, err := c.once(ctx, cl, body)
+		if err == nil || attempt >= c.retry.Attempts || !retryable[roster.ErrorCode(err)] {
+			return a, err
+		}
+		wait := min(c.retry.Base<<(attempt-1), c.retry.Max)
+		wait = time.Duration(rand.Int64N(int64(wait) + 1))
+		select {
+		case <-ctx.Done():
+			return a, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// once sends the call once.
+func (c *Client) once(ctx context.Context, cl call, body []byte) (answer, error) {
+	u := *c.base
+	raw := c.base.EscapedPath() + cl.path
+	u.Path, _ = url.PathUnescape(raw)
+	u.RawPath = raw
+	if len(cl.query) > 0 {
+		u.RawQuery = cl.query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), rd)
+	if err != nil {
+		return answer{}, fmt.Errorf("client: %w", err)
+	}
+	for k, v := range cl.header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	if c.actAs != "" {
+		req.Header.Set("Roster-Act-As", c.actAs)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return answer{}, &Unreachable{URL: c.base.String(), Err: err}
+	}
+	defer resp.Body.Close()
+	a := answer{status: resp.StatusCode, header: resp.Header}
+	if h := resp.Header.Get("Roster-Revision"); h != "" {
+		n, _ := strconv.ParseInt(h, 10, 64)
+		a.revision = roster.Revision(n)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return a, &Unreachable{URL: c.base.String(), Err: err}
+	}
+	if resp.StatusCode >= 400 {
+		return a, problem(resp.StatusCode, data)
+	}
+	if cl.out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, cl.out); err != nil {
+			return a, fmt.Errorf("client: decoding the answer of %s %s: %w", cl.method, cl.path, err)
+		}
+	}
+	return a, nil
+}
+
+// maxAnswer bounds the body of an answer read: the largest page of the
+// largest items with room to spare.
+const maxAnswer = 64 << 20
+
+// Unreachable is the error of a call that got no answer from the server.
+type Unreachable struct {
+	URL string
+	Err error
+}
+
+func (e *Unreachable) Error() string {
+	return fmt.Sprintf("client: the Roster server at %s did not answer: %v", e.URL, e.Err)
+}
+
+func (e *Unreachable) Unwrap() error { return e.Err }
+
+// problem turns a problem+json answer into the *roster.Error it reports.
+func problem(status int, data []byte) error {
+	var doc map[string]json.RawMessage
+	var p struct {
+		Code   string              `json:"code"`
+		Detail string              `json:"detail"`
+		Errors []roster.FieldError `json:"errors"`
+	}
+	if json.Unmarshal(data, &doc) != nil || json.Unmarshal(data, &p) != nil || p.Code == "" {
+		return &roster.Error{Code: roster.EINTERNAL, Message: fmt.Sprintf("the server answered %d %s", status, strings.TrimSpace(string(data[:min(len(data), 200)])))}
+	}
+	e := &roster.Error{Code: p.Code, Message: p.Detail, Fields: p.Errors}
+	for k, v := range doc {
+		switch k {
+		case "type", "title", "status", "detail", "code", "errors", "requestId", "errorCount":
+			continue
+		}
+		var x any
+		if json.Unmarshal(v, &x) == nil {
+			e = e.With(k, x)
+		}
+	}
+	return e
+}
