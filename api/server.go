@@ -264,6 +264,7 @@ func (s *Server) routes(api huma.API) {
 	huma.Register(api, op("GET", "/v1/audit", "listAuditEvents", "Read the audit log", notFound), s.listEvents)
 	s.registerChanges(api)
 	s.registerWatch(api)
+	s.registerSnapshot(api)
 	s.registerWebhooks(api)
 
 	huma.Register(api, created(op("POST", "/v1/api-keys", "createAPIKey", "Create an API key (its secret is shown once)", notFound)), s.createAPIKey)

@@ -42,3 +42,15 @@ func ReadAudit(f ReadAuditFacts) error {
 	}
 	return Require(f.Actor, roster.PermViewAuditLog)
 }
+
+// ReadSnapshot decides whether the actor may read a snapshot of the state
+// checks depend on (every member and grant it reaches, as a follower
+// loads them): an API key acting as itself may; a user, who reads through
+// the guards of each list, may not. A key restricted to a community reads
+// that community alone (Reachable).
+func ReadSnapshot(a roster.Actor) error {
+	if a.IsUser() {
+		return roster.Errorf(roster.EINSUFFICIENTSCOPE, "a snapshot is read by an API key acting as itself, not as a user")
+	}
+	return nil
+}

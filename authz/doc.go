@@ -66,6 +66,7 @@
 //	check, checkBatch               check  Allowed (with Reach per check)
 //	listAuditEvents                 read   AuditScope, then ReadAudit
 //	listChanges, watchChanges       read   AuditScope, then ReadAudit
+//	getSnapshot                     read   ReadSnapshot
 //	createAPIKey                    admin  CreateKey
 //	listAPIKeys                     admin  ListKeys
 //	revokeAPIKey                    admin  RevokeKey

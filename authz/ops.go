@@ -88,6 +88,7 @@ var Operations = map[string]Operation{
 	"checkBatch": {Scope: keyCheck},
 
 	"listAuditEvents": {Scope: keyRead},
+	"getSnapshot":     {Scope: keyRead},
 	"listChanges":     {Scope: keyRead},
 	"watchChanges":    {Scope: keyRead},
 

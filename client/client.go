@@ -143,39 +143,26 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 	}
 }
 
+// stream sends the call once and returns its answer's body to read as it
+// comes, for a long answer; the caller closes it.
+func (c *Client) stream(ctx context.Context, cl call) (io.ReadCloser, error) {
+	resp, err := c.send(ctx, cl, nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 400 {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return nil, problem(resp.StatusCode, data)
+	}
+	return resp.Body, nil
+}
+
 // once sends the call once.
 func (c *Client) once(ctx context.Context, cl call, body []byte) (answer, error) {
-	u := *c.base
-	raw := c.base.EscapedPath() + cl.path
-	u.Path, _ = url.PathUnescape(raw)
-	u.RawPath = raw
-	if len(cl.query) > 0 {
-		u.RawQuery = cl.query.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), rd)
+	resp, err := c.send(ctx, cl, body)
 	if err != nil {
-		return answer{}, fmt.Errorf("client: %w", err)
-	}
-	for k, v := range cl.header {
-		req.Header[k] = v
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.key != "" {
-		req.Header.Set("Authorization", "Bearer "+c.key)
-	}
-	if c.actAs != "" {
-		req.Header.Set("Roster-Act-As", c.actAs)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return answer{}, &Unreachable{URL: c.base.String(), Err: err}
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	a := answer{status: resp.StatusCode, header: resp.Header}
@@ -196,6 +183,43 @@ func (c *Client) once(ctx context.Context, cl call, body []byte) (answer, error)
 		}
 	}
 	return a, nil
+}
+
+// send sends the call's request.
+func (c *Client) send(ctx context.Context, cl call, body []byte) (*http.Response, error) {
+	u := *c.base
+	raw := c.base.EscapedPath() + cl.path
+	u.Path, _ = url.PathUnescape(raw)
+	u.RawPath = raw
+	if len(cl.query) > 0 {
+		u.RawQuery = cl.query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), rd)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	for k, v := range cl.header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	if c.actAs != "" {
+		req.Header.Set("Roster-Act-As", c.actAs)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &Unreachable{URL: c.base.String(), Err: err}
+	}
+	return resp, nil
 }
 
 // maxAnswer bounds the body of an answer read: the largest page of the

@@ -309,6 +309,23 @@ func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
 	}
 }
 
+// WaitFor waits until the index holds revision min (a revision a write
+// answered, for read-your-writes), or ctx ends.
+func (ix *Index) WaitFor(ctx context.Context, min roster.Revision) error {
+	for {
+		v := ix.snap.Load()
+		if v.rev >= min {
+			return nil
+		}
+		go ix.followOnce(nil)
+		select {
+		case <-v.advanced:
+		case <-ctx.Done():
+			return roster.Errorf(roster.EREVISIONNOTREADY, "revision %d is not reached yet (now at %d)", min, v.rev).With("revision", int64(v.rev))
+		}
+	}
+}
+
 // service is a store whose checks the index answers.
 type service struct {
 	roster.Store
