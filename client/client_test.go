@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -41,7 +42,7 @@ func server(t *testing.T, e sqltest.Engine, wrap func(http.Handler) http.Handler
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h http.Handler = api.New(index.NewService(db, ix), api.Options{Feed: feed})
+	var h http.Handler = api.New(index.NewService(db, ix), api.Options{Feed: feed, Log: slog.New(slog.DiscardHandler)})
 	if wrap != nil {
 		h = wrap(h)
 	}
