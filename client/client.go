@@ -14,13 +14,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -28,11 +31,15 @@ import (
 
 // Client calls one Roster server. It is safe for concurrent use.
 type Client struct {
-	base  *url.URL
-	key   string
-	actAs string
-	http  *http.Client
-	retry Retry
+	// bases are the servers' URLs, replicas of one deployment; current is
+	// the one in use, shared by the clients As makes.
+	bases    []*url.URL
+	current  *atomic.Int32
+	replicas []string
+	key      string
+	actAs    string
+	http     *http.Client
+	retry    Retry
 }
 
 // Retry is how a client retries a request the server answered with a
@@ -62,16 +69,25 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h
 // WithRetry sets how transient refusals are retried.
 func WithRetry(r Retry) Option { return func(c *Client) { c.retry = r } }
 
+// WithReplicas adds the URLs of the server's replicas: a call the server in
+// use does not take (it cannot be connected to) goes to the next.
+func WithReplicas(urls ...string) Option {
+	return func(c *Client) { c.replicas = append(c.replicas, urls...) }
+}
+
 // New returns a client of the server at baseURL, such as
 // http://127.0.0.1:8080.
 func New(baseURL string, opts ...Option) (*Client, error) {
-	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("client: %q is not an http(s) URL of a Roster server", baseURL)
-	}
-	c := &Client{base: u, http: http.DefaultClient, retry: DefaultRetry}
+	c := &Client{current: &atomic.Int32{}, http: http.DefaultClient, retry: DefaultRetry}
 	for _, o := range opts {
 		o(c)
+	}
+	for _, raw := range append([]string{baseURL}, c.replicas...) {
+		u, err := url.Parse(strings.TrimRight(raw, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("client: %q is not an http(s) URL of a Roster server", raw)
+		}
+		c.bases = append(c.bases, u)
 	}
 	if c.retry.Attempts < 1 {
 		c.retry.Attempts = 1
@@ -172,7 +188,7 @@ func (c *Client) once(ctx context.Context, cl call, body []byte) (answer, error)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return a, &Unreachable{URL: c.base.String(), Err: err}
+		return a, &Unreachable{URL: c.bases[c.current.Load()].String(), Err: err}
 	}
 	if resp.StatusCode >= 400 {
 		return a, problem(resp.StatusCode, data)
@@ -185,10 +201,31 @@ func (c *Client) once(ctx context.Context, cl call, body []byte) (answer, error)
 	return a, nil
 }
 
-// send sends the call's request.
+// send sends the call's request to the server in use; when that does not
+// answer, to the next replica, which is then the one in use. A POST goes
+// on to the next only when it could not be sent at all (no connection),
+// since the server may have taken it; the other methods of the API are
+// idempotent and go on whatever the failure.
 func (c *Client) send(ctx context.Context, cl call, body []byte) (*http.Response, error) {
-	u := *c.base
-	raw := c.base.EscapedPath() + cl.path
+	first := int(c.current.Load())
+	for i := range len(c.bases) {
+		at := (first + i) % len(c.bases)
+		resp, err := c.sendTo(ctx, c.bases[at], cl, body)
+		var op *net.OpError
+		unsent := errors.As(err, &op) && op.Op == "dial"
+		if err == nil || ctx.Err() != nil || !unsent && cl.method == http.MethodPost {
+			if err == nil && at != first {
+				c.current.CompareAndSwap(int32(first), int32(at))
+			}
+			return resp, err
+		}
+	}
+	return nil, &Unreachable{URL: c.bases[first].String(), Err: fmt.Errorf("no replica answers")}
+}
+
+func (c *Client) sendTo(ctx context.Context, base *url.URL, cl call, body []byte) (*http.Response, error) {
+	u := *base
+	raw := base.EscapedPath() + cl.path
 	u.Path, _ = url.PathUnescape(raw)
 	u.RawPath = raw
 	if len(cl.query) > 0 {
@@ -217,7 +254,7 @@ func (c *Client) send(ctx context.Context, cl call, body []byte) (*http.Response
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, &Unreachable{URL: c.base.String(), Err: err}
+		return nil, &Unreachable{URL: base.String(), Err: err}
 	}
 	return resp, nil
 }
