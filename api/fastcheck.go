@@ -26,6 +26,12 @@ func (s *Server) fastChecks(x *exchange, r *http.Request, next http.Handler) {
 	buf := &sc.body
 	ok, err := s.fastCheck(x, r, sc)
 	if ok {
+		if s.observers != nil {
+			x.obs = s.leanObs[0]
+			if r.URL.Path == "/v1/check/batch" {
+				x.obs = s.leanObs[1]
+			}
+		}
 		s.answeredLean()
 		return
 	}
@@ -156,12 +162,25 @@ func validChecks(checks []roster.Check, batch bool) error {
 // decideChecks answers the checks, all of a batch or the one of a single
 // check (whose answer goes in one).
 func (s *Server) decideChecks(ctx context.Context, checks []roster.Check, min roster.Revision, batch bool, one *[1]bool) ([]bool, roster.Revision, error) {
+	var answers []bool
+	var rev roster.Revision
+	var err error
 	if batch {
-		return s.store.Check(ctx, checks, min)
+		answers, rev, err = s.store.Check(ctx, checks, min)
+	} else {
+		one[0], rev, err = s.store.Allowed(ctx, checks[0], min)
+		answers = one[:]
 	}
-	ok, rev, err := s.store.Allowed(ctx, checks[0], min)
-	one[0] = ok
-	return one[:], rev, err
+	if err == nil && s.metrics != nil {
+		allowed := 0
+		for _, a := range answers {
+			if a {
+				allowed++
+			}
+		}
+		s.metrics.Checks(allowed, len(answers)-allowed)
+	}
+	return answers, rev, err
 }
 
 // appendChecks appends the answer of checks to out: {"allowed":…,

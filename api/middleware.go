@@ -27,6 +27,9 @@ type exchange struct {
 	statusWriter
 	id  string
 	log *slog.Logger
+	// obs is the metrics' observer of the operation that took the
+	// request, once one has.
+	obs OperationObserver
 	// idHeader and jsonType back the values of the answer's X-Request-Id
 	// and Content-Type headers.
 	idHeader, jsonType [1]string
@@ -153,6 +156,12 @@ func (s *Server) end(x *exchange, r *http.Request, start time.Time) {
 			writeProblem(&x.statusWriter, newProblem(x, roster.EINTERNAL, "internal error", nil))
 		}
 	}
+	if s.observers != nil {
+		if x.obs == nil {
+			x.obs = s.observers[""]
+		}
+		x.obs.Request(x.status, time.Since(start))
+	}
 	// Checks come by the thousand each second: they are logged at debug
 	// level, unless they fail.
 	level := slog.LevelInfo
@@ -203,6 +212,9 @@ func (h *headerOnly) WriteHeader(status int)      { h.status = status }
 func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
+		if x, ok := ctx.Context().Value(exchangeKey{}).(*exchange); ok && s.observers != nil {
+			x.obs = s.observers[op.OperationID]
+		}
 		need := authz.Operations[op.OperationID]
 		if need.Public() {
 			next(ctx)

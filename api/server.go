@@ -27,10 +27,15 @@ type Server struct {
 	// webhooks sends messages by hand; nil on a server that delivers none.
 	webhooks roster.WebhookSender
 	// tokens verifies the host's user tokens; nil when it takes none.
-	tokens roster.TokenVerifier
-	keys   keyCache
-	log    *slog.Logger
-	now    roster.Clock
+	tokens  roster.TokenVerifier
+	keys    keyCache
+	log     *slog.Logger
+	now     roster.Clock
+	metrics Observer
+	// observers are the metrics' observers of each operation, by id;
+	// leanObs those of the lean path's checks, single and batch.
+	observers map[string]OperationObserver
+	leanObs   [2]OperationObserver
 	// leanHook, when set (by tests), is called each time the lean check
 	// path answers a request.
 	leanHook func()
@@ -52,6 +57,25 @@ type Options struct {
 	// Tokens, when set, lets users sign in with the host platform's own
 	// tokens (Authorization: Bearer <JWT>) besides API keys.
 	Tokens roster.TokenVerifier
+	// Metrics, when set, is told of each request and each check.
+	Metrics Observer
+}
+
+// Observer is told what the server answers, for its metrics.
+type Observer interface {
+	// Operation returns what is told of the requests of an operation, by
+	// its id ("" for the requests no route takes), each answered with its
+	// status and how long it took; the server asks once for each.
+	Operation(id string) interface {
+		Request(status int, took time.Duration)
+	}
+	// Checks are checks answered, allowed and not.
+	Checks(allowed, denied int)
+}
+
+// OperationObserver is what Observer.Operation returns.
+type OperationObserver = interface {
+	Request(status int, took time.Duration)
 }
 
 // New returns a server over the service.
@@ -62,7 +86,14 @@ func New(store roster.Service, opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, tokens: opt.Tokens, log: opt.Log, now: opt.Now}
+	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, tokens: opt.Tokens, log: opt.Log, now: opt.Now, metrics: opt.Metrics}
+	if s.metrics != nil {
+		s.observers = map[string]OperationObserver{"": s.metrics.Operation("")}
+		for id := range authz.Operations {
+			s.observers[id] = s.metrics.Operation(id)
+		}
+		s.leanObs = [2]OperationObserver{s.observers["check"], s.observers["checkBatch"]}
+	}
 	mux := http.NewServeMux()
 	s.routes(newAPI(mux))
 	s.handler = s.observe(screen(route(mux)))

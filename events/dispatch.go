@@ -38,6 +38,10 @@ type DispatchOptions struct {
 	Now roster.Clock
 	// Log is where failures are told; slog.Default when nil.
 	Log *slog.Logger
+	// Attempted, when set, is told of each delivery attempt: its outcome
+	// (roster.OutcomeDelivered, Retrying or Failed) and how long the
+	// endpoint took.
+	Attempted func(outcome string, latency time.Duration)
 }
 
 // Dispatcher delivers the change log to the webhook endpoints whose

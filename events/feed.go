@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -53,7 +54,14 @@ type Feed struct {
 	kick chan struct{}
 	stop context.CancelFunc
 	done chan struct{}
+
+	// readers counts the calls of Follow under way.
+	readers atomic.Int64
 }
+
+// Readers returns how many readers are following now (long polls and
+// streams waiting, and reads under way).
+func (f *Feed) Readers() int { return int(f.readers.Load()) }
 
 // Open starts following the store's log from its newest revision.
 func Open(ctx context.Context, store roster.Store, opt Options) (*Feed, error) {
@@ -206,6 +214,8 @@ func (f *Feed) Follow(ctx context.Context, filter roster.EventFilter, after rost
 	if err := checkFollow(after, limit, wait); err != nil {
 		return roster.ChangePage{}, err
 	}
+	f.readers.Add(1)
+	defer f.readers.Add(-1)
 	_, filter, err := f.store.FollowEvents(ctx, filter, after, 0)
 	if err != nil {
 		return roster.ChangePage{}, err

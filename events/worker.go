@@ -196,7 +196,7 @@ func (w *worker) deliver(e roster.Event) bool {
 		a := attemptOf(r, id, e, n, now)
 		if r.ok() {
 			w.failingSince = nil
-			w.pending = append(w.pending, a)
+			w.attempted(a, r.latency)
 			return true
 		}
 		if w.failingSince == nil {
@@ -211,7 +211,7 @@ func (w *worker) deliver(e roster.Event) bool {
 		case more:
 			next := now.Add(pause)
 			a.Outcome, a.NextAt = roster.OutcomeRetrying, &next
-			w.pending = append(w.pending, a)
+			w.attempted(a, r.latency)
 			if !w.record(w.ctx, false) {
 				return false
 			}
@@ -221,7 +221,7 @@ func (w *worker) deliver(e roster.Event) bool {
 			}
 			continue
 		}
-		w.pending = append(w.pending, a)
+		w.attempted(a, r.latency)
 		if !w.record(w.ctx, false) {
 			return false
 		}
@@ -244,4 +244,13 @@ func attemptOf(r result, id string, e roster.Event, n int, at time.Time) roster.
 		a.Outcome, a.Error = roster.OutcomeFailed, r.err.Error()
 	}
 	return a
+}
+
+// attempted records an attempt, to be written with the next, and tells
+// the dispatcher's observer of it.
+func (w *worker) attempted(a roster.DeliveryAttempt, latency time.Duration) {
+	w.pending = append(w.pending, a)
+	if w.d.opt.Attempted != nil {
+		w.d.opt.Attempted(a.Outcome, latency)
+	}
 }

@@ -6,6 +6,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -40,6 +41,12 @@ type DB struct {
 }
 
 var _ roster.Store = (*DB)(nil)
+
+// Pools returns the database connection pools, by name: "write" and
+// "read" (one pool on PostgreSQL, under both names), for their metrics.
+func (db *DB) Pools() map[string]*sql.DB {
+	return map[string]*sql.DB{"write": db.write.DB, "read": db.read.DB}
+}
 
 // Options configure a store.
 type Options struct {

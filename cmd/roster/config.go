@@ -42,6 +42,9 @@ type Config struct {
 	// WebhookLease is how long a replica's hold on an endpoint lasts
 	// without renewal.
 	WebhookLease time.Duration
+	// MetricsAddr, when set, serves /metrics there rather than beside the
+	// API.
+	MetricsAddr string
 	// JWT* configure the users' sign-in with the host platform's tokens.
 	JWTIssuer, JWTAudience, JWTHS256SecretFile, JWTJWKS, JWTCommunityClaim string
 }
@@ -75,6 +78,7 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 	str(&c.JWTHS256SecretFile, "jwt-hs256-secret-file", "ROSTER_JWT_HS256_SECRET_FILE", "file of the shared secret (32 bytes or more) of HS256 user tokens")
 	str(&c.JWTJWKS, "jwt-jwks", "ROSTER_JWT_JWKS", "a JWKS file or https URL whose keys verify RS256, ES256 and EdDSA user tokens")
 	str(&c.JWTCommunityClaim, "jwt-community-claim", "ROSTER_JWT_COMMUNITY_CLAIM", "the claim that restricts a user token to one community (default roster_community)")
+	str(&c.MetricsAddr, "metrics-addr", "ROSTER_METRICS_ADDR", "address to serve /metrics on, alone (default: /metrics beside the API on --addr)")
 	str(&c.WebhookRetries, "webhook-retries", "ROSTER_WEBHOOK_RETRIES", "pauses before each attempt of a webhook delivery after the first, comma-separated")
 	if v := env("ROSTER_WEBHOOK_ALLOW_PRIVATE"); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -38,11 +38,13 @@ func (b *syncBuffer) String() string {
 
 // running is a `roster serve` started by a test.
 type running struct {
-	URL    string
-	Stdout *syncBuffer
-	Stderr *syncBuffer
-	stop   context.CancelFunc
-	done   chan error
+	URL string
+	// MetricsAddr is the address of --metrics-addr, when set.
+	MetricsAddr <-chan string
+	Stdout      *syncBuffer
+	Stderr      *syncBuffer
+	stop        context.CancelFunc
+	done        chan error
 }
 
 // MustServe runs `roster serve` with args plus a loopback port, until the
@@ -52,6 +54,7 @@ func MustServe(tb testing.TB, args ...string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{Stdout: &syncBuffer{}, Stderr: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
 	m := NewServe(r.Stdout, r.Stderr)
+	r.MetricsAddr = m.MetricsAddr
 	if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0"}, args...)); err != nil {
 		tb.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/console"
 	"github.com/rosterhq/roster/events"
 	"github.com/rosterhq/roster/index"
+	"github.com/rosterhq/roster/metrics"
 	"github.com/rosterhq/roster/sqlstore"
 )
 
@@ -33,13 +34,15 @@ type Serve struct {
 	feed   *events.Feed
 	// webhooks delivers the log to webhook endpoints.
 	webhooks *events.Dispatcher
-	// Addr is the address listened on, once Run has started listening.
-	Addr chan string
+	metrics  *metrics.Metrics
+	// Addr is the address listened on, once Run has started listening;
+	// MetricsAddr that of --metrics-addr, when set.
+	Addr, MetricsAddr chan string
 }
 
 // NewServe returns the command with the default configuration.
 func NewServe(stdout, stderr io.Writer) *Serve {
-	return &Serve{Config: DefaultConfig(), stdout: stdout, stderr: stderr, Addr: make(chan string, 1)}
+	return &Serve{Config: DefaultConfig(), stdout: stdout, stderr: stderr, Addr: make(chan string, 1), MetricsAddr: make(chan string, 1)}
 }
 
 // ParseFlags reads the configuration from the flags and environment.
@@ -99,9 +102,16 @@ func (m *Serve) Run(ctx context.Context) error {
 	if m.feed, err = events.Open(ctx, db, events.Options{Log: m.log}); err != nil {
 		return err
 	}
+	ix := m.index
+	m.metrics = metrics.New(metrics.Sources{
+		IndexRevision: func() int64 { return int64(ix.Revision()) },
+		StoreRevision: func(ctx context.Context) (int64, error) { rev, err := db.CurrentRevision(ctx); return int64(rev), err },
+		FeedReaders:   m.feed.Readers,
+		Pools:         db.Pools(),
+	})
 	retries, _ := c.retries() // validated
 	m.webhooks = events.StartDispatcher(db, m.feed, events.DispatchOptions{
-		Lease: c.WebhookLease, Retries: retries, AllowPrivate: c.WebhookAllowPrivate, Log: m.log})
+		Lease: c.WebhookLease, Retries: retries, AllowPrivate: c.WebhookAllowPrivate, Log: m.log, Attempted: m.metrics.Attempted})
 	expiring, stopExpiring := context.WithCancel(ctx)
 	expired := make(chan struct{})
 	go func() {
@@ -125,6 +135,13 @@ func (m *Serve) Run(ctx context.Context) error {
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	if c.MetricsAddr != "" {
+		stop, err := m.serveMetrics(c.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	m.log.Info("roster is serving", "version", roster.Version, "addr", "http://"+ln.Addr().String(), "db", redacted(c.database()))
 	// Streams and long polls never end by themselves: the feed's close
@@ -154,7 +171,10 @@ func (m *Serve) Run(ctx context.Context) error {
 // handler serves the console under /console and the API everywhere else.
 func (m *Serve) handler(svc roster.Service, tokens roster.TokenVerifier) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/", api.New(svc, api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks, Tokens: tokens}))
+	mux.Handle("/", api.New(svc, api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks, Tokens: tokens, Metrics: m.metrics}))
+	if m.Config.MetricsAddr == "" {
+		mux.Handle("GET /metrics", m.metrics.Handler())
+	}
 	opt := console.Options{Tokens: tokens, Log: m.log}
 	if m.feed != nil {
 		opt.Feed = m.feed
@@ -163,6 +183,21 @@ func (m *Serve) handler(svc roster.Service, tokens roster.TokenVerifier) http.Ha
 	mux.Handle("/console", ui)
 	mux.Handle("/console/", ui)
 	return mux
+}
+
+// serveMetrics serves /metrics alone at addr, until stop.
+func (m *Serve) serveMetrics(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+	go srv.Serve(ln)
+	m.log.Info("serving metrics", "addr", "http://"+ln.Addr().String()+"/metrics")
+	m.MetricsAddr <- ln.Addr().String()
+	return func() { srv.Close() }, nil
 }
 
 // bootstrap makes sure an admin key exists: the one ROSTER_ADMIN_KEY names,
