@@ -20,6 +20,7 @@ const (
 	EREVISIONNOTREADY   = "revision_not_ready"
 	ENOTREADY           = "not_ready"
 	EUNAVAILABLE        = "database_unavailable"
+	ERATELIMITED        = "rate_limited"
 	ESOURCENOTALLOWED   = "source_not_allowed"
 	EROUTENOTFOUND      = "route_not_found"
 	EMETHODNOTALLOWED   = "method_not_allowed"

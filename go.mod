@@ -17,6 +17,7 @@ require (
 	github.com/rs/xid v1.6.0
 	github.com/standard-webhooks/standard-webhooks/libraries v1.3.0
 	golang.org/x/text v0.43.0
+	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.61.1
 )
 

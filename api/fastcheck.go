@@ -103,6 +103,14 @@ func (s *Server) fastCheck(x *exchange, r *http.Request, sc *scratch) (bool, err
 	if err != nil {
 		return false, nil
 	}
+	if s.limiter != nil {
+		al, ok := s.limiter.take(actor, checkOp.Scope, s.now())
+		al.headers(x.Header())
+		if !ok {
+			writeProblem(&x.statusWriter, problemFrom(x, nil, al.refusal()))
+			return true, nil
+		}
+	}
 	if _, err := buf.ReadFrom(r.Body); err != nil {
 		return false, err
 	}

@@ -232,6 +232,18 @@ func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context
 			fail(err)
 			return
 		}
+		if s.limiter != nil {
+			al, ok := s.limiter.take(actor, need.Scope, s.now())
+			h := http.Header{}
+			al.headers(h)
+			for k := range h {
+				ctx.SetHeader(k, h.Get(k))
+			}
+			if !ok {
+				fail(al.refusal())
+				return
+			}
+		}
 		if op.RequestBody != nil && !jsonBody(ctx) {
 			fail(roster.Errorf(roster.EUNSUPPORTEDMEDIA, "the body must be JSON, sent with Content-Type: application/json"))
 			return

@@ -146,6 +146,7 @@ var statuses = map[string]int{
 	roster.EBODYTOOLARGE:       http.StatusRequestEntityTooLarge,
 	roster.EUNSUPPORTEDMEDIA:   http.StatusUnsupportedMediaType,
 	roster.EVALIDATION:         http.StatusUnprocessableEntity,
+	roster.ERATELIMITED:        http.StatusTooManyRequests,
 	roster.EINTERNAL:           http.StatusInternalServerError,
 	roster.EREVISIONNOTREADY:   http.StatusServiceUnavailable,
 	roster.ENOTREADY:           http.StatusServiceUnavailable,

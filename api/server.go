@@ -32,6 +32,7 @@ type Server struct {
 	log     *slog.Logger
 	now     roster.Clock
 	metrics Observer
+	limiter *limiter
 	// observers are the metrics' observers of each operation, by id;
 	// leanObs those of the lean path's checks, single and batch.
 	observers map[string]OperationObserver
@@ -59,6 +60,8 @@ type Options struct {
 	Tokens roster.TokenVerifier
 	// Metrics, when set, is told of each request and each check.
 	Metrics Observer
+	// Limits bound the requests each key makes; none when empty.
+	Limits Limits
 }
 
 // Observer is told what the server answers, for its metrics.
@@ -86,7 +89,7 @@ func New(store roster.Service, opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, tokens: opt.Tokens, log: opt.Log, now: opt.Now, metrics: opt.Metrics}
+	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, tokens: opt.Tokens, log: opt.Log, now: opt.Now, metrics: opt.Metrics, limiter: newLimiter(opt.Limits)}
 	if s.metrics != nil {
 		s.observers = map[string]OperationObserver{"": s.metrics.Operation("")}
 		for id := range authz.Operations {
@@ -136,8 +139,8 @@ func newAPI(mux *http.ServeMux) huma.API {
 //   - every operation: 400 (a malformed query string is refused before any
 //     route reads it), and 500 (huma adds it);
 //   - one that needs a key: 401, 403, 422 (bad input, the Roster-Act-As
-//     header included) and 503 (the API key is looked up in the database,
-//     which may not answer: database_unavailable);
+//     header included), 429 (the key's rate limit) and 503 (the API key is
+//     looked up in the database, which may not answer: database_unavailable);
 //   - one with a body: 413 and 415 (and its 400 invalid_json);
 //   - a write (any method but GET, the checks excepted): 409, since any
 //     write may keep conflicting with concurrent ones (write_conflict);
@@ -163,7 +166,7 @@ func op(method, path, id, summary string, errs ...int) huma.Operation {
 		o.Security = []map[string][]string{{"bearer": {}}, {"apiKey": {}}}
 		o.Parameters = append(o.Parameters, actAsParam)
 		o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity,
-			http.StatusServiceUnavailable)
+			http.StatusTooManyRequests, http.StatusServiceUnavailable)
 	}
 	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
 		o.Errors = append(o.Errors, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)

@@ -5,12 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/api"
 	"github.com/rosterhq/roster/sqlstore"
 )
 
@@ -45,6 +49,9 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics there rather than beside the
 	// API.
 	MetricsAddr string
+	// RateLimits are each key's requests a second by scope, such as
+	// check=2000,write=50; none when empty.
+	RateLimits string
 	// JWT* configure the users' sign-in with the host platform's tokens.
 	JWTIssuer, JWTAudience, JWTHS256SecretFile, JWTJWKS, JWTCommunityClaim string
 }
@@ -78,6 +85,7 @@ func (c *Config) bind(fs *flag.FlagSet, env func(string) string) error {
 	str(&c.JWTHS256SecretFile, "jwt-hs256-secret-file", "ROSTER_JWT_HS256_SECRET_FILE", "file of the shared secret (32 bytes or more) of HS256 user tokens")
 	str(&c.JWTJWKS, "jwt-jwks", "ROSTER_JWT_JWKS", "a JWKS file or https URL whose keys verify RS256, ES256 and EdDSA user tokens")
 	str(&c.JWTCommunityClaim, "jwt-community-claim", "ROSTER_JWT_COMMUNITY_CLAIM", "the claim that restricts a user token to one community (default roster_community)")
+	str(&c.RateLimits, "rate-limits", "ROSTER_RATE_LIMITS", "each key's requests a second, by the scope an operation needs: check=N,read=N,write=N,admin=N (those left out are not limited; the default limits none); per replica")
 	str(&c.MetricsAddr, "metrics-addr", "ROSTER_METRICS_ADDR", "address to serve /metrics on, alone (default: /metrics beside the API on --addr)")
 	str(&c.WebhookRetries, "webhook-retries", "ROSTER_WEBHOOK_RETRIES", "pauses before each attempt of a webhook delivery after the first, comma-separated")
 	if v := env("ROSTER_WEBHOOK_ALLOW_PRIVATE"); v != "" {
@@ -137,8 +145,28 @@ func (c *Config) validate() error {
 	case c.GCHeadroomMiB < 0 || c.GCHeadroomMiB > 1<<20:
 		return fmt.Errorf("--gc-headroom-mib: %d is not between 0 and %d", c.GCHeadroomMiB, 1<<20)
 	}
+	if _, err := c.limits(); err != nil {
+		return err
+	}
 	_, err := c.retries()
 	return err
+}
+
+// limits returns the rate limits of --rate-limits.
+func (c *Config) limits() (api.Limits, error) {
+	out := api.Limits{}
+	if strings.TrimSpace(c.RateLimits) == "" {
+		return out, nil
+	}
+	for _, p := range strings.Split(c.RateLimits, ",") {
+		scope, n, _ := strings.Cut(strings.TrimSpace(p), "=")
+		r, err := strconv.ParseFloat(n, 64)
+		if err != nil || r < 0 || math.IsInf(r, 0) || !slices.Contains(roster.KeyScopes, scope) {
+			return nil, fmt.Errorf("--rate-limits: %q is not a list such as check=2000,read=200,write=50,admin=10", c.RateLimits)
+		}
+		out[scope] = r
+	}
+	return out, nil
 }
 
 // retries returns the pauses of --webhook-retries.

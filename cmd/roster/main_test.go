@@ -182,6 +182,8 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"arguments", []string{"extra"}, nil, "no arguments"},
 		{"negative headroom", []string{"--gc-headroom-mib", "-1"}, nil, "--gc-headroom-mib: -1 is not between 0"},
 		{"huge headroom", []string{"--gc-headroom-mib", "2000000"}, nil, "--gc-headroom-mib: 2000000 is not between 0"},
+		{"rate limit of no scope", []string{"--rate-limits", "check=10,burst=5"}, nil, `--rate-limits: "check=10,burst=5" is not a list`},
+		{"negative rate limit", nil, map[string]string{"ROSTER_RATE_LIMITS": "write=-1"}, `--rate-limits: "write=-1" is not a list`},
 		{"headroom not a number", []string{"--gc-headroom-mib", "lots"}, nil, "invalid value"},
 		{"bad headroom", nil, map[string]string{"ROSTER_GC_HEADROOM_MIB": "lots"}, "ROSTER_GC_HEADROOM_MIB"},
 		{"jwt without audience", []string{"--jwt-issuer", "https://x", "--jwt-jwks", "jwks.json"}, nil, "need --jwt-issuer, --jwt-audience"},

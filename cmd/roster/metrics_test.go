@@ -142,3 +142,14 @@ func TestServeMetricsAddr(t *testing.T) {
 		t.Errorf("/metrics beside the API with --metrics-addr: got %d, want 404", got)
 	}
 }
+
+// --rate-limits bounds each key's requests: over it, 429 rate_limited.
+func TestServeRateLimits(t *testing.T) {
+	t.Setenv("ROSTER_ADMIN_KEY", "a-long-enough-admin-key")
+	r := MustServe(t, "--data-dir", t.TempDir(), "--rate-limits", "read=1")
+	first := get(t, r.URL+"/v1/communities", "a-long-enough-admin-key")
+	second := get(t, r.URL+"/v1/communities", "a-long-enough-admin-key")
+	if first != http.StatusOK || second != http.StatusTooManyRequests {
+		t.Errorf("two reads at read=1: got %d then %d, want 200 then 429", first, second)
+	}
+}

@@ -171,7 +171,8 @@ func (m *Serve) Run(ctx context.Context) error {
 // handler serves the console under /console and the API everywhere else.
 func (m *Serve) handler(svc roster.Service, tokens roster.TokenVerifier) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/", api.New(svc, api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks, Tokens: tokens, Metrics: m.metrics}))
+	limits, _ := m.Config.limits() // validated
+	mux.Handle("/", api.New(svc, api.Options{Log: m.log, Feed: m.feed, Webhooks: m.webhooks, Tokens: tokens, Metrics: m.metrics, Limits: limits}))
 	if m.Config.MetricsAddr == "" {
 		mux.Handle("GET /metrics", m.metrics.Handler())
 	}
