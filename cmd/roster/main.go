@@ -1,5 +1,5 @@
 // Command roster is Roster's one binary: the server, its database
-// migrations, and its version.
+// migrations, its version, and the client commands for every resource.
 package main
 
 import (
@@ -19,17 +19,36 @@ Usage:
   roster serve [flags]            run the server (see roster serve -h)
   roster migrate [up|status]      apply or list database migrations
   roster version                  print the version
+  roster login                    keep a server's URL and key as a profile
+  roster COMMAND --help           the client commands: communities, members,
+                                  roles, check, explain, audit, keys, completion
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := Run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "roster:", err)
+	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Main runs the command line and returns its exit code: the server's
+// commands exit 2 on any error; the client commands 1 when the server
+// refused, 2 for a wrong command line and 3 when no server answered.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "serve", "migrate", "version", "help", "-h", "--help":
+		default:
+			return runCLI(ctx, args, stdin, stdout, stderr)
 		}
-		os.Exit(2)
 	}
+	if err := Run(ctx, args, stdout, stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "roster:", err)
+		}
+		return exitUsage
+	}
+	return 0
 }
 
 // Run runs the command line args, writing to stdout and stderr, until ctx

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
@@ -41,8 +45,23 @@ func TestMain(m *testing.M) {
 		main() // exits 2 on an error
 		os.Exit(0)
 	}
-	os.Exit(sqltest.Main(m))
+	// The scripts of the client commands (cli_test.go) run this binary as
+	// roster.
+	testscript.Main(withDatabases{m}, map[string]func(){
+		"roster": func() {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
+		},
+	})
 }
+
+// withDatabases runs the tests, then drops the PostgreSQL databases they
+// made (sqltest.Main).
+type withDatabases struct{ m *testing.M }
+
+func (w withDatabases) Run() int { return sqltest.Main(w.m) }
 
 // replicaAdminKey is the admin key every replica of a test shares.
 const replicaAdminKey = "replica-test-admin-key-0123456789"
