@@ -171,9 +171,15 @@ func (x *cli) members() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		f := roster.MemberFilter{Search: search}
+		if role != "" {
+			if f.RoleID, err = x.roleID(c, cid, role); err != nil {
+				return err
+			}
+		}
 		var all []roster.Member
 		for m, err := range client.All(0, func(p roster.Page) ([]roster.Member, string, error) {
-			return c.ListMembers(x.ctx, cid, roster.MemberFilter{Search: search, RoleID: role}, p)
+			return c.ListMembers(x.ctx, cid, f, p)
 		}) {
 			if err != nil {
 				return err
@@ -193,7 +199,7 @@ func (x *cli) members() *cobra.Command {
 		})
 	}))
 	ls.Flags().StringVar(&search, "search", "", "only those whose name holds this, or whose id begins with it")
-	ls.Flags().StringVar(&role, "role", "", "only those holding this role (its id)")
+	ls.Flags().StringVar(&role, "role", "", "only those holding this role (its name or id)")
 	add := x.inCommunity(x.run("add USER...", "Add members, all or none", cobra.MinimumNArgs(1), func(c *client.Client, a []string) error {
 		cid, err := x.needCommunity()
 		if err != nil {
@@ -365,7 +371,7 @@ func (x *cli) roles() *cobra.Command {
 	add := change("add USER ROLE...", "Give a member roles (by name or id)", false)
 	add.Flags().DurationVar(&expires, "for", 0, "end the grants after this long, such as 72h")
 	remove := change("remove USER ROLE...", "Take roles from a member", true)
-	return group("roles", "Roles, their order, and who holds them", ls, create, rm, reorder, add, remove)
+	return group("roles", "Roles, their order, and who holds them", ls, create, rm, reorder, add, remove, x.batch())
 }
 
 func (x *cli) checkCmd() *cobra.Command {
