@@ -70,6 +70,30 @@ func following(t *testing.T, f *client.Follower, rev roster.Revision, ch roster.
 	}
 }
 
+// startFollowing makes community guild, owned by olive, starts a follower
+// of the client, and makes role Mods (BAN_MEMBERS), which the follower is
+// then seen to hold; it returns the follower, closed when the test ends,
+// and the role.
+func startFollowing(t *testing.T, c *client.Client) (*client.Follower, roster.Role) {
+	t.Helper()
+	ctx := context.Background()
+	owner := "olive"
+	if _, _, err := c.CreateCommunity(ctx, roster.Community{ID: "guild", Name: "Guild", OwnerID: &owner}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := client.Follow(ctx, c, client.FollowOptions{LongPoll: time.Second, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	mod, rev, err := c.CreateRole(ctx, "guild", roster.Role{Name: "Mods", Permissions: []string{roster.PermBanMembers}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	following(t, f, rev, roster.Check{CommunityID: "guild", UserID: "olive", Permission: roster.PermBanMembers}, true)
+	return f, mod
+}
+
 // A follower goes on after its server restarts, with the changes made
 // while it was down, on each engine.
 func TestFollowerSurvivesRestart(t *testing.T) {
@@ -83,20 +107,7 @@ func TestFollowerSurvivesRestart(t *testing.T) {
 		}
 		s := startStack(t, db, "127.0.0.1:0")
 		c, _ := client.New(s.url(), client.WithKey(admin), client.WithRetry(client.Retry{Attempts: 1}))
-		owner := "olive"
-		if _, _, err := c.CreateCommunity(ctx, roster.Community{ID: "guild", Name: "Guild", OwnerID: &owner}); err != nil {
-			t.Fatal(err)
-		}
-		f, err := client.Follow(ctx, c, client.FollowOptions{LongPoll: time.Second, Log: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		mod, rev, err := c.CreateRole(ctx, "guild", roster.Role{Name: "Mods", Permissions: []string{roster.PermBanMembers}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		following(t, f, rev, roster.Check{CommunityID: "guild", UserID: "olive", Permission: roster.PermBanMembers}, true)
+		f, mod := startFollowing(t, c)
 
 		// Down: changes go to the database by another way.
 		s.stop()
@@ -104,7 +115,8 @@ func TestFollowerSurvivesRestart(t *testing.T) {
 		if _, _, err := db.AddMembers(sys, "guild", []string{"bob"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, rev, err = db.AddRole(sys, roster.RoleGrant{Scope: "guild", UserID: "bob", RoleID: mod.ID}); err != nil {
+		_, rev, err := db.AddRole(sys, roster.RoleGrant{Scope: "guild", UserID: "bob", RoleID: mod.ID})
+		if err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(1500 * time.Millisecond) // the follower's polls fail meanwhile
@@ -135,20 +147,7 @@ func TestFollowerSwitchesReplica(t *testing.T) {
 	}
 	a, b := startStack(t, dbA, "127.0.0.1:0"), startStack(t, dbB, "127.0.0.1:0")
 	c, _ := client.New(a.url(), client.WithKey(admin), client.WithReplicas(b.url()), client.WithRetry(client.Retry{Attempts: 1}))
-	owner := "olive"
-	if _, _, err := c.CreateCommunity(ctx, roster.Community{ID: "guild", Name: "Guild", OwnerID: &owner}); err != nil {
-		t.Fatal(err)
-	}
-	f, err := client.Follow(ctx, c, client.FollowOptions{LongPoll: time.Second, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	mod, rev, err := c.CreateRole(ctx, "guild", roster.Role{Name: "Mods", Permissions: []string{roster.PermBanMembers}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	following(t, f, rev, roster.Check{CommunityID: "guild", UserID: "olive", Permission: roster.PermBanMembers}, true)
+	f, mod := startFollowing(t, c)
 
 	a.stop()
 	time.Sleep(200 * time.Millisecond) // as a dead server's connections are seen to close
@@ -156,7 +155,8 @@ func TestFollowerSwitchesReplica(t *testing.T) {
 	if _, _, err := c.AddMembers(ctx, "guild", []string{"bob"}); err != nil {
 		t.Fatalf("a write with its first server down: %v", err)
 	}
-	if _, rev, err = c.AddRole(ctx, roster.RoleGrant{Scope: "guild", UserID: "bob", RoleID: mod.ID}); err != nil {
+	_, rev, err := c.AddRole(ctx, roster.RoleGrant{Scope: "guild", UserID: "bob", RoleID: mod.ID})
+	if err != nil {
 		t.Fatal(err)
 	}
 	following(t, f, rev, roster.Check{CommunityID: "guild", UserID: "bob", Permission: roster.PermBanMembers}, true)
