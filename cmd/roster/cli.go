@@ -132,7 +132,8 @@ func (x *cli) root() *cobra.Command {
 	pf.StringVar(&x.key, "key", "", "the API key (default: the profile's, or $ROSTER_KEY)")
 	pf.StringVar(&x.profile, "profile", "default", "the profile of roster login to use")
 	pf.StringVarP(&x.output, "output", "o", "table", "table, json or yaml")
-	root.AddCommand(x.login(), x.communities(), x.members(), x.roles(), x.channels(), x.checkCmd(), x.explainCmd(), x.audit(), x.keys(), x.webhooks())
+	root.AddCommand(x.login(), x.permissions(), x.communities(), x.users(), x.members(), x.roles(), x.channels(), x.checkCmd(), x.explainCmd(),
+		x.audit(), x.keys(), x.webhooks())
 	return root
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -200,10 +201,27 @@ func (x *cli) members() *cobra.Command {
 	}))
 	ls.Flags().StringVar(&search, "search", "", "only those whose name holds this, or whose id begins with it")
 	ls.Flags().StringVar(&role, "role", "", "only those holding this role (its name or id)")
-	add := x.inCommunity(x.run("add USER...", "Add members, all or none", cobra.MinimumNArgs(1), func(c *client.Client, a []string) error {
+	var name string
+	add := x.inCommunity(x.run("add USER...", "Add members, all or none (or one, with --name, or set their name)", cobra.MinimumNArgs(1), func(c *client.Client, a []string) error {
 		cid, err := x.needCommunity()
 		if err != nil {
 			return err
+		}
+		if name != "" {
+			if len(a) != 1 {
+				return usageError{errors.New("--name names one member")}
+			}
+			m, _, err := c.AddMember(x.ctx, cid, a[0], &name)
+			if err != nil {
+				return err
+			}
+			result := roster.AlreadyMember
+			if m.Created {
+				result = roster.Joined
+			}
+			return x.print([]roster.JoinResult{{UserID: a[0], Result: result}}, func() [][]string {
+				return [][]string{{"USER", "RESULT"}, {a[0], result}}
+			})
 		}
 		res, _, err := c.AddMembers(x.ctx, cid, a)
 		if err != nil {
@@ -217,6 +235,7 @@ func (x *cli) members() *cobra.Command {
 			return rows
 		})
 	}))
+	add.Flags().StringVar(&name, "name", "", "the member's display name in the community")
 	rm := x.inCommunity(x.run("rm USER", "Remove a member and their roles", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
 		cid, err := x.needCommunity()
 		if err != nil {
@@ -249,8 +268,8 @@ func (x *cli) roleID(c *client.Client, scope, name string) (string, error) {
 
 func (x *cli) roles() *cobra.Command {
 	var perms []string
-	var colour string
-	var force bool
+	var colour, description string
+	var force, badge, onJoin bool
 	var expires time.Duration
 	completeRoles := func(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		c, err := x.client()
@@ -289,7 +308,7 @@ func (x *cli) roles() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		r := roster.Role{Name: a[0], Permissions: perms}
+		r := roster.Role{Name: a[0], Permissions: perms, Badge: badge, IsDefault: onJoin, Description: description}
 		if colour != "" {
 			r.Colour = &colour
 		}
@@ -301,6 +320,9 @@ func (x *cli) roles() *cobra.Command {
 	}))
 	create.Flags().StringSliceVarP(&perms, "perm", "p", nil, "a permission it grants (repeat, or comma-separate)")
 	create.Flags().StringVar(&colour, "colour", "", "#RRGGBB")
+	create.Flags().StringVar(&description, "description", "", "what the role is for")
+	create.Flags().BoolVar(&badge, "badge", false, "shown as a badge by the host")
+	create.Flags().BoolVar(&onJoin, "on-join", false, "given to every member who joins")
 	rm := x.inCommunity(x.run("rm ROLE", "Delete a role", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
 		cid, err := x.needCommunity()
 		if err != nil {

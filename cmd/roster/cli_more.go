@@ -204,3 +204,70 @@ func (x *cli) batch() *cobra.Command {
 	}))
 	return cmd
 }
+
+func (x *cli) permissions() *cobra.Command {
+	ls := x.run("ls", "List the permission catalog", cobra.NoArgs, func(c *client.Client, _ []string) error {
+		var all []roster.Permission
+		for p, err := range client.All(roster.MaxPageLimit, func(p roster.Page) ([]roster.Permission, string, error) {
+			return c.ListPermissions(x.ctx, p)
+		}) {
+			if err != nil {
+				return err
+			}
+			all = append(all, p)
+		}
+		return x.print(all, func() [][]string {
+			rows := [][]string{{"KEY", "CATEGORY", "DESCRIPTION"}}
+			for _, p := range all {
+				rows = append(rows, []string{p.Key, roster.PermissionCategory(p.Key), p.Description})
+			}
+			return rows
+		})
+	})
+	create := x.run("create KEY [DESCRIPTION]", "Register a permission key of your own", cobra.RangeArgs(1, 2), func(c *client.Client, a []string) error {
+		p := roster.Permission{Key: a[0]}
+		if len(a) > 1 {
+			p.Description = a[1]
+		}
+		_, _, err := c.CreatePermission(x.ctx, p)
+		return err
+	})
+	rm := x.run("rm KEY", "Unregister a permission key no role or overwrite names", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
+		_, err := c.DeletePermission(x.ctx, a[0])
+		return err
+	})
+	return group("permissions", "The permission catalog", ls, create, rm)
+}
+
+func (x *cli) users() *cobra.Command {
+	get := x.run("get USER", "A user's record", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
+		u, err := c.FindUser(x.ctx, a[0])
+		if err != nil {
+			return err
+		}
+		return x.print(u, func() [][]string { return [][]string{{"USER", "NAME"}, {u.ID, u.DisplayName}} })
+	})
+	memberships := x.run("memberships USER", "The communities a user belongs to, with their roles there", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
+		var all []roster.Membership
+		for m, err := range client.All(0, func(p roster.Page) ([]roster.Membership, string, error) {
+			return c.ListMemberships(x.ctx, a[0], p)
+		}) {
+			if err != nil {
+				return err
+			}
+			all = append(all, m)
+		}
+		return x.print(all, func() [][]string {
+			rows := [][]string{{"COMMUNITY", "ROLES"}}
+			for _, m := range all {
+				var roles []string
+				for _, h := range m.Member.Roles {
+					roles = append(roles, h.Name)
+				}
+				rows = append(rows, []string{m.Community.ID, strings.Join(roles, ", ")})
+			}
+			return rows
+		})
+	})
+	return group("users", "Users and their communities", get, memberships)
+}
