@@ -280,3 +280,41 @@ func TestRetries(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Watch streams the changes as they come; Health answers.
+func TestWatch(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, admin := server(t, sqltest.SQLite, nil)
+	c, _ := client.New(base, client.WithKey(admin))
+	if err := c.Health(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.CreateCommunity(ctx, roster.Community{ID: "guild", Name: "Guild"}); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := c.CurrentRevision(ctx)
+	got := make(chan roster.Event, 10)
+	go func() {
+		for e, err := range c.Watch(ctx, roster.EventFilter{CommunityID: "guild", Action: "member."}, head) {
+			if err != nil {
+				return
+			}
+			got <- e
+		}
+	}()
+	if _, _, err := c.AddMembers(ctx, "guild", []string{"bob", "carol"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"bob", "carol"} {
+		select {
+		case e := <-got:
+			if e.Action != roster.ActionMemberJoined || e.TargetID != want || e.Revision <= head {
+				t.Errorf("watched: got %s %s at %d, want %s joining after %d", e.Action, e.TargetID, e.Revision, want, head)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no event for %s", want)
+		}
+	}
+}
