@@ -33,8 +33,10 @@ type cli struct {
 	stdout, stderr io.Writer
 	// url, key and profile are the global flags; output the -o flag.
 	url, key, profile, output string
-	// community is -c, for the commands of one community.
+	// community is -c, for the commands of one community; platform is
+	// --platform, for those of roles at platform scope.
 	community string
+	platform  bool
 	c         *client.Client
 }
 
@@ -220,6 +222,17 @@ func (x *cli) needCommunity() (string, error) {
 		return "", usageError{errors.New("which community? give -c COMMUNITY")}
 	}
 	return x.community, nil
+}
+
+// needScope returns the scope of -c or --platform, or a usage error.
+func (x *cli) needScope() (string, error) {
+	switch {
+	case x.platform && x.community != "":
+		return "", usageError{errors.New("give -c COMMUNITY or --platform, not both")}
+	case x.platform:
+		return roster.Platform, nil
+	}
+	return x.needCommunity()
 }
 
 // print writes v as -o says: JSON, YAML, or the table of rows (a header

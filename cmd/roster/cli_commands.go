@@ -108,6 +108,12 @@ func (x *cli) inCommunity(cmd *cobra.Command) *cobra.Command {
 	return cmd
 }
 
+// inScope adds -c and --platform to a command of roles.
+func (x *cli) inScope(cmd *cobra.Command) *cobra.Command {
+	cmd.Flags().BoolVar(&x.platform, "platform", false, "the platform scope's roles, not a community's")
+	return x.inCommunity(cmd)
+}
+
 func (x *cli) completeCommunities() []string {
 	c, err := x.client()
 	if err != nil {
@@ -273,18 +279,19 @@ func (x *cli) roles() *cobra.Command {
 	var expires time.Duration
 	completeRoles := func(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		c, err := x.client()
-		if err != nil || x.community == "" {
+		scope, serr := x.needScope()
+		if err != nil || serr != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		roles, _, _ := c.ListRoles(x.ctx, x.community, roster.Page{Limit: roster.MaxRolesPerScope})
+		roles, _, _ := c.ListRoles(x.ctx, scope, roster.Page{Limit: roster.MaxRolesPerScope})
 		var out []string
 		for _, r := range roles {
 			out = append(out, r.Name)
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
-	ls := x.inCommunity(x.run("ls", "List a community's roles, top first", cobra.NoArgs, func(c *client.Client, _ []string) error {
-		cid, err := x.needCommunity()
+	ls := x.inScope(x.run("ls", "List a community's roles, top first", cobra.NoArgs, func(c *client.Client, _ []string) error {
+		cid, err := x.needScope()
 		if err != nil {
 			return err
 		}
@@ -303,8 +310,8 @@ func (x *cli) roles() *cobra.Command {
 			return rows
 		})
 	}))
-	create := x.inCommunity(x.run("create NAME", "Create a role", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
-		cid, err := x.needCommunity()
+	create := x.inScope(x.run("create NAME", "Create a role", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
+		cid, err := x.needScope()
 		if err != nil {
 			return err
 		}
@@ -323,8 +330,8 @@ func (x *cli) roles() *cobra.Command {
 	create.Flags().StringVar(&description, "description", "", "what the role is for")
 	create.Flags().BoolVar(&badge, "badge", false, "shown as a badge by the host")
 	create.Flags().BoolVar(&onJoin, "on-join", false, "given to every member who joins")
-	rm := x.inCommunity(x.run("rm ROLE", "Delete a role", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
-		cid, err := x.needCommunity()
+	rm := x.inScope(x.run("rm ROLE", "Delete a role", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
+		cid, err := x.needScope()
 		if err != nil {
 			return err
 		}
@@ -336,8 +343,8 @@ func (x *cli) roles() *cobra.Command {
 	}))
 	rm.Flags().BoolVar(&force, "force", false, "take it from its holders too")
 	rm.ValidArgsFunction = completeRoles
-	reorder := x.inCommunity(x.run("reorder ROLE...", "Set the order of every role but everyone, bottom to top", cobra.MinimumNArgs(1), func(c *client.Client, a []string) error {
-		cid, err := x.needCommunity()
+	reorder := x.inScope(x.run("reorder ROLE...", "Set the order of every role but everyone, bottom to top", cobra.MinimumNArgs(1), func(c *client.Client, a []string) error {
+		cid, err := x.needScope()
 		if err != nil {
 			return err
 		}
@@ -354,8 +361,8 @@ func (x *cli) roles() *cobra.Command {
 	}))
 	reorder.ValidArgsFunction = completeRoles
 	change := func(use, short string, remove bool) *cobra.Command {
-		cmd := x.inCommunity(x.run(use, short, cobra.MinimumNArgs(2), func(c *client.Client, a []string) error {
-			cid, err := x.needCommunity()
+		cmd := x.inScope(x.run(use, short, cobra.MinimumNArgs(2), func(c *client.Client, a []string) error {
+			cid, err := x.needScope()
 			if err != nil {
 				return err
 			}

@@ -125,8 +125,8 @@ func (x *cli) webhooks() *cobra.Command {
 // (a file, or - for stdin), in batches of roster.MaxBatch users per role,
 // with a progress bar on stderr when it takes over a second.
 func (x *cli) batch() *cobra.Command {
-	cmd := x.inCommunity(x.run("batch FILE", "Add or remove roles from a CSV of user,role[,add|remove] lines (- for stdin)", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
-		cid, err := x.needCommunity()
+	cmd := x.inScope(x.run("batch FILE", "Add or remove roles from a CSV of user,role[,add|remove] lines (- for stdin)", cobra.ExactArgs(1), func(c *client.Client, a []string) error {
+		cid, err := x.needScope()
 		if err != nil {
 			return err
 		}
