@@ -116,9 +116,22 @@ func TestServeMetrics(t *testing.T) {
 			t.Errorf("%s%v: got %v (%v), want %v", tc.family, tc.labels, got, ok, tc.want)
 		}
 	}
-	// The webhook dispatcher follows the feed.
-	if n, ok := value(families["roster_change_feed_readers"], nil); !ok || n < 1 {
-		t.Errorf("roster_change_feed_readers: got %v, want the dispatcher at least", n)
+	// A long poll of the change feed is one of its readers while it waits.
+	go func() {
+		req, _ := http.NewRequest("GET", r.URL+"/v1/changes?after=1000000&wait=20s", nil)
+		req.Header.Set("Authorization", "Bearer a-long-enough-admin-key")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if n, _ := value(scrape(t, r.URL+"/metrics")["roster_change_feed_readers"], nil); n >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("roster_change_feed_readers never counted the long poll")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if rev, ok := value(families["roster_index_revision"], nil); !ok || rev < 1 {
 		t.Errorf("roster_index_revision: got %v", rev)
