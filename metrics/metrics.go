@@ -34,9 +34,11 @@ type Sources struct {
 
 // Metrics holds a server's metrics. It is safe for concurrent use.
 type Metrics struct {
-	reg              *prometheus.Registry
-	requests         *requests
-	allowed, denied  prometheus.Counter
+	reg      *prometheus.Registry
+	requests *requests
+	// allowed and denied count the checks answered: an atomic add each,
+	// on the path every check takes.
+	allowed, denied  atomic.Uint64
 	deliveries       *prometheus.CounterVec
 	deliveryDuration prometheus.Histogram
 }
@@ -56,9 +58,11 @@ func New(src Sources) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 		}),
 	}
-	checks := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "roster_checks_total", Help: "Permission checks answered, by result."}, []string{"result"})
-	m.allowed, m.denied = checks.WithLabelValues("allowed"), checks.WithLabelValues("denied")
-	reg.MustRegister(m.requests, checks, m.deliveries, m.deliveryDuration,
+	checks := func(result string, n *atomic.Uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_checks_total", Help: "Permission checks answered, by result.",
+			ConstLabels: prometheus.Labels{"result": result}}, func() float64 { return float64(n.Load()) })
+	}
+	reg.MustRegister(m.requests, checks("allowed", &m.allowed), checks("denied", &m.denied), m.deliveries, m.deliveryDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.IndexRevision != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_index_revision", Help: "The revision the check index holds."},
@@ -117,10 +121,10 @@ func (o *operation) Request(status int, took time.Duration) {
 // Checks records checks answered.
 func (m *Metrics) Checks(allowed, denied int) {
 	if allowed > 0 {
-		m.allowed.Add(float64(allowed))
+		m.allowed.Add(uint64(allowed))
 	}
 	if denied > 0 {
-		m.denied.Add(float64(denied))
+		m.denied.Add(uint64(denied))
 	}
 }
 
