@@ -11,13 +11,16 @@ import (
 )
 
 // IDPattern is the pattern every user and community id matches, as a regular
-// expression a schema can carry.
-const IDPattern = `^[A-Za-z0-9._:@-]{1,128}$`
+// expression a schema can carry: 1–128 of the characters below, but not "."
+// or "..", which URLs cannot carry as a path segment (they are read as the
+// directory itself, or its parent).
+const IDPattern = `^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\.\.[A-Za-z0-9._:@-]{1,126})$`
 
 // ValidID reports whether s is a well-formed user or community id: 1–128
-// characters of A-Z a-z 0-9 . _ : @ - (IDPattern, spelled out for speed).
+// characters of A-Z a-z 0-9 . _ : @ -, but not "." or ".." (IDPattern,
+// spelled out for speed).
 func ValidID(s string) bool {
-	if len(s) == 0 || len(s) > MaxIDLength {
+	if len(s) == 0 || len(s) > MaxIDLength || s == "." || s == ".." {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

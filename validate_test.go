@@ -14,7 +14,7 @@ func TestValidatorsMatchPatterns(t *testing.T) {
 	const alphabet = "aZz09._:@-A_B \n/é\x00"
 	rng := rand.New(rand.NewPCG(1, 2))
 	cases := []string{"", "a", strings.Repeat("a", 128), strings.Repeat("a", 129), "A", "AB", "A_", "_A", "AB\n",
-		"A" + strings.Repeat("B", 63), "A" + strings.Repeat("B", 64), "a@b.c:d-e_f", "ab\n"}
+		"A" + strings.Repeat("B", 63), "A" + strings.Repeat("B", 64), "a@b.c:d-e_f", "ab\n", ".", "..", "...", ".a", "..a", "a.", ".-", "._."}
 	for range 20000 {
 		n := rng.IntN(70)
 		if rng.IntN(10) == 0 {

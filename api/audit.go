@@ -9,7 +9,7 @@ import (
 
 func (s *Server) listEvents(ctx context.Context, in *struct {
 	PageParams
-	CommunityID string    `query:"communityId" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"Only this community's events."`
+	CommunityID string    `query:"communityId" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"Only this community's events."`
 	Platform    bool      `query:"platform" doc:"Only platform-scope events (catalog, users, platform roles, keys)."`
 	Actor       string    `query:"actor" maxLength:"128" doc:"Only events by this key id or acting user id."`
 	Action      string    `query:"action" maxLength:"64" doc:"Only this action (member.role_added), or every action a prefix ending in a dot begins (member.)."`

@@ -18,7 +18,7 @@ import (
 // ChangeParams are the query parameters that narrow the change feed and
 // the watch stream.
 type ChangeParams struct {
-	CommunityID string `query:"communityId" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"Only this community's events."`
+	CommunityID string `query:"communityId" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"Only this community's events."`
 	Platform    bool   `query:"platform" doc:"Only platform-scope events (catalog, users, platform roles, keys)."`
 	Action      string `query:"action" maxLength:"64" doc:"Only this action (member.role_added), or every action a prefix ending in a dot begins (member.)."`
 	Target      string `query:"target" maxLength:"128" doc:"Only events about this target id."`

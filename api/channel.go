@@ -8,7 +8,7 @@ import (
 
 // ChannelPath is the channel of a route.
 type ChannelPath struct {
-	ChannelID string `path:"channelId" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"The host platform's channel id."`
+	ChannelID string `path:"channelId" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"The host platform's channel id."`
 }
 
 type channelBody struct {

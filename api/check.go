@@ -9,9 +9,9 @@ import (
 // CheckItem is one check: may the user use the permission in the community
 // (or at platform scope)?
 type CheckItem struct {
-	CommunityID string `json:"communityId,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"The community; absent for a platform-scope check."`
-	ChannelID   string `json:"channelId,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"A channel of the community, whose overwrites then apply."`
-	UserID      string `json:"userId" pattern:"^[A-Za-z0-9._:@-]{1,128}$"`
+	CommunityID string `json:"communityId,omitempty" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"The community; absent for a platform-scope check."`
+	ChannelID   string `json:"channelId,omitempty" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"A channel of the community, whose overwrites then apply."`
+	UserID      string `json:"userId" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$"`
 	Permission  string `json:"permission" pattern:"^[A-Z][A-Z0-9_]{1,63}$"`
 }
 
@@ -95,7 +95,7 @@ func (s *Server) effectivePermissions(ctx context.Context, in *struct {
 	Scoped
 	UserPath
 	Explain   bool   `query:"explain" doc:"Say which roles (and channel overwrites) grant each permission, and which overwrites take one away."`
-	ChannelID string `query:"channelId" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"A channel of the community, whose overwrites then apply."`
+	ChannelID string `query:"channelId" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"A channel of the community, whose overwrites then apply."`
 }) (*body[effectiveAnswer], error) {
 	e, rev, err := s.store.EffectivePermissions(ctx, in.scope, in.ChannelID, in.UserID)
 	if !in.Explain {

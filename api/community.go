@@ -7,14 +7,14 @@ import (
 )
 
 type communityBody struct {
-	ID      string  `json:"id,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"The host platform's id for it; generated when absent."`
+	ID      string  `json:"id,omitempty" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"The host platform's id for it; generated when absent."`
 	Name    string  `json:"name" minLength:"1" maxLength:"100"`
-	OwnerID *string `json:"ownerId,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"The owner, who becomes the first member."`
+	OwnerID *string `json:"ownerId,omitempty" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"The owner, who becomes the first member."`
 }
 
 type communityPatch struct {
 	Name    *string          `json:"name,omitempty" minLength:"1" maxLength:"100"`
-	OwnerID Nullable[string] `json:"ownerId,omitzero" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"A member to transfer ownership to, or null to remove the owner."`
+	OwnerID Nullable[string] `json:"ownerId,omitzero" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"A member to transfer ownership to, or null to remove the owner."`
 }
 
 func (s *Server) listCommunities(ctx context.Context, in *struct {

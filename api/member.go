@@ -13,7 +13,7 @@ type memberBody struct {
 func (s *Server) listMembers(ctx context.Context, in *struct {
 	Scoped
 	PageParams
-	Role   string `query:"role" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"Only members holding this role (id, or everyone/admin)."`
+	Role   string `query:"role" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"Only members holding this role (id, or everyone/admin)."`
 	Search string `query:"search" maxLength:"100" doc:"Only the members whose display name holds this (ignoring case) or whose user id begins with it."`
 }) (*listOutput[roster.Member], error) {
 	return listOf(s.store.ListMembers(ctx, in.scope, roster.MemberFilter{RoleID: in.Role, Search: in.Search}, in.page()))

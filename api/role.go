@@ -11,7 +11,7 @@ import (
 
 // RolePath names a role.
 type RolePath struct {
-	RoleID string `path:"roleId" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"A role id, or the alias everyone or admin."`
+	RoleID string `path:"roleId" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"A role id, or the alias everyone or admin."`
 }
 
 type roleBody struct {

@@ -52,3 +52,17 @@ func TestAuditTimeRange(t *testing.T) {
 		t.Errorf("since=yesterday: got %d %s, want a refusal", res.Status, res.Raw)
 	}
 }
+
+// The ids "." and "..", which a URL cannot carry as a path segment, are
+// refused; others of dots are ids like any.
+func TestDotIDs(t *testing.T) {
+	t.Parallel()
+	e := MustEnv(t, sqltest.SQLite)
+	for _, id := range []string{".", ".."} {
+		if res := e.Do(t, "POST", "/v1/communities", map[string]any{"id": id, "name": "Dots"}); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("a community %q: got %d %s, want 422", id, res.Status, res.Raw)
+		}
+	}
+	e.Must(t, http.StatusCreated, "POST", "/v1/communities", map[string]any{"id": "...", "name": "Three dots"})
+	e.Must(t, http.StatusCreated, "POST", "/v1/communities", map[string]any{"id": ".a", "name": "Dot a"})
+}

@@ -26,7 +26,7 @@ type SnapshotLine struct {
 	Member     *SnapshotMember   `json:"member,omitempty"`
 	Grant      *SnapshotGrant    `json:"grant,omitempty"`
 	Channel    *roster.Channel   `json:"channel,omitempty"`
-	Revision   roster.Revision   `json:"revision,omitempty" doc:"On the last line alone: the revision the snapshot is the state at; follow the change log from it."`
+	Revision   *roster.Revision  `json:"revision,omitempty" doc:"On the last line alone: the revision the snapshot is the state at (0 for an empty log); follow the change log from it."`
 }
 
 // SnapshotMember is a member in a snapshot.
@@ -68,7 +68,7 @@ func (s *Server) snapshot(ctx context.Context, _ *struct{}) (*huma.StreamRespons
 		sink := &snapshotSink{enc: json.NewEncoder(out), only: authz.Reachable(actor)}
 		rev, err := s.store.LoadState(hc.Context(), sink)
 		if err == nil {
-			err = sink.line(SnapshotLine{Revision: rev})
+			err = sink.line(SnapshotLine{Revision: &rev})
 		}
 		if err != nil {
 			// The stream ends without its last line: the reader knows it

@@ -9,7 +9,7 @@ import (
 
 // UserPath names a user.
 type UserPath struct {
-	UserID string `path:"userId" pattern:"^[A-Za-z0-9._:@-]{1,128}$" maxLength:"128" doc:"The host platform's user id."`
+	UserID string `path:"userId" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" maxLength:"128" doc:"The host platform's user id."`
 }
 
 type userBody struct {

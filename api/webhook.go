@@ -12,7 +12,7 @@ import (
 type webhookBody struct {
 	URL         string   `json:"url" minLength:"1" maxLength:"2048" doc:"Where to POST: http or https. Loopback and private addresses are refused unless the server runs with --webhook-allow-private."`
 	Events      []string `json:"events,omitempty" maxItems:"50" doc:"The actions to send, each one action or a prefix ending in a dot (member.); every event when empty."`
-	CommunityID *string  `json:"communityId,omitempty" pattern:"^[A-Za-z0-9._:@-]{1,128}$" doc:"Send only this community's events."`
+	CommunityID *string  `json:"communityId,omitempty" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$" doc:"Send only this community's events."`
 	Description string   `json:"description,omitempty" maxLength:"1000"`
 	Enabled     *bool    `json:"enabled,omitempty" doc:"true when absent."`
 }
@@ -25,7 +25,7 @@ type webhookPatch struct {
 }
 
 type WebhookPath struct {
-	WebhookID string `path:"webhookId" pattern:"^[A-Za-z0-9._:@-]{1,128}$"`
+	WebhookID string `path:"webhookId" pattern:"^(?:[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,127}|\\.[A-Za-z0-9_:@-][A-Za-z0-9._:@-]{0,126}|\\.\\.[A-Za-z0-9._:@-]{1,126})$"`
 }
 
 // registerWebhooks registers the webhook routes.

@@ -149,8 +149,15 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 		if err == nil || attempt >= c.retry.Attempts || !retryable[roster.ErrorCode(err)] {
 			return a, err
 		}
-		wait := min(c.retry.Base<<(attempt-1), c.retry.Max)
-		wait = time.Duration(rand.Int64N(int64(wait) + 1))
+		wait := c.retry.Base
+		for range attempt - 1 {
+			if wait >= c.retry.Max/2 {
+				wait = c.retry.Max
+				break
+			}
+			wait *= 2
+		}
+		wait = time.Duration(rand.Int64N(int64(max(min(wait, c.retry.Max), 0)) + 1))
 		select {
 		case <-ctx.Done():
 			return a, err
@@ -202,18 +209,24 @@ func (c *Client) once(ctx context.Context, cl call, body []byte) (answer, error)
 }
 
 // send sends the call's request to the server in use; when that does not
-// answer, to the next replica, which is then the one in use. A POST goes
+// answer, to the next replica, which is then the one in use. A change goes
 // on to the next only when it could not be sent at all (no connection),
-// since the server may have taken it; the other methods of the API are
-// idempotent and go on whatever the failure.
+// since the server may have taken it; a read goes on whatever the failure.
 func (c *Client) send(ctx context.Context, cl call, body []byte) (*http.Response, error) {
+	// A segment "." or ".." would name another route once the server
+	// cleans the path (".." of a member is the community): never send one.
+	for _, seg := range strings.Split(cl.path, "/") {
+		if seg == "." || seg == ".." {
+			return nil, roster.Invalid(roster.FieldError{Location: "path", Message: `an id cannot be "." or ".."`, Value: seg})
+		}
+	}
 	first := int(c.current.Load())
 	for i := range len(c.bases) {
 		at := (first + i) % len(c.bases)
 		resp, err := c.sendTo(ctx, c.bases[at], cl, body)
 		var op *net.OpError
 		unsent := errors.As(err, &op) && op.Op == "dial"
-		if err == nil || ctx.Err() != nil || !unsent && cl.method == http.MethodPost {
+		if err == nil || ctx.Err() != nil || !unsent && cl.method != http.MethodGet {
 			if err == nil && at != first {
 				c.current.CompareAndSwap(int32(first), int32(at))
 			}
@@ -285,6 +298,15 @@ func problem(status int, data []byte) error {
 	}
 	if json.Unmarshal(data, &doc) != nil || json.Unmarshal(data, &p) != nil || p.Code == "" {
 		return &roster.Error{Code: roster.EINTERNAL, Message: fmt.Sprintf("the server answered %d %s", status, strings.TrimSpace(string(data[:min(len(data), 200)])))}
+	}
+	// The service interfaces name fields by plain paths (name, roleIds[3]);
+	// the API says where in the request they are (body.name).
+	for i, f := range p.Errors {
+		for _, in := range []string{"body.", "path.", "query."} {
+			if loc, ok := strings.CutPrefix(f.Location, in); ok {
+				p.Errors[i].Location = loc
+			}
+		}
 	}
 	e := &roster.Error{Code: p.Code, Message: p.Detail, Fields: p.Errors}
 	for k, v := range doc {

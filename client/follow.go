@@ -30,20 +30,25 @@ type FollowOptions struct {
 	// Wait bounds how long a check waits for its minRevision; 2 s when 0.
 	Wait time.Duration
 	// LongPoll is how long each request for changes waits for the next
-	// ones; 30 s when 0.
+	// ones; 30 s when 0, at most roster.MaxFollowWait.
 	LongPoll time.Duration
 	// Log tells of failures to follow; slog.Default when nil.
 	Log *slog.Logger
 }
 
-// Follow loads the state the key reaches (a key restricted to a community
-// gets that community, without the platform scope) and follows the change
-// stream until Close. It retries a failed request, after a pause, for
-// ever; no change is missed.
+// Follow loads the state the key reaches and follows the change stream
+// until Close. It retries a failed request, after a pause, for ever; no
+// change is missed. Follow with a key of every community: one restricted
+// to a community gets that community alone, without the platform scope
+// (platform roles, and permissions registered after the snapshot), so its
+// answers leave those out, and its revision is that of its community's
+// last change, so that WaitFor a revision of a change elsewhere waits in
+// vain.
 func Follow(ctx context.Context, c *Client, opt FollowOptions) (*Follower, error) {
-	if opt.LongPoll == 0 {
+	if opt.LongPoll <= 0 {
 		opt.LongPoll = 30 * time.Second
 	}
+	opt.LongPoll = min(opt.LongPoll, roster.MaxFollowWait)
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
@@ -57,11 +62,13 @@ func Follow(ctx context.Context, c *Client, opt FollowOptions) (*Follower, error
 	return &Follower{Index: ix, log: l}, nil
 }
 
-// Close stops following.
+// Close stops following: the long poll and any catch-up under way end at
+// once.
 func (f *Follower) Close() error {
 	f.log.stop()
+	err := f.Index.Close()
 	f.log.wg.Wait()
-	return f.Index.Close()
+	return err
 }
 
 // remoteLog is a server's change log, read over HTTP: the snapshot, the
@@ -98,7 +105,7 @@ func (l *remoteLog) LoadState(ctx context.Context, sink roster.StateSink) (roste
 				Assignment roster.Assignment
 			}
 			Channel  *roster.Channel
-			Revision roster.Revision
+			Revision *roster.Revision
 		}
 		if err := dec.Decode(&line); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -119,11 +126,11 @@ func (l *remoteLog) LoadState(ctx context.Context, sink roster.StateSink) (roste
 			sink.Grant(line.Grant.Scope, line.Grant.Assignment)
 		case line.Channel != nil:
 			sink.Channel(*line.Channel)
-		case line.Revision != 0:
+		case line.Revision != nil:
 			l.mu.Lock()
-			l.loaded = line.Revision
+			l.loaded = *line.Revision
 			l.mu.Unlock()
-			return line.Revision, nil
+			return *line.Revision, nil
 		}
 	}
 }

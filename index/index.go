@@ -312,12 +312,14 @@ func (ix *Index) reach(ctx context.Context, min roster.Revision) error {
 // WaitFor waits until the index holds revision min (a revision a write
 // answered, for read-your-writes), or ctx ends.
 func (ix *Index) WaitFor(ctx context.Context, min roster.Revision) error {
+	if ix.Revision() < min {
+		go ix.followOnce(nil) // one catch-up now; the log's commits do the rest
+	}
 	for {
 		v := ix.snap.Load()
 		if v.rev >= min {
 			return nil
 		}
-		go ix.followOnce(nil)
 		select {
 		case <-v.advanced:
 		case <-ctx.Done():
