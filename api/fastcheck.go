@@ -103,14 +103,6 @@ func (s *Server) fastCheck(x *exchange, r *http.Request, sc *scratch) (bool, err
 	if err != nil {
 		return false, nil
 	}
-	if s.limiter != nil {
-		al, ok := s.limiter.take(actor, checkOp.Scope, s.now())
-		al.headers(x.Header())
-		if !ok {
-			writeProblem(&x.statusWriter, problemFrom(x, nil, al.refusal()))
-			return true, nil
-		}
-	}
 	if _, err := buf.ReadFrom(r.Body); err != nil {
 		return false, err
 	}
@@ -118,6 +110,16 @@ func (s *Server) fastCheck(x *exchange, r *http.Request, sc *scratch) (bool, err
 	sc.checks = in.checks
 	if !ok || validChecks(in.checks, batch) != nil {
 		return false, nil
+	}
+	// The limit counts the request here, once it is the lean path's to
+	// answer: a body declined above is counted by the operation instead.
+	if s.limiter != nil {
+		al, ok := s.limiter.take(actor, checkOp.Scope, s.now())
+		al.headers(x.Header())
+		if !ok {
+			writeProblem(&x.statusWriter, problemFrom(x, nil, al.refusal()))
+			return true, nil
+		}
 	}
 	ctx := roster.NewContext(x, actor)
 	var answer [1]bool

@@ -38,7 +38,7 @@ const sweepAt = 10_000
 
 func newLimiter(l Limits) *limiter {
 	for _, r := range l {
-		if r > 0 {
+		if r > 0 && !math.IsInf(r, 0) {
 			return &limiter{limits: l, buckets: map[bucket]*rate.Limiter{}}
 		}
 	}
@@ -46,12 +46,14 @@ func newLimiter(l Limits) *limiter {
 }
 
 // allowance is what a request was allowed: its scope's rate, the tokens
-// left, and, when refused, how long until one is.
+// left, how long until there is one when there is none, and whether it
+// was refused.
 type allowance struct {
-	scope string
-	rate  float64
-	left  float64
-	wait  time.Duration
+	scope   string
+	rate    float64
+	left    float64
+	wait    time.Duration
+	refused bool
 }
 
 // take takes a token of the actor's bucket for the scope, and reports the
@@ -59,7 +61,7 @@ type allowance struct {
 // is always allowed, with no allowance to tell.
 func (l *limiter) take(a roster.Actor, scope string, now time.Time) (allowance, bool) {
 	perSec := l.limits[scope]
-	if perSec <= 0 {
+	if !(perSec > 0) || math.IsInf(perSec, 0) { // none, or NaN
 		return allowance{}, true
 	}
 	k := bucket{key: a.KeyID, scope: scope}
@@ -79,8 +81,8 @@ func (l *limiter) take(a roster.Actor, scope string, now time.Time) (allowance, 
 	ok := b.AllowN(now, 1)
 	left := b.TokensAt(now)
 	l.mu.Unlock()
-	al := allowance{scope: scope, rate: perSec, left: max(left, 0)}
-	if !ok {
+	al := allowance{scope: scope, rate: perSec, left: max(left, 0), refused: !ok}
+	if left < 1 {
 		al.wait = time.Duration((1 - left) / perSec * float64(time.Second))
 	}
 	return al, ok
@@ -102,11 +104,17 @@ func (al allowance) headers(h http.Header) {
 	if al.rate <= 0 {
 		return
 	}
-	quota := max(1, int(math.Ceil(al.rate)))
-	h.Set("RateLimit-Policy", `"`+al.scope+`";q=`+strconv.Itoa(quota)+`;w=1`)
+	// A second's worth, or, under one a second, one per window.
+	quota, window := int(math.Ceil(al.rate)), 1
+	if al.rate < 1 {
+		quota, window = 1, int(math.Ceil(1/al.rate))
+	}
+	h.Set("RateLimit-Policy", `"`+al.scope+`";q=`+strconv.Itoa(quota)+`;w=`+strconv.Itoa(window))
 	reset := 0
 	if al.wait > 0 {
 		reset = max(1, int(math.Ceil(al.wait.Seconds())))
+	}
+	if al.refused {
 		h.Set("Retry-After", strconv.Itoa(reset))
 	}
 	h.Set("RateLimit", `"`+al.scope+`";r=`+strconv.Itoa(int(al.left))+`;t=`+strconv.Itoa(reset))

@@ -33,6 +33,8 @@ type Server struct {
 	now     roster.Clock
 	metrics Observer
 	limiter *limiter
+	// snapshots bounds the snapshots read at once.
+	snapshots chan struct{}
 	// observers are the metrics' observers of each operation, by id;
 	// leanObs those of the lean path's checks, single and batch.
 	observers map[string]OperationObserver
@@ -64,6 +66,9 @@ type Options struct {
 	Limits Limits
 }
 
+// maxSnapshots bounds the snapshots a server streams at once.
+const maxSnapshots = 2
+
 // Observer is told what the server answers, for its metrics.
 type Observer interface {
 	// Operation returns what is told of the requests of an operation, by
@@ -89,7 +94,7 @@ func New(store roster.Service, opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, tokens: opt.Tokens, log: opt.Log, now: opt.Now, metrics: opt.Metrics, limiter: newLimiter(opt.Limits)}
+	s := &Server{store: store, feed: opt.Feed, webhooks: opt.Webhooks, tokens: opt.Tokens, log: opt.Log, now: opt.Now, metrics: opt.Metrics, limiter: newLimiter(opt.Limits), snapshots: make(chan struct{}, maxSnapshots)}
 	if s.metrics != nil {
 		s.observers = map[string]OperationObserver{"": s.metrics.Operation("")}
 		for id := range authz.Operations {

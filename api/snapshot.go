@@ -58,7 +58,15 @@ func (s *Server) snapshot(ctx context.Context, _ *struct{}) (*huma.StreamRespons
 	if err := authz.ReadSnapshot(actor); err != nil {
 		return nil, err
 	}
+	// Each snapshot holds a read transaction (and a connection) while its
+	// reader reads: a few at a time leave the pool to the other reads.
+	select {
+	case s.snapshots <- struct{}{}:
+	default:
+		return nil, roster.Errorf(roster.ENOTREADY, "%d snapshots are being read already; retry shortly", cap(s.snapshots))
+	}
 	return &huma.StreamResponse{Body: func(hc huma.Context) {
+		defer func() { <-s.snapshots }()
 		_, w := humago.Unwrap(hc)
 		rc := http.NewResponseController(w)
 		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Minute))

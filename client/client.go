@@ -5,9 +5,10 @@
 // against roster.CommunityService, say, runs against a remote server too.
 //
 // Every write returns the revision it is visible at: pass it to a check
-// (MinRevision) to read your own writes. A write that meets write_conflict,
+// (MinRevision) to read your own writes. A call that meets write_conflict,
 // revision_not_ready or database_unavailable is retried a few times with
-// jittered backoff; lists page with All.
+// jittered backoff (a POST not on database_unavailable: it may have been
+// made); lists page with All.
 package client
 
 import (
@@ -146,7 +147,10 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		a, err := c.once(ctx, cl, body)
-		if err == nil || attempt >= c.retry.Attempts || !retryable[roster.ErrorCode(err)] {
+		code := roster.ErrorCode(err)
+		// A POST whose commit may have been lost (database_unavailable) may
+		// have been made: only a conflict, which rolled back, is sent again.
+		if err == nil || attempt >= c.retry.Attempts || !retryable[code] || cl.method == http.MethodPost && code == roster.EUNAVAILABLE {
 			return a, err
 		}
 		wait := c.retry.Base
@@ -202,7 +206,8 @@ func (c *Client) once(ctx context.Context, cl call, body []byte) (answer, error)
 	}
 	if cl.out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, cl.out); err != nil {
-			return a, fmt.Errorf("client: decoding the answer of %s %s: %w", cl.method, cl.path, err)
+			// Something answered, but not as Roster does.
+			return a, &Unreachable{URL: c.bases[c.current.Load()].String(), Err: fmt.Errorf("the answer of %s %s is not Roster's: %w", cl.method, cl.path, err)}
 		}
 	}
 	return a, nil

@@ -23,6 +23,8 @@ const (
 	exitRefused     = 1 // the server refused (a problem answer)
 	exitUsage       = 2 // the command line is wrong
 	exitUnreachable = 3 // no server answered
+	// exitInterrupted is a shell's for a command ended by SIGINT.
+	exitInterrupted = 130
 )
 
 // cli is one run of a client command: where it writes, and the client
@@ -100,6 +102,10 @@ func runCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "roster: interrupted")
+		return exitInterrupted
 	}
 	if exitCode(err) == exitUsage {
 		fmt.Fprintln(stderr, "roster:", err)
@@ -192,8 +198,10 @@ func (x *cli) client() (*client.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := profiles[x.profile]
-		url, key = cmp(url, p.URL), cmp(key, p.Key)
+		// A profile's key goes to its own server alone.
+		if p := profiles[x.profile]; url == "" || url == p.URL {
+			url, key = cmp(url, p.URL), cmp(key, p.Key)
+		}
 	}
 	if url == "" {
 		url = "http://127.0.0.1:8080"

@@ -54,8 +54,9 @@ func (x *cli) login() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			// The key must work before it is kept.
-			if _, _, err := c.ListCommunities(x.ctx, roster.CommunityFilter{}, roster.Page{Limit: 1}); err != nil {
+			// The key must work before it is kept (a key that may only
+			// check is refused the list, but is a key).
+			if _, _, err := c.ListCommunities(x.ctx, roster.CommunityFilter{}, roster.Page{Limit: 1}); err != nil && roster.ErrorCode(err) != roster.EINSUFFICIENTSCOPE {
 				return err
 			}
 			profiles, err := readProfiles()
@@ -69,6 +70,9 @@ func (x *cli) login() *cobra.Command {
 				return err
 			}
 			if err := os.WriteFile(file, data, 0o600); err != nil {
+				return err
+			}
+			if err := os.Chmod(file, 0o600); err != nil { // a file made before keeps its mode
 				return err
 			}
 			fmt.Fprintf(x.stdout, "Signed in to %s as profile %s.\n", url, x.profile)
@@ -277,7 +281,12 @@ func (x *cli) roles() *cobra.Command {
 	var colour, description string
 	var force, badge, onJoin bool
 	var expires time.Duration
-	completeRoles := func(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	// completeRoles completes role names; users first, for the commands
+	// whose first argument is a user.
+	completeRoles := func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) == 0 && strings.Contains(cmd.Use, "USER ROLE") {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
 		c, err := x.client()
 		scope, serr := x.needScope()
 		if err != nil || serr != nil {

@@ -161,7 +161,7 @@ func (c *Config) limits() (api.Limits, error) {
 	for _, p := range strings.Split(c.RateLimits, ",") {
 		scope, n, _ := strings.Cut(strings.TrimSpace(p), "=")
 		r, err := strconv.ParseFloat(n, 64)
-		if err != nil || r < 0 || math.IsInf(r, 0) || !slices.Contains(roster.KeyScopes, scope) {
+		if err != nil || !(r >= 0) || math.IsInf(r, 0) || !slices.Contains(roster.KeyScopes, scope) {
 			return nil, fmt.Errorf("--rate-limits: %q is not a list such as check=2000,read=200,write=50,admin=10", c.RateLimits)
 		}
 		out[scope] = r
