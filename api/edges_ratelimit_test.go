@@ -20,9 +20,8 @@ import (
 	"github.com/rosterhq/roster/sqlstore/sqltest"
 )
 
-// The lean check path takes a token, then declines a body it does not
-// parse or validate; the documented operation then takes another: one
-// request costs two tokens.
+// A body the lean check path declines is counted once, by the documented
+// operation that answers it.
 func TestEdgeLeanPathCountsTwice(t *testing.T) {
 	t.Parallel()
 	clock := &Clock{}
@@ -48,9 +47,8 @@ func TestEdgeLeanPathCountsTwice(t *testing.T) {
 	}
 }
 
-// The RateLimit header's t is 0 ("seconds until more") while r is 0 and
-// the next request will be refused; and a rate under 1 a second is
-// announced as q=1;w=1.
+// RateLimit's t says when the next token comes while r is 0, and a rate
+// under one a second is announced as one per window of seconds.
 func TestEdgeRateLimitHeaders(t *testing.T) {
 	t.Parallel()
 	clock := &Clock{}
@@ -72,7 +70,7 @@ func TestEdgeRateLimitHeaders(t *testing.T) {
 	}
 }
 
-// Fine (passes): a restricted key's snapshot holds its community alone,
+// A restricted key's snapshot holds its community alone,
 // without the platform's roles and grants; a user actor is refused.
 func TestEdgeSnapshotScope(t *testing.T) {
 	t.Parallel()
@@ -100,15 +98,13 @@ func TestEdgeSnapshotScope(t *testing.T) {
 	}
 }
 
-// The snapshot writes rows to the network as the database gives them, in
-// one read transaction: readers that do not read hold the database's read
-// connections (8 on SQLite; on PostgreSQL the one pool of 16 writes share)
-// for as long as the 10-minute write deadline, and every other read waits.
+// Snapshot readers that do not read hold a read transaction each: at most
+// a few at once, so that the other reads of the database go on.
 func TestEdgeSnapshotSlowReadersHoldPool(t *testing.T) {
 	t.Parallel()
 	eng := sqltest.SQLite
-	if os.Getenv("ROSTER_REVIEW_PG") == "1" {
-		eng = sqltest.Postgres // then ROSTER_REVIEW_READERS=16, and the write below
+	if os.Getenv("ROSTER_TEST_SNAPSHOT_PG") == "1" {
+		eng = sqltest.Postgres // then ROSTER_TEST_SNAPSHOT_READERS=16, and the write below
 	}
 	e := MustEnv(t, eng)
 	e.MustCommunity(t, "big", "olive")
@@ -154,9 +150,9 @@ func TestEdgeSnapshotSlowReadersHoldPool(t *testing.T) {
 }
 
 // snapshotReaders is how many stalled snapshot readers the test opens
-// (ROSTER_REVIEW_READERS, 8 by default: SQLite's read pool).
+// (ROSTER_TEST_SNAPSHOT_READERS, 8 by default: SQLite's read pool).
 var snapshotReaders = func() int {
-	if n, err := strconv.Atoi(os.Getenv("ROSTER_REVIEW_READERS")); err == nil {
+	if n, err := strconv.Atoi(os.Getenv("ROSTER_TEST_SNAPSHOT_READERS")); err == nil {
 		return n
 	}
 	return 8

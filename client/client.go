@@ -130,7 +130,6 @@ type call struct {
 type answer struct {
 	status   int
 	revision roster.Revision
-	header   http.Header
 }
 
 // retryable are the codes a call is tried again on.
@@ -192,7 +191,7 @@ func (c *Client) once(ctx context.Context, cl call, body []byte) (answer, error)
 		return answer{}, err
 	}
 	defer resp.Body.Close()
-	a := answer{status: resp.StatusCode, header: resp.Header}
+	a := answer{status: resp.StatusCode}
 	if h := resp.Header.Get("Roster-Revision"); h != "" {
 		n, _ := strconv.ParseInt(h, 10, 64)
 		a.revision = roster.Revision(n)

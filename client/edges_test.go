@@ -45,9 +45,8 @@ func TestEdgeDotIDs(t *testing.T) {
 	}
 }
 
-// Field locations come back as the HTTP layer spells them ("body.id"),
-// while roster.FieldError documents plain paths ("id") and the client
-// promises the service interfaces' errors.
+// A refusal's fields are named by plain paths ("id"), as the service
+// interfaces name them, not where the HTTP request held them ("body.id").
 func TestEdgeFieldLocations(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -65,9 +64,8 @@ func TestEdgeFieldLocations(t *testing.T) {
 	}
 }
 
-// The backoff doubles Base by shifting, unbounded by Attempts: with many
-// attempts the shift overflows, min(...) turns negative, and
-// rand.Int64N panics.
+// Many attempts do not overflow the doubling backoff (which once made
+// rand.Int64N panic).
 func TestEdgeRetryShiftOverflow(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -88,9 +86,8 @@ func TestEdgeRetryShiftOverflow(t *testing.T) {
 	}
 }
 
-// Follow against a server whose log is empty (revision 0): the snapshot's
-// last line is {} (revision omitted as empty) and the follower reads it as
-// a cut stream.
+// Follow against a server whose log is empty: the snapshot's last line
+// says revision 0, which is not read as a cut stream.
 func TestEdgeFollowAtRevisionZero(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -109,9 +106,9 @@ func TestEdgeFollowAtRevisionZero(t *testing.T) {
 	f.Close()
 }
 
-// WaitFor starts a catch-up goroutine each time the index advances short
-// of min: waiting for a revision far ahead while changes come one by one
-// sends one extra GET /v1/changes per change.
+// WaitFor asks for changes once, then waits on the change stream: waiting
+// for a revision far ahead while changes come one by one sends no extra
+// GET /v1/changes per change.
 func TestEdgeWaitForRequests(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -155,11 +152,8 @@ func TestEdgeWaitForRequests(t *testing.T) {
 	}
 }
 
-// Close waits for the change stream's goroutine, which may be inside the
-// index's catch-up: that one runs on the index's context, ended only after
-// the wait, and is bounded by the index's 5 s followTimeout alone (5 min
-// when it reloads the state). A server that stops answering makes Close
-// take seconds.
+// Close ends a catch-up under way at once, even against a server that
+// stopped answering.
 func TestEdgeCloseWaitsForCatchUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -191,9 +185,8 @@ func TestEdgeCloseWaitsForCatchUp(t *testing.T) {
 	}
 }
 
-// A LongPoll over the server's bound (1 min) is refused by every long
-// poll: Follow starts, and the follower logs a warning and falls back to
-// a catch-up after each growing pause, for ever.
+// A LongPoll over the server's bound (1 min) is held to it, rather than
+// have every long poll refused.
 func TestEdgeLongPollOverBound(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -232,9 +225,9 @@ func (s *statusRec) Flush() {
 	}
 }
 
-// As TestEdgeDotIDs, one level down: RemoveRole of a role from
-// member ".." is sent to /v1/communities/guild/roles/{role}, which deletes
-// the role itself (when no one holds it).
+// As TestEdgeDotIDs, one level down: RemoveRole of a role from member ".."
+// is never sent (it would reach /v1/communities/guild/roles/{role} and
+// delete the role).
 func TestEdgeDotIDRemoveRoleDeletesRole(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -255,10 +248,8 @@ func TestEdgeDotIDRemoveRoleDeletesRole(t *testing.T) {
 	}
 }
 
-// A DELETE (any method but POST) goes on to the next replica whatever the
-// failure, also when the first took it and then failed to answer: the
-// write is made twice, and the second answers role_not_found for a role
-// the call did delete.
+// A DELETE the first replica took before failing to answer is not sent to
+// the next: the call answers *Unreachable, and the role is deleted once.
 func TestEdgeFailoverResendsTakenDelete(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -293,7 +284,7 @@ func TestEdgeFailoverResendsTakenDelete(t *testing.T) {
 	}
 }
 
-// Fine (passes): a POST the first replica took is not sent to the next.
+// A POST the first replica took is not sent to the next.
 func TestEdgeFailoverKeepsTakenPost(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

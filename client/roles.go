@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -117,20 +118,13 @@ func (c *Client) ListUserRoles(ctx context.Context, s, userID string) (roster.Me
 // grantBody is the body of a grant of one role.
 type grantBody struct {
 	Source    roster.Source `json:"source,omitempty"`
-	ExpiresAt any           `json:"expiresAt,omitempty"`
-}
-
-func expiry(g roster.RoleGrant) any {
-	if g.ExpiresAt == nil {
-		return nil
-	}
-	return *g.ExpiresAt
+	ExpiresAt *time.Time    `json:"expiresAt,omitempty"`
 }
 
 // AddRole gives a user one role.
 func (c *Client) AddRole(ctx context.Context, g roster.RoleGrant) (roster.RoleResult, roster.Revision, error) {
 	var out roster.RoleResult
-	a, err := c.do(ctx, call{method: "PUT", path: holder(g.Scope, g.UserID) + path("/roles", g.RoleID), body: grantBody{g.Source, expiry(g)}, out: &out})
+	a, err := c.do(ctx, call{method: "PUT", path: holder(g.Scope, g.UserID) + path("/roles", g.RoleID), body: grantBody{g.Source, g.ExpiresAt}, out: &out})
 	return out, a.revision, err
 }
 
@@ -161,11 +155,8 @@ func (c *Client) batch(ctx context.Context, op string, ch roster.Change) ([]rost
 		UserIDs   []string      `json:"userIds"`
 		RoleIDs   []string      `json:"roleIds"`
 		Source    roster.Source `json:"source,omitempty"`
-		ExpiresAt any           `json:"expiresAt,omitempty"`
-	}{UserIDs: ch.UserIDs, RoleIDs: ch.RoleIDs, Source: ch.Source}
-	if ch.ExpiresAt != nil {
-		body.ExpiresAt = *ch.ExpiresAt
-	}
+		ExpiresAt *time.Time    `json:"expiresAt,omitempty"`
+	}{ch.UserIDs, ch.RoleIDs, ch.Source, ch.ExpiresAt}
 	var out struct {
 		Results []roster.PairResult `json:"results"`
 	}

@@ -40,6 +40,8 @@ type cli struct {
 	community string
 	platform  bool
 	c         *client.Client
+	// roleLists are the roles of the scopes read, by scope, for names.
+	roleLists map[string][]roster.Role
 }
 
 // usageError is a mistake on the command line.

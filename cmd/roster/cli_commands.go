@@ -258,10 +258,18 @@ func (x *cli) members() *cobra.Command {
 }
 
 // roleID resolves a role named by its id, or by its name (ignoring case).
+// The scope's roles are read once per command.
 func (x *cli) roleID(c *client.Client, scope, name string) (string, error) {
-	roles, _, err := c.ListRoles(x.ctx, scope, roster.Page{Limit: roster.MaxRolesPerScope})
-	if err != nil {
-		return "", err
+	roles, ok := x.roleLists[scope]
+	if !ok {
+		var err error
+		if roles, _, err = c.ListRoles(x.ctx, scope, roster.Page{Limit: roster.MaxRolesPerScope}); err != nil {
+			return "", err
+		}
+		if x.roleLists == nil {
+			x.roleLists = map[string][]roster.Role{}
+		}
+		x.roleLists[scope] = roles
 	}
 	for _, r := range roles {
 		if r.ID == name || r.Builtin == name {

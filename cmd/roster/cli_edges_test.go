@@ -39,9 +39,8 @@ func runRoster(t *testing.T, stdin string, args ...string) (int, string, string)
 	return code, out.String(), errs.String()
 }
 
-// With a profile saved by login, --url (or ROSTER_URL) naming another
-// server takes the profile's key along: the key kept for one server is
-// sent to any URL given.
+// A profile's key goes to the profile's server alone, never to another
+// --url (or ROSTER_URL).
 func TestEdgeCLIProfileKeyGoesToOtherURL(t *testing.T) {
 	url, admin, _ := cliEnv(t)
 	if code, _, errs := runRoster(t, admin+"\n", "login", "--url", url); code != 0 {
@@ -65,9 +64,7 @@ func TestEdgeCLIProfileKeyGoesToOtherURL(t *testing.T) {
 	}
 }
 
-// A profiles file that exists already keeps its mode: os.WriteFile's
-// 0600 applies only to a new file, so a key saved into a 0644 file is
-// readable by everyone.
+// login makes a profiles file that existed already 0600 too.
 func TestEdgeCLIProfileMode(t *testing.T) {
 	url, admin, dir := cliEnv(t)
 	file := filepath.Join(dir, ".config", "roster", "profiles.json")
@@ -85,8 +82,7 @@ func TestEdgeCLIProfileMode(t *testing.T) {
 	}
 }
 
-// login checks a key by listing communities, which needs the read scope:
-// a check-only key, the kind a host's checks use, cannot log in.
+// A key that may only check, the kind a host's checks use, logs in.
 func TestEdgeCLILoginCheckKey(t *testing.T) {
 	url, admin, _ := cliEnv(t)
 	t.Setenv("ROSTER_URL", url)
@@ -104,8 +100,8 @@ func TestEdgeCLILoginCheckKey(t *testing.T) {
 	}
 }
 
-// A command interrupted (its context ended, as by Ctrl-C) exits 3 and
-// says no server answers, though one did.
+// A command interrupted (its context ended, as by Ctrl-C) says so, not
+// that no server answers.
 func TestEdgeCLIInterruptedSaysUnreachable(t *testing.T) {
 	url, admin, _ := cliEnv(t)
 	t.Setenv("ROSTER_URL", url)
@@ -119,7 +115,7 @@ func TestEdgeCLIInterruptedSaysUnreachable(t *testing.T) {
 	}
 }
 
-// Fine (passes): flags bound to one variable across subcommands do not
+// Flags bound to one variable across subcommands do not
 // leak from one Main to the next in a process: each run builds its tree.
 func TestEdgeCLINoStateBetweenRuns(t *testing.T) {
 	url, admin, _ := cliEnv(t)
@@ -139,7 +135,7 @@ func TestEdgeCLINoStateBetweenRuns(t *testing.T) {
 }
 
 // --url pointing at something that is not Roster (a web page answering
-// 200) is reported as a wrong command line: exit 2 and "Run ... --help".
+// 200) is unreachable Roster (exit 3), not a wrong command line.
 func TestEdgeCLINotRosterIsUsage(t *testing.T) {
 	cliEnv(t)
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -153,8 +149,8 @@ func TestEdgeCLINotRosterIsUsage(t *testing.T) {
 	}
 }
 
-// Completion of `roles add USER ROLE...` offers role names for USER, the
-// first argument, too.
+// Completion of `roles add USER ROLE...` offers no role names for USER,
+// the first argument.
 func TestEdgeCLICompletionUserPosition(t *testing.T) {
 	url, admin, _ := cliEnv(t)
 	t.Setenv("ROSTER_URL", url)
@@ -167,8 +163,7 @@ func TestEdgeCLICompletionUserPosition(t *testing.T) {
 	}
 }
 
-// --rate-limits accepts NaN (strconv.ParseFloat reads it; the check
-// refuses only < 0 and ±Inf).
+// --rate-limits refuses NaN (which strconv.ParseFloat reads).
 func TestEdgeRateLimitsNaN(t *testing.T) {
 	c := Config{RateLimits: "check=NaN"}
 	if l, err := c.limits(); err == nil {
