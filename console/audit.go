@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,13 +31,8 @@ type auditData struct {
 }
 
 // auditFilter reads the filter of an audit page's query, in a community.
-func auditFilter(community string, q map[string][]string) (roster.EventFilter, auditData, error) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return strings.TrimSpace(v[0])
-		}
-		return ""
-	}
+func auditFilter(community string, q url.Values) (roster.EventFilter, auditData, error) {
+	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
 	d := auditData{Actor: get("actor"), Action: get("action"), Target: get("target"), Since: get("since"), Until: get("until"), TZ: get("tz"), Cursor: get("cursor")}
 	f := roster.EventFilter{CommunityID: community, Actor: d.Actor, Action: d.Action, Target: d.Target, Newest: true}
 	since, err := localTime("since", d.Since, d.TZ)
@@ -126,8 +122,6 @@ func (c *Console) auditLive(w http.ResponseWriter, r *http.Request, ss *session)
 		http.Error(w, msg, refusedStatus(err))
 		return
 	}
-	for i, j := 0, len(page.Events)-1; i < j; i, j = i+1, j-1 {
-		page.Events[i], page.Events[j] = page.Events[j], page.Events[i]
-	}
+	slices.Reverse(page.Events)
 	c.render(w, http.StatusOK, "auditrows", page)
 }

@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -174,8 +173,11 @@ type page struct {
 // newPage is a page of the session, showing a refusal when there is one.
 func (c *Console) newPage(ss *session, title string, refused error) page {
 	p := page{Title: title, Actor: ss.actor, CSRF: ss.csrf, Notice: ss.takeNotice(outcomes...)}
-	p.Webhooks = slices.Contains(ss.key.Scopes, roster.ScopeAdmin)
-	p.Keys = p.Webhooks && ss.key.CommunityID == nil
+	// The links of the pages the key is admitted to, as the API decides.
+	may := func(op string) bool {
+		return authz.Admit(authz.AdmitFacts{Key: ss.key, Op: authz.Operations[op], ActAs: ss.actor.UserID}) == nil
+	}
+	p.Keys, p.Webhooks = may("listAPIKeys"), may("listWebhooks")
 	if refused != nil {
 		p.Error, p.ErrorCode = c.refusal(refused)
 	}

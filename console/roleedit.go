@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,7 +86,7 @@ func (c *Console) rolePage(w http.ResponseWriter, r *http.Request, ss *session, 
 		return
 	}
 	role := roles[i]
-	d := roleData{Community: com, Role: role, Holders: counts[role.ID],
+	d := roleData{Community: com, Holders: counts[role.ID],
 		Locked: st.editRole(role), RenameLocked: st.rename(role), DeleteLocked: st.deleteRole(role)}
 	shown := role
 	if edited != nil {
@@ -172,7 +171,7 @@ func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, ss *session
 		c.rolePage(w, r, ss, refusedStatus(err), nil, err)
 		return
 	}
-	http.Redirect(w, r, "/console/communities/"+url.PathEscape(cid), http.StatusSeeOther)
+	http.Redirect(w, r, communityURL(cid), http.StatusSeeOther)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -110,14 +110,18 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, ss *session
 // "id:down", the buttons, which keyboards and pages without script use).
 func (c *Console) reorderRoles(w http.ResponseWriter, r *http.Request, ss *session) {
 	id := r.PathValue("communityId")
-	ctx, _, roles, err := c.scopeRoles(r, ss, "reorderRoles", id)
+	ctx, err := c.admitted(r, ss, "reorderRoles", id)
 	if err == nil {
 		var ids []string
 		if order := r.PostFormValue("order"); order != "" {
 			ids = strings.Split(order, ",")
 		} else {
-			move, dir, _ := strings.Cut(r.PostFormValue("move"), ":")
-			ids, err = moved(roles, move, dir)
+			// A step needs the order it changes.
+			var roles []roster.Role
+			if roles, _, err = c.svc.ListRoles(ctx, id, roster.Page{Limit: roster.MaxRolesPerScope}); err == nil {
+				move, dir, _ := strings.Cut(r.PostFormValue("move"), ":")
+				ids, err = moved(roles, move, dir)
+			}
 		}
 		if err == nil {
 			_, _, err = c.svc.ReorderRoles(ctx, id, ids)
@@ -127,7 +131,7 @@ func (c *Console) reorderRoles(w http.ResponseWriter, r *http.Request, ss *sessi
 		c.rolesPage(w, r, ss, refusedStatus(err), "", err)
 		return
 	}
-	http.Redirect(w, r, "/console/communities/"+url.PathEscape(id), http.StatusSeeOther)
+	http.Redirect(w, r, communityURL(id), http.StatusSeeOther)
 }
 
 // moved returns the order of roles (bottom to top, everyone left out)
@@ -157,7 +161,7 @@ func moved(roles []roster.Role, move, dir string) ([]string, error) {
 }
 
 func roleURL(community, role string) string {
-	return "/console/communities/" + url.PathEscape(community) + "/roles/" + url.PathEscape(role)
+	return communityURL(community) + "/roles/" + url.PathEscape(role)
 }
 
 // refusedStatus is the status of a page showing a refusal: the console's

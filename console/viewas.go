@@ -33,7 +33,11 @@ func (c *Console) viewAs(w http.ResponseWriter, r *http.Request, ss *session) {
 	q := r.URL.Query()
 	d := viewAsData{User: strings.TrimSpace(q.Get("user")), Channel: q.Get("channel")}
 	p := c.newPage(ss, "View as", nil)
-	ctx, com, _, err := c.scopeRoles(r, ss, "getEffectivePermissions", cid)
+	ctx, err := c.admitted(r, ss, "getEffectivePermissions", cid)
+	var com roster.Community
+	if err == nil {
+		com, err = c.svc.FindCommunity(ctx, cid)
+	}
 	var cat []roster.Permission
 	if err == nil {
 		d.Channels, _, err = c.svc.ListChannels(ctx, cid, roster.Page{Limit: roster.MaxChannelsPerCommunity})
