@@ -201,6 +201,13 @@ func badSpecificCases(fx badFix) []badCase {
 		return out
 	}
 	return []badCase{
+		// The snapshot is read by a key acting as itself, with credentials.
+		bad("getSnapshot", "no credentials", "GET", "/v1/snapshot", nil, s401, "unauthenticated").with(Req{Key: "-"}),
+		bad("getSnapshot", "wrong key", "GET", "/v1/snapshot", nil, s401, "unauthenticated").with(Req{Key: "not-a-key"}),
+		bad("getSnapshot", "acting as a user", "GET", "/v1/snapshot", nil, s403, "insufficient_scope").
+			with(Req{Key: fx.actKey, Header: map[string]string{"Roster-Act-As": "bob"}}),
+		bad("getSnapshot", "acting as a malformed user", "GET", "/v1/snapshot", nil, s422, vfailed, "header.Roster-Act-As").
+			with(Req{Key: fx.actKey, Header: map[string]string{"Roster-Act-As": "bad id"}}),
 		bad("createPermission", "key lower case", "POST", "/v1/permissions", jsonObj{"key": "redeem"}, s422, vfailed, "body.key"),
 		bad("createPermission", "key with a space", "POST", "/v1/permissions", jsonObj{"key": "BAD KEY"}, s422, vfailed, "body.key"),
 		bad("createPermission", "key 65 characters", "POST", "/v1/permissions", jsonObj{"key": "A" + strings.Repeat("B", 64)}, s422, vfailed, "body.key"),

@@ -63,6 +63,12 @@ func badTextCases(fx badFix) []badCase {
 		bad("listAuditEvents", "action 65 characters", "GET", "/v1/audit?action="+nChars(65), nil, s422, vfailed, "query.action"),
 		bad("listAuditEvents", "target 129 characters", "GET", "/v1/audit?target="+nChars(129), nil, s422, vfailed, "query.target"),
 		bad("listAuditEvents", "communityId NUL", "GET", "/v1/audit?communityId=%00", nil, s422, vfailed, "query.communityId"),
+		bad("listAuditEvents", "since not a time", "GET", "/v1/audit?since=yesterday", nil, s422, vfailed, "query.since"),
+		bad("listAuditEvents", "until not a time", "GET", "/v1/audit?until=2026-13-01T00:00:00Z", nil, s422, vfailed, "query.until"),
+		bad("listMembers", "search NUL", "GET", c+"/members?search=%00", nil, s422, vfailed, "query.search"),
+		bad("listMembers", "search not UTF-8", "GET", c+"/members?search=%FF", nil, s422, vfailed, "query.search"),
+		bad("listMembers", "search 101 characters", "GET", c+"/members?search="+nChars(101), nil, s422, vfailed, "query.search"),
+		bad("listCommunities", "search NUL", "GET", "/v1/communities?search=%00", nil, s422, vfailed, "query.search"),
 		bad("listAuditEvents", "three bad filters", "GET", "/v1/audit?actor=%00&action=%FF&target=%00", nil, s422, vfailed, "query.actor", "query.action", "query.target"),
 
 		bad("createRole", "name with a zero-width space", "POST", c+"/roles", roleBody("admin\u200b"), s422, vfailed, "body.name").rereads(c + "/roles"),

@@ -156,11 +156,12 @@ func (s *Server) end(x *exchange, r *http.Request, start time.Time) {
 			writeProblem(&x.statusWriter, newProblem(x, roster.EINTERNAL, "internal error", nil))
 		}
 	}
+	took := time.Since(start)
 	if s.observers != nil {
 		if x.obs == nil {
 			x.obs = s.observers[""]
 		}
-		x.obs.Request(x.status, time.Since(start))
+		x.obs.Request(x.status, took)
 	}
 	// Checks come by the thousand each second: they are logged at debug
 	// level, unless they fail.
@@ -174,7 +175,7 @@ func (s *Server) end(x *exchange, r *http.Request, start time.Time) {
 	}
 	s.log.LogAttrs(ctx, level, "request", slog.String("requestId", x.id), slog.String("method", r.Method),
 		slog.String("path", r.URL.Path), slog.Int("status", x.status),
-		slog.Duration("duration", time.Since(start).Round(time.Microsecond)))
+		slog.Duration("duration", took.Round(time.Microsecond)))
 }
 
 // route answers requests no route matches with a problem document: 404, or
@@ -212,8 +213,10 @@ func (h *headerOnly) WriteHeader(status int)      { h.status = status }
 func (s *Server) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
-		if x, ok := ctx.Context().Value(exchangeKey{}).(*exchange); ok && s.observers != nil {
-			x.obs = s.observers[op.OperationID]
+		if s.observers != nil {
+			if x, ok := ctx.Context().Value(exchangeKey{}).(*exchange); ok {
+				x.obs = s.observers[op.OperationID]
+			}
 		}
 		need := authz.Operations[op.OperationID]
 		if need.Public() {

@@ -43,7 +43,7 @@ type SnapshotGrant struct {
 }
 
 func (s *Server) registerSnapshot(api huma.API) {
-	o := op("GET", "/v1/snapshot", "getSnapshot", "The state checks depend on, as a follower loads it (NDJSON)", http.StatusServiceUnavailable)
+	o := op("GET", "/v1/snapshot", "getSnapshot", "The state checks depend on, as a follower loads it (NDJSON)")
 	o.Description = "One JSON object per line, each a SnapshotLine; the last carries the revision. A key restricted to a community " +
 		"gets the catalog and that community alone, without the platform scope. Then follow /v1/changes from the revision."
 	o.Responses = map[string]*huma.Response{"200": {
@@ -113,7 +113,11 @@ func (k *snapshotSink) Community(c roster.Community) {
 }
 
 func (k *snapshotSink) Role(r roster.Role) {
-	if scope := roster.Platform; r.CommunityID == nil && k.reaches(scope) || r.CommunityID != nil && k.reaches(*r.CommunityID) {
+	scope := roster.Platform
+	if r.CommunityID != nil {
+		scope = *r.CommunityID
+	}
+	if k.reaches(scope) {
 		k.line(SnapshotLine{Role: &r})
 	}
 }

@@ -42,9 +42,12 @@ type DB struct {
 
 var _ roster.Store = (*DB)(nil)
 
-// Pools returns the database connection pools, by name: "write" and
-// "read" (one pool on PostgreSQL, under both names), for their metrics.
+// Pools returns the database connection pools, by name, for their
+// metrics: "write" and "read" on SQLite, the one "write" on PostgreSQL.
 func (db *DB) Pools() map[string]*sql.DB {
+	if db.read.DB == db.write.DB {
+		return map[string]*sql.DB{"write": db.write.DB}
+	}
 	return map[string]*sql.DB{"write": db.write.DB, "read": db.read.DB}
 }
 

@@ -164,12 +164,8 @@ func (db *DB) CountRoleHolders(ctx context.Context, scope string, roleIDs ...str
 		query, args := `SELECT role_id, COUNT(DISTINCT user_id) FROM assignments
 			WHERE scope = $1 AND (expires_at IS NULL OR expires_at > $2)`, []any{scope, micros(db.now())}
 		if len(roleIDs) > 0 {
-			marks := make([]string, len(roleIDs))
-			for i, id := range roleIDs {
-				args = append(args, id)
-				marks[i] = "$" + strconv.Itoa(len(args))
-			}
-			query += ` AND role_id IN (` + strings.Join(marks, ", ") + `)`
+			query += ` AND role_id IN (` + placeholders(len(args)+1, len(roleIDs)) + `)`
+			args = append(args, anys(roleIDs)...)
 		}
 		return each(ctx, tx, "role holder counts", query+` GROUP BY role_id`, args, func(s scanner) error {
 			var id string

@@ -102,9 +102,8 @@ func (m *Serve) Run(ctx context.Context) error {
 	if m.feed, err = events.Open(ctx, db, events.Options{Log: m.log}); err != nil {
 		return err
 	}
-	ix := m.index
 	m.metrics = metrics.New(metrics.Sources{
-		IndexRevision: func() int64 { return int64(ix.Revision()) },
+		IndexRevision: func() int64 { return int64(m.index.Revision()) },
 		StoreRevision: func(ctx context.Context) (int64, error) { rev, err := db.CurrentRevision(ctx); return int64(rev), err },
 		FeedReaders:   m.feed.Readers,
 		Pools:         db.Pools(),
@@ -176,11 +175,7 @@ func (m *Serve) handler(svc roster.Service, tokens roster.TokenVerifier) http.Ha
 	if m.Config.MetricsAddr == "" {
 		mux.Handle("GET /metrics", m.metrics.Handler())
 	}
-	opt := console.Options{Tokens: tokens, Log: m.log}
-	if m.feed != nil {
-		opt.Feed = m.feed
-	}
-	ui := console.New(svc, opt)
+	ui := console.New(svc, console.Options{Tokens: tokens, Log: m.log, Feed: m.feed})
 	mux.Handle("/console", ui)
 	mux.Handle("/console/", ui)
 	return mux
