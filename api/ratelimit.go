@@ -78,9 +78,10 @@ func (l *limiter) take(a roster.Actor, scope string, now time.Time) (allowance, 
 		b = rate.NewLimiter(rate.Limit(perSec), burst)
 		l.buckets[k] = b
 	}
+	l.mu.Unlock()
+	// The bucket locks itself: the map's lock is for finding it alone.
 	ok := b.AllowN(now, 1)
 	left := b.TokensAt(now)
-	l.mu.Unlock()
 	al := allowance{scope: scope, rate: perSec, left: max(left, 0), refused: !ok}
 	if left < 1 {
 		al.wait = time.Duration((1 - left) / perSec * float64(time.Second))
